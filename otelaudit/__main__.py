@@ -1,0 +1,5 @@
+import sys
+
+from otelaudit.cli import main
+
+sys.exit(main())

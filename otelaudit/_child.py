@@ -1,0 +1,180 @@
+"""The measuring child: `python -m otelaudit._child SPEC.json RESULT.json`.
+
+One fresh interpreter per arm and round, because instrumentation monkey-patches can't
+be trusted to undo themselves. Every failure is classified and written as a result;
+the parent treats a missing result file as a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any, Callable, Optional, Tuple
+
+from otelaudit.codec import from_data, to_data
+from otelaudit.drive import calibrate, memory_phase, thread_pool_for, timed_phase
+from otelaudit.model import Failure, FailureKind, RunResult, Telemetry
+from otelaudit.plan import RunSpec
+from otelaudit.scenario import Scenario, WorkloadContext, library_version
+
+
+class RunFailed(Exception):
+    def __init__(self, kind: FailureKind, message: str) -> None:
+        super().__init__(message)
+        self.failure = Failure(kind, message)
+
+
+def describe(error: BaseException) -> str:
+    """One line: the error and the innermost frame that raised it."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" (at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}{where}"
+
+
+def load_scenario(module_name: str) -> Scenario:
+    return importlib.import_module(module_name).SCENARIO  # type: ignore[no-any-return]
+
+
+def import_library(scenario: Scenario) -> None:
+    try:
+        importlib.import_module(scenario.library)
+    except ImportError as error:
+        raise RunFailed("missing-library", f"{scenario.library} is not importable ({scenario.install_hint}): {error}")
+
+
+def instrument(spec: RunSpec) -> Tuple[float, float]:
+    """Imports and applies the instrumentor; returns (import seconds, instrument seconds)."""
+    assert spec.instrumentor_value is not None
+    module_name, _, attr = spec.instrumentor_value.partition(":")
+    try:
+        start = time.perf_counter()
+        target: Any = importlib.import_module(module_name)
+        for part in attr.split(".") if attr else []:
+            target = getattr(target, part)
+        imported = time.perf_counter()
+        instrumentor = target()
+        instrumentor.instrument(**spec.instrument_kwargs)
+        done = time.perf_counter()
+    except Exception as error:
+        raise RunFailed("instrument-failed", f"instrument() raised {describe(error)}") from error
+    return imported - start, done - imported
+
+
+def dependency_conflict(spec: RunSpec) -> Optional[str]:
+    """Why BaseInstrumentor would silently refuse to instrument, if it would."""
+    try:
+        from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
+
+        module_name, _, attr = (spec.instrumentor_value or "").partition(":")
+        instrumentor = getattr(importlib.import_module(module_name), attr)()
+        conflict = get_dependency_conflicts(instrumentor.instrumentation_dependencies())
+        return str(conflict) if conflict else None
+    except Exception:
+        return None
+
+
+async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Telemetry]) -> dict:
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(thread_pool_for(spec.concurrency))
+    context = WorkloadContext(concurrency=spec.concurrency, servers=dict(spec.servers))
+    workload = scenario.workload(context)
+    try:
+        await workload.setup()
+        if spec.mode == "calibrate":
+            phase = await calibrate(workload, spec.calibrate_s, spec.concurrency)
+            return {"ops": phase.ops, "wall_s": phase.wall_s}
+        await _run_ops(workload, spec.warmup_ops, spec.concurrency)
+        timed = await timed_phase(workload, spec.ops, spec.concurrency, telemetry)
+        memory = await memory_phase(workload, spec.memory_ops)
+        await workload.teardown()
+    except RunFailed:
+        raise
+    except Exception as error:
+        raise RunFailed("workload-crashed", f"workload raised {describe(error)}") from error
+    ordered = sorted(timed.latencies_s)
+    return {
+        "ops": timed.ops,
+        "wall_s": timed.wall_s,
+        "cpu_s": timed.cpu_s,
+        "loop_cpu_s": timed.loop_cpu_s,
+        "latency_p50_us": _quantile(ordered, 0.50) * 1e6,
+        "latency_p99_us": _quantile(ordered, 0.99) * 1e6,
+        "mem_peak_bytes_per_op": memory.peak_bytes_per_op,
+        "mem_retained_bytes_per_op": memory.retained_bytes_per_op,
+        "telemetry": timed.telemetry,
+    }
+
+
+async def _run_ops(workload: Any, ops: int, concurrency: int) -> None:
+    from otelaudit.drive import run_concurrently
+
+    if ops > 0:
+        await run_concurrently(workload, ops, concurrency)
+
+
+def _quantile(ordered: list, q: float) -> float:
+    if not ordered:
+        return 0.0
+    return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
+
+
+def peak_rss_kib() -> int:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(rss / 1024) if sys.platform == "darwin" else int(rss)
+
+
+def measure(spec: RunSpec) -> RunResult:
+    scenario = load_scenario(spec.scenario_module)
+    import_library(scenario)
+    counter = None
+    if spec.arm == "sdk":
+        from otelaudit.telemetry import TelemetryCounter, install_sdk
+
+        counter = TelemetryCounter()
+        install_sdk(counter)
+    import_s = instrument_s = conflict = None
+    if spec.arm != "baseline":
+        import_s, instrument_s = instrument(spec)
+        conflict = dependency_conflict(spec)
+    telemetry = counter.snapshot if counter is not None else Telemetry
+    fields = asyncio.run(exercise(spec, scenario, telemetry))
+    return RunResult(
+        arm=spec.arm,
+        round=spec.round,
+        concurrency=spec.concurrency,
+        peak_rss_kib=peak_rss_kib(),
+        import_s=import_s,
+        instrument_s=instrument_s,
+        library_version=library_version(scenario),
+        warning=f"dependency conflict: {conflict}" if conflict else None,
+        **fields,
+    )
+
+
+def main(argv: list) -> int:
+    spec_path, result_path = argv[1], argv[2]
+    with open(spec_path, encoding="utf-8") as handle:
+        spec = from_data(RunSpec, json.load(handle))
+    try:
+        result = measure(spec)
+    except RunFailed as error:
+        result = RunResult(arm=spec.arm, round=spec.round, failure=error.failure)
+    tmp = result_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(to_data(result), handle)
+    os.replace(tmp, result_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,193 @@
+"""The plain data that flows through a scan: what a child run measured, what the
+statistics made of it, and the report. Frozen dataclasses only; the JSON layer
+(`otelaudit.report_json`) is the one place that turns them into dicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Literal, Optional, Tuple
+
+Arm = Literal["baseline", "api", "sdk"]
+ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk")
+
+Status = Literal["ok", "invalid", "error", "not-covered"]
+Verdict = Literal["overhead", "no-detectable-overhead", "inconclusive"]
+
+# Why a run or a scenario did not produce a measurement. Each maps to an exit code.
+FailureKind = Literal[
+    "unknown-target",
+    "no-scenario",
+    "missing-library",
+    "no-telemetry",
+    "instrument-failed",
+    "workload-crashed",
+    "timeout",
+]
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    """Telemetry items, either totals of one run or per operation."""
+
+    spans: float = 0.0
+    metric_measurements: float = 0.0
+    log_records: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.spans + self.metric_measurements + self.log_records
+
+    def per(self, ops: int) -> "Telemetry":
+        n = max(ops, 1)
+        return Telemetry(self.spans / n, self.metric_measurements / n, self.log_records / n)
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: FailureKind
+    message: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one fresh child interpreter measured for one arm in one round."""
+
+    arm: Arm
+    round: int
+    ops: int = 0
+    concurrency: int = 0
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    loop_cpu_s: float = 0.0
+    latency_p50_us: float = 0.0
+    latency_p99_us: float = 0.0
+    peak_rss_kib: int = 0
+    mem_peak_bytes_per_op: float = 0.0
+    mem_retained_bytes_per_op: float = 0.0
+    telemetry: Telemetry = field(default_factory=Telemetry)
+    import_s: Optional[float] = None
+    instrument_s: Optional[float] = None
+    library_version: Optional[str] = None
+    warning: Optional[str] = None
+    failure: Optional[Failure] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def cpu_us_per_op(self) -> float:
+        return self.cpu_s * 1e6 / max(self.ops, 1)
+
+    @property
+    def loop_cpu_us_per_op(self) -> float:
+        return self.loop_cpu_s * 1e6 / max(self.ops, 1)
+
+    @property
+    def throughput(self) -> float:
+        return self.ops / self.wall_s if self.wall_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with its 95% confidence interval."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
+class ArmSummary:
+    """One arm across rounds: medians with bootstrap CIs."""
+
+    arm: Arm
+    rounds: int
+    cpu_us_per_op: Estimate
+    loop_cpu_us_per_op: Estimate
+    latency_p50_us: Estimate
+    latency_p99_us: Estimate
+    throughput_ops_s: Estimate
+    peak_rss_kib: float
+    mem_peak_bytes_per_op: float
+    mem_retained_bytes_per_op: float
+    telemetry_per_op: Telemetry
+    import_ms: Optional[Estimate] = None
+    instrument_ms: Optional[Estimate] = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """An instrumented arm against the baseline, paired by round."""
+
+    arm: Arm
+    cpu_us_per_op: Estimate
+    cpu_ratio: Estimate
+    loop_cpu_us_per_op: Estimate
+    latency_p50_us: Estimate
+    latency_p99_us: Estimate
+    throughput_ratio: Estimate
+    verdict: Verdict
+    rounds: int
+
+
+@dataclass(frozen=True)
+class Instrumentor:
+    """An installed `opentelemetry_instrumentor` entry point."""
+
+    name: str
+    value: str
+    distribution: str
+    version: str
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    instrumentor: str
+    distribution: Optional[str]
+    version: Optional[str]
+    scenario: Optional[str]
+    status: Status
+    library: Optional[str] = None
+    library_version: Optional[str] = None
+    concurrency: int = 0
+    ops_per_run: int = 0
+    expected_per_op: Optional[Telemetry] = None
+    telemetry_per_op: Optional[Telemetry] = None
+    arms: Dict[str, ArmSummary] = field(default_factory=dict)
+    overhead: Optional[Comparison] = None
+    api_overhead: Optional[Comparison] = None
+    failure: Optional[Failure] = None
+    warnings: Tuple[str, ...] = ()
+    targeted: bool = False
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Environment:
+    python: str
+    implementation: str
+    platform: str
+    machine: str
+    cpu_count: int
+    packages: Dict[str, str]
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    rounds: int
+    seconds_per_run: float
+    timeout_s: float
+    seed: int
+    quick: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    schema_version: str
+    otelaudit_version: str
+    created: str
+    command: str
+    environment: Environment
+    settings: ScanSettings
+    results: Tuple[ScenarioResult, ...]

@@ -1,0 +1,165 @@
+"""The spine of a scan: discover → plan → run → analyse, one scenario at a time.
+Both the CLI and (later) the pytest plugin call `scan`. A failing scenario is data on
+its result; `on_result` lets callers persist each result as soon as it exists."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from otelaudit import __version__, analysis
+from otelaudit.discovery import Target, discover_instrumentors, select_targets
+from otelaudit.environment import describe_environment
+from otelaudit.model import ARMS, Failure, Report, RunResult, ScanSettings, ScenarioResult
+from otelaudit.plan import RunSpec, interleaved_rounds, ops_for
+from otelaudit.registry import all_scenarios
+from otelaudit.runner import Runner, SubprocessRunner
+from otelaudit.scenario import Scenario, library_version
+from otelaudit.servers import ServerError, running_servers
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    targets: Tuple[str, ...] = ()
+    rounds: int = 10
+    seconds_per_run: float = 0.5
+    calibrate_s: float = 0.3
+    memory_ops: int = 50
+    timeout_s: float = 120.0
+    seed: int = field(default_factory=lambda: random.SystemRandom().randrange(1 << 30))
+    quick: bool = False
+    command: str = "otelaudit scan"
+
+    @classmethod
+    def quick_defaults(cls, **overrides: object) -> "ScanOptions":
+        values = dict(rounds=3, seconds_per_run=0.15, calibrate_s=0.1, memory_ops=10, quick=True)
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+Progress = Callable[[str], None]
+
+
+def scan(
+    options: ScanOptions,
+    runner: Optional[Runner] = None,
+    on_progress: Progress = lambda message: None,
+    on_result: Callable[[Report], None] = lambda report: None,
+) -> Report:
+    runner = runner or SubprocessRunner()
+    selection = select_targets(options.targets, discover_instrumentors(), all_scenarios())
+    results: List[ScenarioResult] = [_unknown(name) for name in selection.unknown]
+    for target in selection.targets:
+        on_progress(f"{target.instrumentor.name}: starting")
+        started = time.perf_counter()
+        result = audit_target(target, options, runner, on_progress)
+        results.append(_with_duration(result, time.perf_counter() - started))
+        on_result(_report(options, results, selection.targets))
+    return _report(options, results, selection.targets)
+
+
+def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progress: Progress) -> ScenarioResult:
+    instrumentor, scenario = target.instrumentor, target.scenario
+    base = dict(
+        instrumentor=instrumentor.name, distribution=instrumentor.distribution, version=instrumentor.version,
+        targeted=target.targeted,
+    )
+    if scenario is None:
+        return ScenarioResult(**base, scenario=None, status="not-covered",  # type: ignore[arg-type]
+                              failure=Failure("no-scenario", f"no scenario covers instrumentor {instrumentor.name!r}"))
+    base.update(scenario=scenario.name, library=scenario.library, expected_per_op=scenario.expects,
+                concurrency=scenario.concurrency)
+    if importlib.util.find_spec(scenario.library) is None:
+        message = f"library {scenario.library!r} is not installed ({scenario.install_hint})"
+        return ScenarioResult(**base, status="not-covered", failure=Failure("missing-library", message))  # type: ignore[arg-type]
+    base.update(library_version=library_version(scenario))
+    try:
+        with running_servers(scenario.servers) as servers:
+            runs, ops = _measure(scenario, target, options, runner, servers, on_progress)
+    except ServerError as error:
+        return ScenarioResult(**base, status="error", failure=Failure("workload-crashed", str(error)))  # type: ignore[arg-type]
+    return _analyse(base, scenario, runs, ops, options.seed)
+
+
+def _measure(scenario: Scenario, target: Target, options: ScanOptions, runner: Runner, servers: dict,
+             on_progress: Progress) -> Tuple[List[RunResult], int]:
+    def spec(arm: str, round_index: int, ops: int, mode: str = "measure") -> RunSpec:
+        return RunSpec(
+            scenario_module=scenario.workload.__module__, arm=arm, round=round_index, ops=ops,  # type: ignore[arg-type]
+            warmup_ops=max(ops // 10, scenario.concurrency * 2), concurrency=scenario.concurrency,
+            instrumentor_value=target.instrumentor.value, instrument_kwargs=dict(scenario.instrument_kwargs),
+            servers=servers, mode=mode, calibrate_s=options.calibrate_s, memory_ops=options.memory_ops,  # type: ignore[arg-type]
+        )
+
+    env = dict(scenario.env)
+    # Calibrated on the instrumented arm, usually the slowest, so a round's length is bounded.
+    calibration = runner.run(spec("sdk", -1, 0, "calibrate"), env, options.timeout_s)
+    if not calibration.ok:
+        return [calibration], 0
+    ops = ops_for(calibration.throughput, options.seconds_per_run)
+    runs: List[RunResult] = []
+    order = interleaved_rounds(options.rounds, random.Random(options.seed))
+    for index, (round_index, arm) in enumerate(order, 1):
+        on_progress(f"{target.instrumentor.name}: round {round_index + 1}/{options.rounds} {arm} ({index}/{len(order)})")
+        run = runner.run(spec(arm, round_index, ops), env, options.timeout_s)
+        runs.append(run)
+        if not run.ok:  # repeating a crash or a hang only wastes the user's time
+            break
+    return runs, ops
+
+
+def _analyse(base: dict, scenario: Scenario, runs: List[RunResult], ops: int, seed: int) -> ScenarioResult:
+    failure = analysis.first_failure(runs)
+    by_arm = analysis.complete_rounds(runs, ARMS)
+    arms = {arm: analysis.summarise_arm(arm, by_arm[arm], seed) for arm in ARMS if by_arm[arm]}
+    base.update(ops_per_run=ops, arms=arms)
+    if failure is not None:
+        status = "not-covered" if failure.kind == "missing-library" else "error"
+        return ScenarioResult(**base, status=status, failure=failure)  # type: ignore[arg-type]
+    invalid = analysis.validity_problem(by_arm["sdk"], scenario.expects)
+    produced = arms["sdk"].telemetry_per_op
+    if invalid is not None:
+        return ScenarioResult(**base, status="invalid", failure=invalid, telemetry_per_op=produced)  # type: ignore[arg-type]
+    return ScenarioResult(
+        **base, status="ok", telemetry_per_op=produced,  # type: ignore[arg-type]
+        overhead=analysis.compare("sdk", by_arm["sdk"], by_arm["baseline"], seed),
+        api_overhead=analysis.compare("api", by_arm["api"], by_arm["baseline"], seed),
+        warnings=analysis.shortfall_warning(produced, scenario.expects),
+    )
+
+
+def _unknown(name: str) -> ScenarioResult:
+    hint = ""
+    scenario = next((s for s in all_scenarios().values() if s.name == name or s.instrumentor == name), None)
+    if scenario is not None:
+        hint = f" (a scenario exists: install its instrumentation, e.g. pip install opentelemetry-instrumentation-{scenario.instrumentor})"
+    return ScenarioResult(
+        instrumentor=name, distribution=None, version=None, scenario=None, status="not-covered", targeted=True,
+        failure=Failure("unknown-target", f"no installed instrumentor or distribution named {name!r}{hint}"),
+    )
+
+
+def _with_duration(result: ScenarioResult, seconds: float) -> ScenarioResult:
+    from dataclasses import replace
+
+    return replace(result, duration_s=round(seconds, 3))
+
+
+def _report(options: ScanOptions, results: Sequence[ScenarioResult], targets: Sequence[Target]) -> Report:
+    extra = [t.instrumentor.distribution for t in targets]
+    extra += [t.scenario.distribution for t in targets if t.scenario and t.scenario.distribution]
+    return Report(
+        schema_version=SCHEMA_VERSION,
+        otelaudit_version=__version__,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        command=options.command,
+        environment=describe_environment(extra),
+        settings=ScanSettings(options.rounds, options.seconds_per_run, options.timeout_s, options.seed, options.quick),
+        results=tuple(results),
+    )

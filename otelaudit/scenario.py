@@ -1,0 +1,95 @@
+"""The authoring API for workload scenarios.
+
+A scenario module defines one `Scenario` (metadata, importable without importing the
+library it drives) and one `Workload` subclass (the async code that drives the real
+library). The measuring child instantiates the workload after `instrument()` ran, so
+libraries whose classes are patched at construction time are instrumented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional, Tuple, Type
+
+from otelaudit.model import Telemetry
+
+
+@dataclass(frozen=True)
+class WorkloadContext:
+    """What a workload gets from the runner: loopback servers and its concurrency."""
+
+    concurrency: int
+    servers: Mapping[str, Tuple[str, int]] = field(default_factory=dict)
+
+    def server(self, kind: str) -> Tuple[str, int]:
+        try:
+            return self.servers[kind]
+        except KeyError:
+            raise RuntimeError(f"scenario needs a {kind!r} loopback server but none was started") from None
+
+    def url(self, kind: str = "http", path: str = "/") -> str:
+        host, port = self.server(kind)
+        return f"http://{host}:{port}{path}"
+
+
+class Workload:
+    """One synthetic workload: `setup` once, `operation` many times concurrently, `teardown`."""
+
+    def __init__(self, context: WorkloadContext) -> None:
+        self.context = context
+
+    async def setup(self) -> None:
+        """Open connections, build apps; runs after instrumentation, before timing."""
+
+    async def operation(self) -> None:
+        raise NotImplementedError
+
+    async def teardown(self) -> None:
+        """Release what setup opened."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A workload bound to the instrumentor entry point it exercises.
+
+    `expects` is the telemetry one operation should produce under the SDK arm; a run
+    that produces none is invalid, never "0% overhead".
+    """
+
+    name: str
+    instrumentor: str
+    library: str
+    workload: Type[Workload]
+    expects: Telemetry
+    description: str
+    distribution: Optional[str] = None
+    concurrency: int = 8
+    servers: Tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    instrument_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    library_version: Optional[Callable[[], str]] = None
+
+    @property
+    def install_hint(self) -> str:
+        return f"pip install {self.distribution}" if self.distribution else f"module {self.library} is unavailable"
+
+
+def library_version(scenario: Scenario) -> Optional[str]:
+    """The version of the library the scenario drives, or None when it is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec(scenario.library) is None:
+        return None
+    if scenario.library_version is not None:
+        return scenario.library_version()
+    if scenario.distribution is None:
+        import platform
+
+        return f"python {platform.python_version()}"
+    from importlib import metadata
+
+    try:
+        return metadata.version(scenario.distribution)
+    except metadata.PackageNotFoundError:
+        return None
+

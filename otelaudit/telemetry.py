@@ -1,0 +1,126 @@
+"""SDK providers for the `sdk` arm: the processors users run (batching), exporters that
+do no I/O, and exact counters of the telemetry produced, so a run can prove it
+exercised the instrumentation. Only imported inside measuring children."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from otelaudit.model import Telemetry
+
+
+class TelemetryCounter:
+    """Counts spans ended, metric measurements recorded and log records emitted."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.spans = 0
+        self.metric_measurements = 0
+        self.log_records = 0
+
+    def snapshot(self) -> Telemetry:
+        with self._lock:
+            return Telemetry(float(self.spans), float(self.metric_measurements), float(self.log_records))
+
+    def add(self, field: str) -> None:
+        with self._lock:
+            setattr(self, field, getattr(self, field) + 1)
+
+
+def install_sdk(counter: TelemetryCounter) -> None:
+    """Sets global tracer, meter and logger providers that count what they receive."""
+    _install_tracing(counter)
+    _install_metrics(counter)
+    _install_logs(counter)
+
+
+def _install_tracing(counter: TelemetryCounter) -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+    class DroppingSpanExporter(SpanExporter):
+        def export(self, spans: Any) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+        def force_flush(self, timeout_millis: int = 0) -> bool:
+            return True
+
+        def shutdown(self) -> None:
+            pass
+
+    class CountingBatchSpanProcessor(BatchSpanProcessor):
+        def on_end(self, span: Any) -> None:
+            counter.add("spans")
+            super().on_end(span)
+
+    provider = TracerProvider()
+    processor = CountingBatchSpanProcessor(DroppingSpanExporter())
+    provider.add_span_processor(processor)
+    trace.set_tracer_provider(provider)
+
+
+def _install_metrics(counter: TelemetryCounter) -> None:
+    from opentelemetry import metrics
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    consumer = getattr(provider, "_measurement_consumer", None)
+    if consumer is not None:
+        consume = consumer.consume_measurement
+
+        def counting_consume(*args: Any, **kwargs: Any) -> Any:
+            counter.add("metric_measurements")
+            return consume(*args, **kwargs)
+
+        consumer.consume_measurement = counting_consume
+    metrics.set_meter_provider(provider)
+
+
+def _install_logs(counter: TelemetryCounter) -> None:
+    try:
+        from opentelemetry._logs import set_logger_provider
+        from opentelemetry.sdk._logs import LoggerProvider
+        from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogExporter
+    except ImportError:  # an SDK without the logs signal
+        return
+
+    class DroppingLogExporter(LogExporter):
+        def export(self, batch: Any) -> Any:
+            from opentelemetry.sdk._logs.export import LogExportResult
+
+            return LogExportResult.SUCCESS
+
+        def force_flush(self, timeout_millis: int = 0) -> bool:
+            return True
+
+        def shutdown(self) -> None:
+            pass
+
+    class CountingBatchLogRecordProcessor(BatchLogRecordProcessor):
+        # SDK releases named the hook `emit`, then `on_emit`, some aliasing one to the
+        # other: count once per record whichever is entered first.
+        _inside = threading.local()
+
+        def _counted(self, method: Any, *args: Any, **kwargs: Any) -> None:
+            if getattr(self._inside, "active", False):
+                return method(*args, **kwargs)
+            self._inside.active = True
+            try:
+                counter.add("log_records")
+                return method(*args, **kwargs)
+            finally:
+                self._inside.active = False
+
+        def on_emit(self, *args: Any, **kwargs: Any) -> None:
+            return self._counted(super().on_emit, *args, **kwargs)
+
+        def emit(self, *args: Any, **kwargs: Any) -> None:
+            return self._counted(super().emit, *args, **kwargs)  # type: ignore[misc]
+
+    provider = LoggerProvider()
+    processor = CountingBatchLogRecordProcessor(DroppingLogExporter())
+    provider.add_log_record_processor(processor)
+    set_logger_provider(provider)
