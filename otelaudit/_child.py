@@ -37,8 +37,13 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}{where}"
 
 
-def load_scenario(module_name: str) -> Scenario:
-    return importlib.import_module(module_name).SCENARIO  # type: ignore[no-any-return]
+def load_scenario(module_name: str, name: str) -> Scenario:
+    """The scenario object named `name` in the module that defines its workload."""
+    module = importlib.import_module(module_name)
+    for value in vars(module).values():
+        if isinstance(value, Scenario) and value.name == name:
+            return value
+    raise LookupError(f"module {module_name} defines no scenario named {name!r}")
 
 
 def import_library(scenario: Scenario) -> None:
@@ -134,7 +139,7 @@ def peak_rss_kib() -> int:
 
 
 def measure(spec: RunSpec) -> RunResult:
-    scenario = load_scenario(spec.scenario_module)
+    scenario = load_scenario(spec.scenario_module, spec.scenario_name)
     import_library(scenario)
     counter = None
     if spec.arm == "sdk":

@@ -4,6 +4,7 @@ driven by their type hints, so the child results and the report share one codec.
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import typing
 from typing import Any, Dict, Type, TypeVar
@@ -20,6 +21,8 @@ def to_data(value: Any) -> Any:
         return {str(k): to_data(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_data(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no infinity; a ratio against a zero baseline is undefined
     return value
 
 

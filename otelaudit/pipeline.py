@@ -91,7 +91,7 @@ def _measure(scenario: Scenario, target: Target, options: ScanOptions, runner: R
              on_progress: Progress) -> Tuple[List[RunResult], int]:
     def spec(arm: str, round_index: int, ops: int, mode: str = "measure") -> RunSpec:
         return RunSpec(
-            scenario_module=scenario.workload.__module__, arm=arm, round=round_index, ops=ops,  # type: ignore[arg-type]
+            scenario_module=scenario.workload.__module__, scenario_name=scenario.name, arm=arm, round=round_index, ops=ops,  # type: ignore[arg-type]
             warmup_ops=max(ops // 10, scenario.concurrency * 2), concurrency=scenario.concurrency,
             instrumentor_value=target.instrumentor.value, instrument_kwargs=dict(scenario.instrument_kwargs),
             servers=servers, mode=mode, calibrate_s=options.calibrate_s, memory_ops=options.memory_ops,  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ class RunSpec:
     """Everything a measuring child needs; it travels as JSON."""
 
     scenario_module: str
+    scenario_name: str
     arm: Arm
     round: int
     ops: int

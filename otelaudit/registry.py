@@ -41,10 +41,3 @@ def all_scenarios() -> Dict[str, Scenario]:
     """Scenarios by instrumentor entry-point name; a plugin overrides a bundled one."""
     return {s.instrumentor: s for s in bundled_scenarios() + plugin_scenarios()}
 
-
-def find_scenario(name: str) -> Scenario:
-    """Loads one scenario by its name, for the child process."""
-    for scenario in bundled_scenarios() + plugin_scenarios():
-        if scenario.name == name:
-            return scenario
-    raise LookupError(f"no scenario named {name!r}")

@@ -1,0 +1,64 @@
+"""httpx: an AsyncClient calling a loopback JSON API over keep-alive connections.
+
+Each operation sends one request through one `httpx.AsyncClient` (built in setup, after
+instrumentation) to the loopback HTTP/1.1 server and reads the small JSON response:
+even operations GET `/api/items` with a query string, odd ones POST a JSON body to
+`/api/orders`. Requests carry the headers a service client sends (accept, user agent,
+authorization, a request id), so header handling is on the hot path. `trust_env=False`
+keeps proxies and netrc out: the loopback server is the only peer. Concurrency 8.
+Expects one client span and one `http.client.duration` histogram measurement per
+operation (the default, old HTTP semantic conventions).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario, Workload
+
+HEADERS = {
+    "Accept": "application/json",
+    "User-Agent": "otelaudit-scenario/1.0",
+    "Authorization": "Bearer 0123456789abcdef",
+}
+
+
+class HttpxWorkload(Workload):
+    async def setup(self) -> None:
+        import httpx
+
+        limits = httpx.Limits(max_connections=self.context.concurrency, max_keepalive_connections=self.context.concurrency)
+        self.client: Any = httpx.AsyncClient(
+            base_url=self.context.url("http", ""), headers=HEADERS, limits=limits, trust_env=False
+        )
+        self.counter = itertools.count()
+
+    async def operation(self) -> None:
+        n = next(self.counter)
+        headers = {"X-Request-Id": f"req-{n}"}
+        if n % 2:
+            order = {"item_id": n % 100, "quantity": 2, "note": "gift wrap"}
+            response = await self.client.post("/api/orders", json=order, headers=headers)
+        else:
+            params = {"page": n % 10, "per_page": 20, "sort": "-created"}
+            response = await self.client.get("/api/items", params=params, headers=headers)
+        response.raise_for_status()
+        response.json()
+
+    async def teardown(self) -> None:
+        await self.client.aclose()
+
+
+SCENARIO = Scenario(
+    name="httpx",
+    instrumentor="httpx",
+    library="httpx",
+    distribution="httpx",
+    workload=HttpxWorkload,
+    expects=Telemetry(spans=1, metric_measurements=1),
+    description=__doc__ or "",
+    concurrency=8,
+    servers=("http",),
+)

@@ -1,0 +1,84 @@
+"""requests: blocking Session calls to a loopback JSON API, run from a thread pool.
+
+Each operation runs one request on the default executor (a thread pool sized to the
+concurrency, as an async service would wrap a sync client) through that worker
+thread's own `requests.Session` (sessions are not thread-safe, so one per thread; each
+keeps its keep-alive connection) and decodes the small JSON response: even operations
+GET `/api/items` with a query string, odd ones POST a JSON body to `/api/orders`.
+Requests carry the headers a service client sends (accept, user agent, authorization,
+a request id). `trust_env=False` keeps proxies and netrc out: the loopback server is
+the only peer. Concurrency 8. Expects one client span and one `http.client.duration`
+histogram measurement per operation (the default, old HTTP semantic conventions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from typing import Any, List
+
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario, Workload
+
+HEADERS = {
+    "Accept": "application/json",
+    "User-Agent": "otelaudit-scenario/1.0",
+    "Authorization": "Bearer 0123456789abcdef",
+}
+
+
+class RequestsWorkload(Workload):
+    async def setup(self) -> None:
+        import requests  # noqa: F401  (imported after instrument(), like the application would)
+
+        self.base = self.context.url("http", "")
+        self.local = threading.local()
+        self.sessions: List[Any] = []  # every thread's session, to close them in teardown
+        self.lock = threading.Lock()
+        self.counter = itertools.count()
+
+    def _session(self) -> Any:
+        session = getattr(self.local, "session", None)
+        if session is None:
+            import requests
+
+            session = requests.Session()
+            session.trust_env = False
+            session.headers.update(HEADERS)
+            self.local.session = session
+            with self.lock:
+                self.sessions.append(session)
+        return session
+
+    def _call(self, n: int) -> None:
+        session = self._session()
+        headers = {"X-Request-Id": f"req-{n}"}
+        if n % 2:
+            order = {"item_id": n % 100, "quantity": 2, "note": "gift wrap"}
+            response = session.post(f"{self.base}/api/orders", json=order, headers=headers, timeout=10)
+        else:
+            params = {"page": n % 10, "per_page": 20, "sort": "-created"}
+            response = session.get(f"{self.base}/api/items", params=params, headers=headers, timeout=10)
+        response.raise_for_status()
+        response.json()
+
+    async def operation(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._call, next(self.counter))
+
+    async def teardown(self) -> None:
+        for session in self.sessions:
+            session.close()
+
+
+SCENARIO = Scenario(
+    name="requests",
+    instrumentor="requests",
+    library="requests",
+    distribution="requests",
+    workload=RequestsWorkload,
+    expects=Telemetry(spans=1, metric_measurements=1),
+    description=__doc__ or "",
+    concurrency=8,
+    servers=("http",),
+)

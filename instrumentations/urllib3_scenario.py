@@ -1,0 +1,69 @@
+"""urllib3: a shared PoolManager calling a loopback JSON API from a thread pool.
+
+Each operation runs one request on the default executor (a thread pool sized to the
+concurrency) through one `urllib3.PoolManager` shared by all threads (it is
+thread-safe; its pool keeps one keep-alive connection per thread) and decodes the small
+JSON response: even operations GET `/api/items` with a query string (`fields=`), odd
+ones POST a JSON body (`json=`) to `/api/orders`. Requests carry the headers a service
+client sends (accept, user agent, authorization, a request id). urllib3 never reads
+proxy settings from the environment: the loopback server is the only peer.
+Concurrency 8. Expects one client span per operation and, with the default (old) HTTP
+semantic conventions, three histogram measurements: `http.client.duration`,
+`http.client.request.size` and `http.client.response.size`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any
+
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario, Workload
+
+HEADERS = {
+    "Accept": "application/json",
+    "User-Agent": "otelaudit-scenario/1.0",
+    "Authorization": "Bearer 0123456789abcdef",
+}
+
+
+class Urllib3Workload(Workload):
+    async def setup(self) -> None:
+        import urllib3
+
+        size = self.context.concurrency
+        self.pool: Any = urllib3.PoolManager(num_pools=2, maxsize=size, block=True, retries=False)
+        self.base = self.context.url("http", "")
+        self.counter = itertools.count()
+
+    def _call(self, n: int) -> None:
+        headers = {**HEADERS, "X-Request-Id": f"req-{n}"}
+        if n % 2:
+            order = {"item_id": n % 100, "quantity": 2, "note": "gift wrap"}
+            response = self.pool.request("POST", f"{self.base}/api/orders", json=order, headers=headers, timeout=10.0)
+        else:
+            fields = {"page": str(n % 10), "per_page": "20", "sort": "-created"}
+            response = self.pool.request("GET", f"{self.base}/api/items", fields=fields, headers=headers, timeout=10.0)
+        if response.status != 200:
+            raise RuntimeError(f"loopback server answered {response.status}")
+        response.json()
+
+    async def operation(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._call, next(self.counter))
+
+    async def teardown(self) -> None:
+        self.pool.clear()
+
+
+SCENARIO = Scenario(
+    name="urllib3",
+    instrumentor="urllib3",
+    library="urllib3",
+    distribution="urllib3",
+    workload=Urllib3Workload,
+    expects=Telemetry(spans=1, metric_measurements=3),
+    description=__doc__ or "",
+    concurrency=8,
+    servers=("http",),
+)

@@ -1,0 +1,91 @@
+"""The terminal report: one row per instrumentor, readable at a glance, then one line
+per problem. Plain text so it survives logs and CI consoles."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+from otelaudit.model import Comparison, Estimate, Report, ScenarioResult, Telemetry
+
+HEADERS = ("INSTRUMENTOR", "LIBRARY", "STATUS", "TELEMETRY/OP", "BASELINE CPU/OP",
+           "SDK OVERHEAD CPU/OP (95% CI)", "RATIO", "API OVERHEAD", "p99 Δ", "VERDICT")
+
+
+def render(report: Report) -> str:
+    env = report.environment
+    lines = [
+        f"otelaudit {report.otelaudit_version} — {len(report.results)} instrumentor(s), "
+        f"{report.settings.rounds} interleaved rounds{' (quick)' if report.settings.quick else ''}, "
+        f"Python {env.python}, {env.cpu_count} CPU(s), seed {report.settings.seed}",
+        "",
+    ]
+    rows = [row(result) for result in report.results]
+    lines += table([list(HEADERS)] + rows)
+    problems = [problem_line(r) for r in report.results if r.failure is not None or r.warnings]
+    if problems:
+        lines += ["", *problems]
+    return "\n".join(lines)
+
+
+def row(result: ScenarioResult) -> List[str]:
+    library = result.library_version or result.library or "—"
+    baseline = result.arms.get("baseline")
+    return [
+        result.instrumentor,
+        library,
+        result.status,
+        telemetry(result.telemetry_per_op),
+        us(baseline.cpu_us_per_op.estimate) if baseline else "—",
+        with_ci(result.overhead.cpu_us_per_op) if result.overhead else "—",
+        ratio(result.overhead.cpu_ratio.estimate) if result.overhead else "—",
+        signed_us(result.api_overhead.cpu_us_per_op.estimate) if result.api_overhead else "—",
+        signed_us(result.overhead.latency_p99_us.estimate) if result.overhead else "—",
+        verdict(result.overhead),
+    ]
+
+
+def problem_line(result: ScenarioResult) -> str:
+    parts = []
+    if result.failure is not None:
+        parts.append(f"{result.status} ({result.failure.kind}): {result.failure.message}")
+    parts += list(result.warnings)
+    return f"{result.instrumentor}: " + "; ".join(parts)
+
+
+def table(rows: Sequence[Sequence[str]]) -> List[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(r, widths)).rstrip() for r in rows]
+
+
+def us(value: float) -> str:
+    if abs(value) >= 1000:
+        return f"{value / 1000:.2f} ms"
+    return f"{value:.1f} µs" if abs(value) >= 10 else f"{value:.2f} µs"
+
+
+def signed_us(value: float) -> str:
+    return ("+" if value >= 0 else "−") + us(abs(value))
+
+
+def with_ci(estimate: Estimate) -> str:
+    return f"{signed_us(estimate.estimate)} [{_bare(estimate.ci_low)}, {_bare(estimate.ci_high)}]"
+
+
+def _bare(value: float) -> str:
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+
+
+def ratio(value: float) -> str:
+    return f"×{value:.2f}"
+
+
+def telemetry(value: Optional[Telemetry]) -> str:
+    if value is None:
+        return "—"
+    parts = [f"{value.spans:g} span", f"{value.metric_measurements:g} metric", f"{value.log_records:g} log"]
+    shown = [p for p, v in zip(parts, (value.spans, value.metric_measurements, value.log_records)) if v]
+    return ", ".join(shown) or "none"
+
+
+def verdict(comparison: Optional[Comparison]) -> str:
+    return comparison.verdict if comparison else "—"

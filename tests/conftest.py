@@ -1,0 +1,59 @@
+"""Shared fixtures: a clean OTEL_* environment, and the fixture distributions (real
+dist-info with entry points, put on the path) that plant each failure a scan must survive."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Optional
+
+import pytest
+
+FIXTURE_SITE = Path(__file__).parent / "fixtures" / "site"
+
+
+@pytest.fixture(autouse=True)
+def no_otel_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's shell must not change what the tests measure."""
+    for name in list(os.environ):
+        if name.startswith("OTEL_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def fixture_site(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Makes the fixture instrumentations discoverable here and in child processes."""
+    monkeypatch.syspath_prepend(str(FIXTURE_SITE))
+    existing = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(FIXTURE_SITE), existing])))
+    return FIXTURE_SITE
+
+
+class CliRun:
+    def __init__(self, completed: "subprocess.CompletedProcess[str]", json_path: Optional[Path]) -> None:
+        self.code = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+        self.report: Optional[Dict] = json.loads(json_path.read_text()) if json_path and json_path.exists() else None
+
+    def result(self, instrumentor: str) -> Dict:
+        assert self.report is not None, self.stderr
+        return next(r for r in self.report["results"] if r["instrumentor"] == instrumentor)
+
+
+@pytest.fixture
+def otelaudit(tmp_path: Path):
+    """Runs the real CLI (`python -m otelaudit`) in a subprocess, with a JSON report."""
+
+    def run(*args: str, timeout: float = 300) -> CliRun:
+        json_path = tmp_path / "report.json"
+        command = [sys.executable, "-m", "otelaudit", *args]
+        if args and args[0] == "scan":
+            command += ["--json", str(json_path), "--quiet"]
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=tmp_path)
+        return CliRun(completed, json_path if args and args[0] == "scan" else None)
+
+    return run

@@ -1,0 +1,43 @@
+"""Each failure a scan must survive, through the real CLI and real child processes:
+a clear one-line message, a distinct exit code, the failure in the JSON report, and
+the other scenarios still measured."""
+
+import pytest
+
+CASES = [
+    # target, exit code, status, failure kind, words the one-line message must contain
+    ("nosuch", 3, "not-covered", "unknown-target", "no installed instrumentor or distribution named 'nosuch'"),
+    ("fixture-noscenario", 4, "not-covered", "no-scenario", "no scenario covers"),
+    ("fixture-nolib", 5, "not-covered", "missing-library", "is not installed"),
+    ("fixture-silent", 6, "invalid", "no-telemetry", "produced no telemetry"),
+    ("fixture-raises", 7, "error", "instrument-failed", "planted failure in instrument()"),
+    ("fixture-crash", 8, "error", "workload-crashed", "exited with code 3"),
+    ("fixture-hang", 9, "error", "timeout", "did not finish within 3 s"),
+]
+
+
+@pytest.mark.parametrize("target, code, status, kind, words", CASES, ids=[c[0] for c in CASES])
+def test_failure_is_reported_with_its_exit_code(fixture_site, otelaudit, target, code, status, kind, words):
+    run = otelaudit("scan", target, "--quick", "--timeout", "3")
+    assert run.code == code, run.stderr
+    result = run.result(target)
+    assert (result["status"], result["failure"]["kind"]) == (status, kind)
+    assert words in result["failure"]["message"]
+    message_lines = [ln for ln in run.stderr.splitlines() if target in ln]
+    assert len(message_lines) == 1 and words in message_lines[0]
+
+
+def test_other_scenarios_are_still_measured_and_the_worst_code_wins(fixture_site, otelaudit):
+    run = otelaudit("scan", "fixture-raises", "fixture-ok", "fixture-crash", "--quick")
+    assert run.code == 8
+    assert run.result("fixture-ok")["status"] == "ok"
+    assert run.result("fixture-ok")["telemetry_per_op"]["spans"] == 1.0
+    assert run.result("fixture-raises")["status"] == "error"
+
+
+def test_untargeted_gaps_in_the_environment_do_not_fail_a_scan(fixture_site):
+    from otelaudit.errors import exit_code_for
+    from otelaudit.model import Failure, ScenarioResult
+
+    gap = ScenarioResult("httpx2", "d", "1", None, "not-covered", failure=Failure("no-scenario", "x"))
+    assert exit_code_for([gap]) == 0
