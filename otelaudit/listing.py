@@ -7,14 +7,15 @@ from __future__ import annotations
 from typing import List
 
 from otelaudit.discovery import discover_instrumentors
-from otelaudit.registry import all_scenarios
+from otelaudit.registry import load_catalog
 from otelaudit.render_terminal import table
 from otelaudit.scenario import library_version
 
 
 def render_listing() -> str:
     instrumentors = discover_instrumentors()
-    scenarios = all_scenarios()
+    catalog = load_catalog()
+    scenarios = catalog.scenarios
     rows: List[List[str]] = [["INSTRUMENTOR", "DISTRIBUTION", "VERSION", "SCENARIO", "LIBRARY"]]
     for instrumentor in instrumentors:
         scenario = scenarios.get(instrumentor.name)
@@ -29,4 +30,5 @@ def render_listing() -> str:
     idle = sorted(name for name in scenarios if name not in installed)
     if idle:
         lines += ["", "scenarios whose instrumentor is not installed: " + ", ".join(idle)]
+    lines += [f"warning: {error}" for error in catalog.errors]
     return "\n".join(lines)

@@ -191,3 +191,4 @@ class Report:
     environment: Environment
     settings: ScanSettings
     results: Tuple[ScenarioResult, ...]
+    warnings: Tuple[str, ...] = ()

@@ -16,7 +16,7 @@ from otelaudit.discovery import Target, discover_instrumentors, select_targets
 from otelaudit.environment import describe_environment
 from otelaudit.model import ARMS, Failure, Report, RunResult, ScanSettings, ScenarioResult
 from otelaudit.plan import RunSpec, interleaved_rounds, ops_for
-from otelaudit.registry import all_scenarios
+from otelaudit.registry import Catalog, load_catalog
 from otelaudit.runner import Runner, SubprocessRunner
 from otelaudit.scenario import Scenario, library_version
 from otelaudit.servers import ServerError, running_servers
@@ -53,15 +53,16 @@ def scan(
     on_result: Callable[[Report], None] = lambda report: None,
 ) -> Report:
     runner = runner or SubprocessRunner()
-    selection = select_targets(options.targets, discover_instrumentors(), all_scenarios())
-    results: List[ScenarioResult] = [_unknown(name) for name in selection.unknown]
+    catalog = load_catalog()
+    selection = select_targets(options.targets, discover_instrumentors(), catalog.scenarios)
+    results: List[ScenarioResult] = [_unknown(name, catalog) for name in selection.unknown]
     for target in selection.targets:
         on_progress(f"{target.instrumentor.name}: starting")
         started = time.perf_counter()
         result = audit_target(target, options, runner, on_progress)
         results.append(_with_duration(result, time.perf_counter() - started))
-        on_result(_report(options, results, selection.targets))
-    return _report(options, results, selection.targets)
+        on_result(_report(options, results, selection.targets, catalog))
+    return _report(options, results, selection.targets, catalog)
 
 
 def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progress: Progress) -> ScenarioResult:
@@ -134,9 +135,9 @@ def _analyse(base: dict, scenario: Scenario, runs: List[RunResult], ops: int, se
     )
 
 
-def _unknown(name: str) -> ScenarioResult:
+def _unknown(name: str, catalog: Catalog) -> ScenarioResult:
     hint = ""
-    scenario = next((s for s in all_scenarios().values() if s.name == name or s.instrumentor == name), None)
+    scenario = next((s for s in catalog.scenarios.values() if name in (s.name, s.instrumentor)), None)
     if scenario is not None:
         hint = f" (a scenario exists: install its instrumentation, e.g. pip install opentelemetry-instrumentation-{scenario.instrumentor})"
     return ScenarioResult(
@@ -151,7 +152,8 @@ def _with_duration(result: ScenarioResult, seconds: float) -> ScenarioResult:
     return replace(result, duration_s=round(seconds, 3))
 
 
-def _report(options: ScanOptions, results: Sequence[ScenarioResult], targets: Sequence[Target]) -> Report:
+def _report(options: ScanOptions, results: Sequence[ScenarioResult], targets: Sequence[Target],
+            catalog: Catalog) -> Report:
     extra = [t.instrumentor.distribution for t in targets]
     extra += [t.scenario.distribution for t in targets if t.scenario and t.scenario.distribution]
     return Report(
@@ -162,4 +164,5 @@ def _report(options: ScanOptions, results: Sequence[ScenarioResult], targets: Se
         environment=describe_environment(extra),
         settings=ScanSettings(options.rounds, options.seconds_per_run, options.timeout_s, options.seed, options.quick),
         results=tuple(results),
+        warnings=catalog.errors,
     )

@@ -1,43 +1,52 @@
 """Finds scenarios: the bundled ones in `otelaudit.instrumentations` and those other
-packages register under the `otelaudit_scenarios` entry-point group. Each scenario
-module exposes a module-level `SCENARIO`; loading it must not import the library."""
+packages register under the `otelaudit_scenarios` entry-point group (an entry point
+names a module with a `SCENARIO`, or a `Scenario` object). Loading one must not import
+its library; a scenario that fails to load is reported, never fatal."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Dict, List
+from dataclasses import dataclass
+from typing import Any, Dict, List, Tuple
 
 from otelaudit.scenario import Scenario
 
 ENTRY_POINT_GROUP = "otelaudit_scenarios"
 
 
-def bundled_scenarios() -> List[Scenario]:
+@dataclass(frozen=True)
+class Catalog:
+    """Scenarios by the instrumentor entry-point name they cover, and load errors."""
+
+    scenarios: Dict[str, Scenario]
+    errors: Tuple[str, ...]
+
+
+def _as_scenario(loaded: Any) -> Any:
+    return getattr(loaded, "SCENARIO", loaded)
+
+
+def load_catalog() -> Catalog:
+    from otelaudit.discovery import entry_points_in_group
     import otelaudit.instrumentations as package
 
-    found = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        scenario = getattr(module, "SCENARIO", None)
+    found: List[Scenario] = []
+    errors: List[str] = []
+    sources = [(info.name, lambda n=info.name: importlib.import_module(f"{package.__name__}.{n}"))
+               for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name)]
+    sources += [(f"{ep.name} ({dist.metadata['Name']})", ep.load) for ep, dist in entry_points_in_group(ENTRY_POINT_GROUP)]
+    for label, load in sources:
+        try:
+            scenario = _as_scenario(load())
+        except Exception as error:  # a broken scenario must not take the others down
+            errors.append(f"scenario {label} failed to load: {type(error).__name__}: {error}")
+            continue
         if isinstance(scenario, Scenario):
             found.append(scenario)
-    return found
-
-
-def plugin_scenarios() -> List[Scenario]:
-    from otelaudit.discovery import entry_points_in_group
-
-    found = []
-    for entry_point, _dist in entry_points_in_group(ENTRY_POINT_GROUP):
-        loaded = entry_point.load()
-        scenario = getattr(loaded, "SCENARIO", loaded)
-        if isinstance(scenario, Scenario):
-            found.append(scenario)
-    return found
+    # Plugins come last, so a plugin's scenario replaces a bundled one for the same instrumentor.
+    return Catalog({s.instrumentor: s for s in found}, tuple(errors))
 
 
 def all_scenarios() -> Dict[str, Scenario]:
-    """Scenarios by instrumentor entry-point name; a plugin overrides a bundled one."""
-    return {s.instrumentor: s for s in bundled_scenarios() + plugin_scenarios()}
-
+    return load_catalog().scenarios

@@ -24,6 +24,7 @@ def render(report: Report) -> str:
     problems = [problem_line(r) for r in report.results if r.failure is not None or r.warnings]
     if problems:
         lines += ["", *problems]
+    lines += [f"warning: {w}" for w in report.warnings]
     return "\n".join(lines)
 
 

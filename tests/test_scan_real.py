@@ -1,0 +1,66 @@
+"""Real subprocess scans of bundled scenarios, and the JSON report contract."""
+
+import json
+
+import pytest
+
+from otelaudit import report_json
+
+ESTIMATE_KEYS = {"estimate", "ci_low", "ci_high"}
+
+
+@pytest.fixture(scope="module")
+def sqlite_scan(tmp_path_factory):
+    import subprocess
+    import sys
+
+    path = tmp_path_factory.mktemp("scan") / "r.json"
+    out = subprocess.run([sys.executable, "-m", "otelaudit", "scan", "sqlite3", "--quick", "--quiet", "--json", str(path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return out, json.loads(path.read_text()), path
+
+
+def test_sqlite3_scan_measures_a_significant_overhead_with_spans(sqlite_scan):
+    _, report, _ = sqlite_scan
+    result = report["results"][0]
+    assert result["status"] == "ok"
+    assert result["telemetry_per_op"]["spans"] >= 1
+    assert result["overhead"]["cpu_us_per_op"]["estimate"] > 0
+    assert result["overhead"]["verdict"] == "overhead"
+    assert result["arms"]["sdk"]["import_ms"]["estimate"] > 0
+
+
+def test_json_report_holds_the_contract(sqlite_scan):
+    _, report, _ = sqlite_scan
+    assert report["schema_version"] == "1.0"
+    assert {"python", "platform", "packages"} <= set(report["environment"])
+    assert "opentelemetry-sdk" in report["environment"]["packages"]
+    result = report["results"][0]
+    assert {"instrumentor", "distribution", "version", "scenario", "status", "telemetry_per_op", "overhead"} <= set(result)
+    overhead = result["overhead"]
+    for key in ("cpu_us_per_op", "cpu_ratio", "latency_p50_us", "latency_p99_us", "throughput_ratio"):
+        assert set(overhead[key]) == ESTIMATE_KEYS
+    for arm in ("baseline", "api", "sdk"):
+        assert set(result["arms"][arm]["throughput_ops_s"]) == ESTIMATE_KEYS
+
+
+def test_json_report_round_trips(sqlite_scan):
+    _, _, path = sqlite_scan
+    report = report_json.loads(path.read_text())
+    assert report_json.loads(report_json.dumps(report)) == report
+    assert report.results[0].overhead.cpu_ratio.estimate > 1
+
+
+def test_terminal_table_shows_the_measurement(sqlite_scan):
+    out, report, _ = sqlite_scan
+    row = next(line for line in out.stdout.splitlines() if line.startswith("sqlite3"))
+    assert "ok" in row and "1 span" in row and "overhead" in row
+
+
+def test_atomic_write_replaces_without_leftovers(tmp_path):
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    report_json.write_atomically(str(target), "new")
+    assert target.read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
