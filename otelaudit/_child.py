@@ -17,7 +17,7 @@ import traceback
 from typing import Any, Callable, Optional, Tuple
 
 from otelaudit.codec import from_data, to_data
-from otelaudit.drive import calibrate, memory_phase, thread_pool_for, timed_phase
+from otelaudit.drive import calibrate, memory_phase, run_concurrently, thread_pool_for, timed_phase
 from otelaudit.model import Failure, FailureKind, RunResult, Telemetry
 from otelaudit.plan import RunSpec
 from otelaudit.scenario import Scenario, WorkloadContext, library_version
@@ -53,8 +53,8 @@ def import_library(scenario: Scenario) -> None:
         raise RunFailed("missing-library", f"{scenario.library} is not importable ({scenario.install_hint}): {error}")
 
 
-def instrument(spec: RunSpec) -> Tuple[float, float]:
-    """Imports and applies the instrumentor; returns (import seconds, instrument seconds)."""
+def load_instrumentor(spec: RunSpec) -> Tuple[Any, float]:
+    """Imports the instrumentor class; returns it with the import's seconds."""
     assert spec.instrumentor_value is not None
     module_name, _, attr = spec.instrumentor_value.partition(":")
     try:
@@ -62,23 +62,27 @@ def instrument(spec: RunSpec) -> Tuple[float, float]:
         target: Any = importlib.import_module(module_name)
         for part in attr.split(".") if attr else []:
             target = getattr(target, part)
-        imported = time.perf_counter()
-        instrumentor = target()
-        instrumentor.instrument(**spec.instrument_kwargs)
-        done = time.perf_counter()
+        return target, time.perf_counter() - start
+    except Exception as error:
+        raise RunFailed("instrument-failed", f"importing the instrumentor raised {describe(error)}") from error
+
+
+def instrument(instrumentor_class: Any, kwargs: dict) -> float:
+    """Applies the instrumentor; returns the seconds `instrument()` took."""
+    try:
+        start = time.perf_counter()
+        instrumentor_class().instrument(**kwargs)
+        return time.perf_counter() - start
     except Exception as error:
         raise RunFailed("instrument-failed", f"instrument() raised {describe(error)}") from error
-    return imported - start, done - imported
 
 
-def dependency_conflict(spec: RunSpec) -> Optional[str]:
+def dependency_conflict(instrumentor_class: Any) -> Optional[str]:
     """Why BaseInstrumentor would silently refuse to instrument, if it would."""
     try:
         from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
 
-        module_name, _, attr = (spec.instrumentor_value or "").partition(":")
-        instrumentor = getattr(importlib.import_module(module_name), attr)()
-        conflict = get_dependency_conflicts(instrumentor.instrumentation_dependencies())
+        conflict = get_dependency_conflicts(instrumentor_class().instrumentation_dependencies())
         return str(conflict) if conflict else None
     except Exception:
         return None
@@ -117,8 +121,6 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
 
 
 async def _run_ops(workload: Any, ops: int, concurrency: int) -> None:
-    from otelaudit.drive import run_concurrently
-
     if ops > 0:
         await run_concurrently(workload, ops, concurrency)
 
@@ -141,16 +143,18 @@ def peak_rss_kib() -> int:
 def measure(spec: RunSpec) -> RunResult:
     scenario = load_scenario(spec.scenario_module, spec.scenario_name)
     import_library(scenario)
+    import_s = instrument_s = conflict = instrumentor_class = None
+    if spec.arm != "baseline":  # imported before the SDK so its import time is the same in both arms
+        instrumentor_class, import_s = load_instrumentor(spec)
     counter = None
     if spec.arm == "sdk":
         from otelaudit.telemetry import TelemetryCounter, install_sdk
 
         counter = TelemetryCounter()
         install_sdk(counter)
-    import_s = instrument_s = conflict = None
-    if spec.arm != "baseline":
-        import_s, instrument_s = instrument(spec)
-        conflict = dependency_conflict(spec)
+    if instrumentor_class is not None:
+        instrument_s = instrument(instrumentor_class, spec.instrument_kwargs)
+        conflict = dependency_conflict(instrumentor_class)
     telemetry = counter.snapshot if counter is not None else Telemetry
     fields = asyncio.run(exercise(spec, scenario, telemetry))
     return RunResult(
