@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from otelaudit import __version__
+
+if TYPE_CHECKING:
+    from otelaudit.pipeline import ScanOptions
 
 EXIT_CODES_HELP = """exit codes:
   0 all targets measured with valid telemetry   5 target library not installed
@@ -76,7 +79,7 @@ def run_scan(args: argparse.Namespace) -> int:
     from otelaudit.render_terminal import render
     from otelaudit.report_json import write_report
 
-    options = _scan_options(args, ScanOptions)
+    options = _scan_options(args)
     progress = ProgressPrinter(enabled=not args.quiet)
     on_result = (lambda report: write_report(args.json, report)) if args.json else (lambda report: None)
     report = scan(options, on_progress=progress, on_result=on_result)
@@ -90,8 +93,10 @@ def run_scan(args: argparse.Namespace) -> int:
     return int(exit_code_for(report.results))
 
 
-def _scan_options(args: argparse.Namespace, options_class: type) -> object:
-    overrides = {"targets": tuple(args.targets), "timeout_s": args.timeout,
+def _scan_options(args: argparse.Namespace) -> "ScanOptions":
+    from otelaudit.pipeline import ScanOptions
+
+    overrides: dict = {"targets": tuple(args.targets), "timeout_s": args.timeout,
                  "command": " ".join(["otelaudit", *args.argv])}
     if args.rounds:
         overrides["rounds"] = args.rounds
@@ -99,7 +104,7 @@ def _scan_options(args: argparse.Namespace, options_class: type) -> object:
         overrides["seconds_per_run"] = args.seconds_per_run
     if args.seed is not None:
         overrides["seed"] = args.seed
-    return options_class.quick_defaults(**overrides) if args.quick else options_class(**overrides)
+    return ScanOptions.quick_defaults(**overrides) if args.quick else ScanOptions(**overrides)
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -43,7 +43,7 @@ def _decode(tp: Any, data: Any) -> Any:
             return None
         inner = [a for a in args if a is not _NoneType]
         return _decode(inner[0], data)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = _hints(tp)
         known = {f.name for f in dataclasses.fields(tp) if f.init}
         kwargs = {k: _decode(hints[k], v) for k, v in data.items() if k in known}

@@ -38,9 +38,9 @@ class ScanOptions:
 
     @classmethod
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":
-        values = dict(rounds=3, seconds_per_run=0.15, calibrate_s=0.1, memory_ops=10, quick=True)
+        values: dict = dict(rounds=3, seconds_per_run=0.15, calibrate_s=0.1, memory_ops=10, quick=True)
         values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
 
 Progress = Callable[[str], None]
@@ -126,9 +126,9 @@ def _analyse(base: dict, scenario: Scenario, runs: List[RunResult], ops: int, se
     invalid = analysis.validity_problem(by_arm["sdk"], scenario.expects)
     produced = arms["sdk"].telemetry_per_op
     if invalid is not None:
-        return ScenarioResult(**base, status="invalid", failure=invalid, telemetry_per_op=produced)  # type: ignore[arg-type]
+        return ScenarioResult(**base, status="invalid", failure=invalid, telemetry_per_op=produced)
     return ScenarioResult(
-        **base, status="ok", telemetry_per_op=produced,  # type: ignore[arg-type]
+        **base, status="ok", telemetry_per_op=produced,
         overhead=analysis.compare("sdk", by_arm["sdk"], by_arm["baseline"], seed),
         api_overhead=analysis.compare("api", by_arm["api"], by_arm["baseline"], seed),
         warnings=analysis.shortfall_warning(produced, scenario.expects),

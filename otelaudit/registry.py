@@ -5,10 +5,11 @@ its library; a scenario that fails to load is reported, never fatal."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from dataclasses import dataclass
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 from otelaudit.scenario import Scenario
 
@@ -33,8 +34,10 @@ def load_catalog() -> Catalog:
 
     found: List[Scenario] = []
     errors: List[str] = []
-    sources = [(info.name, lambda n=info.name: importlib.import_module(f"{package.__name__}.{n}"))
-               for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name)]
+    sources: List[Tuple[str, Callable[[], Any]]] = [
+        (info.name, functools.partial(importlib.import_module, f"{package.__name__}.{info.name}"))
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name)
+    ]
     sources += [(f"{ep.name} ({dist.metadata['Name']})", ep.load) for ep, dist in entry_points_in_group(ENTRY_POINT_GROUP)]
     for label, load in sources:
         try:
