@@ -95,15 +95,15 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
     workload = scenario.workload(context)
     try:
         await workload.setup()
-        if spec.mode == "calibrate":
-            phase = await calibrate(workload, spec.calibrate_s, spec.concurrency)
-            return {"ops": phase.ops, "wall_s": phase.wall_s}
-        await _run_ops(workload, spec.warmup_ops, spec.concurrency)
-        timed = await timed_phase(workload, spec.ops, spec.concurrency, telemetry)
-        memory = await memory_phase(workload, spec.memory_ops)
-        await workload.teardown()
-    except RunFailed:
-        raise
+        try:
+            if spec.mode == "calibrate":
+                phase = await calibrate(workload, spec.calibrate_s, spec.concurrency)
+                return {"ops": phase.ops, "wall_s": phase.wall_s}
+            await _run_ops(workload, spec.warmup_ops, spec.concurrency)
+            timed = await timed_phase(workload, spec.ops, spec.concurrency, telemetry)
+            memory = await memory_phase(workload, spec.memory_ops)
+        finally:
+            await workload.teardown()
     except Exception as error:
         raise RunFailed("workload-crashed", f"workload raised {describe(error)}") from error
     ordered = sorted(timed.latencies_s)

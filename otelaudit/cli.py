@@ -88,7 +88,8 @@ def run_scan(args: argparse.Namespace) -> int:
         write_report(args.json, report)
     print(render(report))
     for result in report.results:
-        if result.failure is not None:
+        if exit_code_for([result]):  # one line per failure that decides the exit code
+            assert result.failure is not None
             print(f"otelaudit: {result.instrumentor}: {result.failure.message}", file=sys.stderr)
     return int(exit_code_for(report.results))
 

@@ -83,7 +83,7 @@ def ratio(value: float) -> str:
 def telemetry(value: Optional[Telemetry]) -> str:
     if value is None:
         return "—"
-    parts = [f"{value.spans:g} span", f"{value.metric_measurements:g} metric", f"{value.log_records:g} log"]
+    parts = [f"{value.spans:.3g} span", f"{value.metric_measurements:.3g} metric", f"{value.log_records:.3g} log"]
     shown = [p for p, v in zip(parts, (value.spans, value.metric_measurements, value.log_records)) if v]
     return ", ".join(shown) or "none"
 

@@ -64,3 +64,12 @@ def test_atomic_write_replaces_without_leftovers(tmp_path):
     report_json.write_atomically(str(target), "new")
     assert target.read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_httpx_scan_against_the_loopback_server_produces_spans(otelaudit):
+    run = otelaudit("scan", "httpx", "--quick")
+    assert run.code == 0, run.stderr
+    result = run.result("httpx")
+    assert result["status"] == "ok"
+    assert result["telemetry_per_op"]["spans"] == pytest.approx(1.0)
+    assert result["overhead"]["cpu_us_per_op"]["estimate"] > 0

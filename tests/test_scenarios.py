@@ -1,0 +1,90 @@
+"""The bundled scenario modules: importable without their library, with sane metadata.
+
+`otelaudit list` imports every scenario module, so a module that imports its library
+at import time would make listing slow, or fail when the library is missing."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+from types import ModuleType
+from typing import List
+
+import pytest
+
+import otelaudit.instrumentations as bundled
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario, Workload
+from otelaudit.servers import SERVER_MODULES
+
+MODULES: List[str] = sorted(f"{bundled.__name__}.{info.name}" for info in pkgutil.iter_modules(bundled.__path__))
+
+# Imports the module in a fresh interpreter and reports which modules it newly imported.
+PROBE = """
+import json, sys
+import otelaudit.model, otelaudit.scenario
+before = set(sys.modules)
+import {module}
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+
+
+def _scenario(name: str) -> Scenario:
+    module: ModuleType = importlib.import_module(name)
+    scenario = getattr(module, "SCENARIO", None)
+    assert isinstance(scenario, Scenario), f"{name} defines no SCENARIO"
+    return scenario
+
+
+def test_the_expected_scenarios_are_bundled() -> None:
+    names = {_scenario(m).instrumentor for m in MODULES}
+    assert {"sqlite3", "httpx", "requests", "urllib3", "logging", "starlette", "asyncio"} <= names
+
+
+def test_each_instrumentor_has_one_bundled_scenario() -> None:
+    instrumentors = [_scenario(m).instrumentor for m in MODULES]
+    assert len(instrumentors) == len(set(instrumentors))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_imports_without_its_library(module: str) -> None:
+    library = _scenario(module).library
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE.format(module=module)], capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 0, completed.stderr
+    imported = {name.partition(".")[0] for name in json.loads(completed.stdout)}
+    assert library not in imported
+    assert "opentelemetry" not in imported
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_scenario_fields_are_sane(module: str) -> None:
+    scenario = _scenario(module)
+    short_name = module.rpartition(".")[2]
+    # `<lib>_scenario`, never the bare library name, which would shadow the library.
+    assert short_name == f"{scenario.name}_scenario" != scenario.library
+    assert scenario.name and scenario.instrumentor and scenario.library
+    # The child imports the workload's module to find the scenario again.
+    assert issubclass(scenario.workload, Workload) and scenario.workload is not Workload
+    assert scenario.workload.__module__ == module
+    assert scenario.description.strip() and scenario.description == sys.modules[module].__doc__
+    assert isinstance(scenario.expects, Telemetry) and scenario.expects.total > 0
+    assert min(scenario.expects.spans, scenario.expects.metric_measurements, scenario.expects.log_records) >= 0
+    assert scenario.concurrency >= 1
+    assert set(scenario.servers) <= set(SERVER_MODULES)
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in scenario.env.items())
+    assert all(key.startswith("OTEL_") for key in scenario.env)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_distribution_is_set_exactly_for_non_stdlib_libraries(module: str) -> None:
+    stdlib = getattr(sys, "stdlib_module_names", None)
+    if stdlib is None:  # Python < 3.10
+        pytest.skip("sys.stdlib_module_names is unavailable")
+    scenario = _scenario(module)
+    assert (scenario.distribution is None) == (scenario.library in stdlib)
+    assert "pip install" in scenario.install_hint or scenario.distribution is None
