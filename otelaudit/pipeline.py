@@ -8,7 +8,7 @@ import datetime
 import importlib.util
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from otelaudit import __version__, analysis
@@ -67,25 +67,22 @@ def scan(
 
 def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progress: Progress) -> ScenarioResult:
     instrumentor, scenario = target.instrumentor, target.scenario
-    base = dict(
-        instrumentor=instrumentor.name, distribution=instrumentor.distribution, version=instrumentor.version,
-        targeted=target.targeted,
-    )
+    result = ScenarioResult(instrumentor=instrumentor.name, distribution=instrumentor.distribution,
+                            version=instrumentor.version, scenario=None, status="not-covered", targeted=target.targeted)
     if scenario is None:
-        return ScenarioResult(**base, scenario=None, status="not-covered",  # type: ignore[arg-type]
-                              failure=Failure("no-scenario", f"no scenario covers instrumentor {instrumentor.name!r}"))
-    base.update(scenario=scenario.name, library=scenario.library, expected_per_op=scenario.expects,
-                concurrency=scenario.concurrency)
+        return replace(result, failure=Failure("no-scenario", f"no scenario covers instrumentor {instrumentor.name!r}"))
+    result = replace(result, scenario=scenario.name, library=scenario.library, expected_per_op=scenario.expects,
+                     concurrency=scenario.concurrency)
     if importlib.util.find_spec(scenario.library) is None:
         message = f"library {scenario.library!r} is not installed ({scenario.install_hint})"
-        return ScenarioResult(**base, status="not-covered", failure=Failure("missing-library", message))  # type: ignore[arg-type]
-    base.update(library_version=library_version(scenario))
+        return replace(result, failure=Failure("missing-library", message))
+    result = replace(result, library_version=library_version(scenario))
     try:
         with running_servers(scenario.servers) as servers:
             runs, ops = _measure(scenario, target, options, runner, servers, on_progress)
     except ServerError as error:
-        return ScenarioResult(**base, status="error", failure=Failure("workload-crashed", str(error)))  # type: ignore[arg-type]
-    return _analyse(base, scenario, runs, ops, options.seed)
+        return replace(result, status="error", failure=Failure("workload-crashed", str(error)))
+    return _analyse(replace(result, ops_per_run=ops), scenario, runs, options.seed)
 
 
 def _measure(scenario: Scenario, target: Target, options: ScanOptions, runner: Runner, servers: dict,
@@ -115,20 +112,18 @@ def _measure(scenario: Scenario, target: Target, options: ScanOptions, runner: R
     return runs, ops
 
 
-def _analyse(base: dict, scenario: Scenario, runs: List[RunResult], ops: int, seed: int) -> ScenarioResult:
+def _analyse(result: ScenarioResult, scenario: Scenario, runs: List[RunResult], seed: int) -> ScenarioResult:
     failure = analysis.first_failure(runs)
     by_arm = analysis.complete_rounds(runs, ARMS)
-    arms = {arm: analysis.summarise_arm(arm, by_arm[arm], seed) for arm in ARMS if by_arm[arm]}
-    base.update(ops_per_run=ops, arms=arms)
+    result = replace(result, arms={arm: analysis.summarise_arm(arm, by_arm[arm], seed) for arm in ARMS if by_arm[arm]})
     if failure is not None:
-        status = "not-covered" if failure.kind == "missing-library" else "error"
-        return ScenarioResult(**base, status=status, failure=failure)  # type: ignore[arg-type]
+        return replace(result, status="not-covered" if failure.kind == "missing-library" else "error", failure=failure)
+    produced = result.arms["sdk"].telemetry_per_op
     invalid = analysis.validity_problem(by_arm["sdk"], scenario.expects)
-    produced = arms["sdk"].telemetry_per_op
     if invalid is not None:
-        return ScenarioResult(**base, status="invalid", failure=invalid, telemetry_per_op=produced)
-    return ScenarioResult(
-        **base, status="ok", telemetry_per_op=produced,
+        return replace(result, status="invalid", failure=invalid, telemetry_per_op=produced)
+    return replace(
+        result, status="ok", telemetry_per_op=produced,
         overhead=analysis.compare("sdk", by_arm["sdk"], by_arm["baseline"], seed),
         api_overhead=analysis.compare("api", by_arm["api"], by_arm["baseline"], seed),
         warnings=analysis.shortfall_warning(produced, scenario.expects),
@@ -147,8 +142,6 @@ def _unknown(name: str, catalog: Catalog) -> ScenarioResult:
 
 
 def _with_duration(result: ScenarioResult, seconds: float) -> ScenarioResult:
-    from dataclasses import replace
-
     return replace(result, duration_s=round(seconds, 3))
 
 
