@@ -23,6 +23,9 @@ def loads(text: str) -> Report:
 def write_atomically(path: str, text: str) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".otelaudit-", suffix=".tmp", dir=directory)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make reports private by accident
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
