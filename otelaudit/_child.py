@@ -100,6 +100,8 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
                 phase = await calibrate(workload, spec.calibrate_s, spec.concurrency)
                 return {"ops": phase.ops, "wall_s": phase.wall_s}
             await _run_ops(workload, spec.warmup_ops, spec.concurrency)
+            if spec.mode == "probe":
+                return {"ops": spec.ops, "call_counts": await probe_calls(spec, workload)}
             timed = await timed_phase(workload, spec.ops, spec.concurrency, telemetry)
             memory = await memory_phase(workload, spec.memory_ops)
         finally:
@@ -118,6 +120,31 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
         "mem_retained_bytes_per_op": memory.retained_bytes_per_op,
         "telemetry": timed.telemetry,
     }
+
+
+async def probe_calls(spec: RunSpec, workload: Any) -> tuple:
+    """Counts costly calls over `spec.ops` operations, attributed to telemetry call sites."""
+    from otelaudit.ownership import Ownership
+    from otelaudit.probe import CallRecorder, attribute, resolve_targets
+
+    recorder = CallRecorder(*resolve_targets())
+    recorder.install()
+    # Threads started from here on inherit the profile function; the pool's old ones would not.
+    asyncio.get_running_loop().set_default_executor(thread_pool_for(spec.concurrency))
+    try:
+        await _run_ops(workload, spec.ops, spec.concurrency)
+    finally:
+        recorder.remove()
+    return attribute(recorder.hits, spec.ops, Ownership.of_environment(audited_package(spec)))
+
+
+def audited_package(spec: RunSpec) -> Optional[Tuple[str, str, str]]:
+    """(distribution, version, directory) of the instrumentor under audit."""
+    module = sys.modules.get((spec.instrumentor_value or "").partition(":")[0])
+    filename = getattr(module, "__file__", None)
+    if not filename or not spec.instrumentor_distribution:
+        return None
+    return spec.instrumentor_distribution, spec.instrumentor_version or "", os.path.dirname(filename)
 
 
 async def _run_ops(workload: Any, ops: int, concurrency: int) -> None:

@@ -49,6 +49,30 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Frame:
+    """One frame of a call chain; `owner` is the distribution that owns the file
+    ("stdlib" for the standard library, None when unknown)."""
+
+    file: str
+    line: int
+    function: str
+    owner: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class CallCount:
+    """Calls per operation into a known-costly function, from one telemetry call site."""
+
+    target: str
+    category: str
+    calls_per_op: float
+    call_site: Frame
+    distribution: str
+    version: str
+    chain: Tuple[Frame, ...] = ()
+
+
+@dataclass(frozen=True)
 class RunResult:
     """What one fresh child interpreter measured for one arm in one round."""
 
@@ -69,6 +93,7 @@ class RunResult:
     instrument_s: Optional[float] = None
     library_version: Optional[str] = None
     warning: Optional[str] = None
+    call_counts: Tuple[CallCount, ...] = ()
     failure: Optional[Failure] = None
 
     @property
@@ -157,6 +182,7 @@ class ScenarioResult:
     arms: Dict[str, ArmSummary] = field(default_factory=dict)
     overhead: Optional[Comparison] = None
     api_overhead: Optional[Comparison] = None
+    call_counts: Tuple[CallCount, ...] = ()
     failure: Optional[Failure] = None
     warnings: Tuple[str, ...] = ()
     targeted: bool = False

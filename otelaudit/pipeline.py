@@ -25,12 +25,22 @@ SCHEMA_VERSION = "1.0"
 
 
 @dataclass(frozen=True)
+class Measured:
+    """The raw runs of one scenario: timed rounds, and the call-count probe if it ran."""
+
+    runs: List[RunResult]
+    ops: int
+    probe: Optional[RunResult] = None
+
+
+@dataclass(frozen=True)
 class ScanOptions:
     targets: Tuple[str, ...] = ()
     rounds: int = 10
     seconds_per_run: float = 0.5
     calibrate_s: float = 0.3
     memory_ops: int = 50
+    probe_ops: int = 200
     timeout_s: float = 120.0
     seed: int = field(default_factory=lambda: random.SystemRandom().randrange(1 << 30))
     quick: bool = False
@@ -38,7 +48,7 @@ class ScanOptions:
 
     @classmethod
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":
-        values: dict = dict(rounds=3, seconds_per_run=0.15, calibrate_s=0.1, memory_ops=10, quick=True)
+        values: dict = dict(rounds=3, seconds_per_run=0.15, calibrate_s=0.1, memory_ops=10, probe_ops=50, quick=True)
         values.update(overrides)
         return cls(**values)
 
@@ -79,19 +89,20 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
     result = replace(result, library_version=library_version(scenario))
     try:
         with running_servers(scenario.servers) as servers:
-            runs, ops = _measure(scenario, target, options, runner, servers, on_progress)
+            measured = _measure(scenario, target, options, runner, servers, on_progress)
     except ServerError as error:
         return replace(result, status="error", failure=Failure("workload-crashed", str(error)))
-    return _analyse(replace(result, ops_per_run=ops), scenario, runs, options.seed)
+    return _analyse(replace(result, ops_per_run=measured.ops), scenario, measured, options.seed)
 
 
 def _measure(scenario: Scenario, target: Target, options: ScanOptions, runner: Runner, servers: dict,
-             on_progress: Progress) -> Tuple[List[RunResult], int]:
+             on_progress: Progress) -> Measured:
     def spec(arm: str, round_index: int, ops: int, mode: str = "measure") -> RunSpec:
         return RunSpec(
             scenario_module=scenario.workload.__module__, scenario_name=scenario.name, arm=arm, round=round_index, ops=ops,  # type: ignore[arg-type]
             warmup_ops=max(ops // 10, scenario.concurrency * 2), concurrency=scenario.concurrency,
-            instrumentor_value=target.instrumentor.value, instrument_kwargs=dict(scenario.instrument_kwargs),
+            instrumentor_value=target.instrumentor.value, instrumentor_distribution=target.instrumentor.distribution,
+            instrumentor_version=target.instrumentor.version, instrument_kwargs=dict(scenario.instrument_kwargs),
             servers=servers, mode=mode, calibrate_s=options.calibrate_s, memory_ops=options.memory_ops,  # type: ignore[arg-type]
         )
 
@@ -99,7 +110,7 @@ def _measure(scenario: Scenario, target: Target, options: ScanOptions, runner: R
     # Calibrated on the instrumented arm, usually the slowest, so a round's length is bounded.
     calibration = runner.run(spec("sdk", -1, 0, "calibrate"), env, options.timeout_s)
     if not calibration.ok:
-        return [calibration], 0
+        return Measured([calibration], 0)
     ops = ops_for(calibration.throughput, options.seconds_per_run)
     runs: List[RunResult] = []
     order = interleaved_rounds(options.rounds, random.Random(options.seed))
@@ -108,13 +119,20 @@ def _measure(scenario: Scenario, target: Target, options: ScanOptions, runner: R
         run = runner.run(spec(arm, round_index, ops), env, options.timeout_s)
         runs.append(run)
         if not run.ok:  # repeating a crash or a hang only wastes the user's time
-            break
-    return runs, ops
+            return Measured(runs, ops)
+    on_progress(f"{target.instrumentor.name}: probing call counts")
+    probe = runner.run(spec("sdk", -1, options.probe_ops, "probe"), env, options.timeout_s)
+    return Measured(runs, ops, probe)
 
 
-def _analyse(result: ScenarioResult, scenario: Scenario, runs: List[RunResult], seed: int) -> ScenarioResult:
-    failure = analysis.first_failure(runs)
-    by_arm = analysis.complete_rounds(runs, ARMS)
+def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, seed: int) -> ScenarioResult:
+    probe = measured.probe
+    if probe is not None and probe.failure is not None:
+        result = replace(result, warnings=(f"call-count probe failed: {probe.failure.message}",))
+    elif probe is not None:
+        result = replace(result, call_counts=probe.call_counts)
+    failure = analysis.first_failure(measured.runs)
+    by_arm = analysis.complete_rounds(measured.runs, ARMS)
     result = replace(result, arms={arm: analysis.summarise_arm(arm, by_arm[arm], seed) for arm in ARMS if by_arm[arm]})
     if failure is not None:
         return replace(result, status="not-covered" if failure.kind == "missing-library" else "error", failure=failure)
@@ -126,7 +144,7 @@ def _analyse(result: ScenarioResult, scenario: Scenario, runs: List[RunResult], 
         result, status="ok", telemetry_per_op=produced,
         overhead=analysis.compare("sdk", by_arm["sdk"], by_arm["baseline"], seed),
         api_overhead=analysis.compare("api", by_arm["api"], by_arm["baseline"], seed),
-        warnings=analysis.shortfall_warning(produced, scenario.expects),
+        warnings=result.warnings + analysis.shortfall_warning(produced, scenario.expects),
     )
 
 

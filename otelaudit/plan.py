@@ -9,7 +9,7 @@ from typing import Dict, List, Literal, Optional, Sequence, Tuple
 
 from otelaudit.model import ARMS, Arm
 
-RunMode = Literal["measure", "calibrate"]
+RunMode = Literal["measure", "calibrate", "probe"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class RunSpec:
     warmup_ops: int
     concurrency: int
     instrumentor_value: Optional[str] = None
+    instrumentor_distribution: Optional[str] = None
+    instrumentor_version: Optional[str] = None
     instrument_kwargs: Dict[str, object] = field(default_factory=dict)
     servers: Dict[str, Tuple[str, int]] = field(default_factory=dict)
     mode: RunMode = "measure"

@@ -21,6 +21,9 @@ def render(report: Report) -> str:
     ]
     rows = [row(result) for result in report.results]
     lines += table([list(HEADERS)] + rows)
+    counted = [line for r in report.results for line in call_count_lines(r)]
+    if counted:
+        lines += ["", "Costly calls made by telemetry code, per operation (deterministic probe):", *counted]
     problems = [problem_line(r) for r in report.results if r.failure is not None or r.warnings]
     if problems:
         lines += ["", *problems]
@@ -43,6 +46,22 @@ def row(result: ScenarioResult) -> List[str]:
         signed_us(result.overhead.latency_p99_us.estimate) if result.overhead else "—",
         verdict(result.overhead),
     ]
+
+
+def call_count_lines(result: ScenarioResult, most: int = 3) -> List[str]:
+    return [
+        f"  {result.instrumentor}: {c.calls_per_op:.3g} × {c.target}() from {short_path(c.call_site.file)}:"
+        f"{c.call_site.line} in {c.call_site.function} ({c.distribution} {c.version})"
+        for c in result.call_counts[:most]
+    ]
+
+
+def short_path(path: str) -> str:
+    """The part of a path after site-packages (or the stdlib folder), as people cite it."""
+    for marker in ("site-packages/", "dist-packages/"):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return path
 
 
 def problem_line(result: ScenarioResult) -> str:

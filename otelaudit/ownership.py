@@ -1,0 +1,75 @@
+"""Which installed distribution owns a source file, from the distributions' own file
+lists (RECORD), so a frame can be classed as telemetry code (instrumentation, SDK, API,
+exporter), the standard library, or anything else — and the same can be repeated later
+on a saved chain of frames."""
+
+from __future__ import annotations
+
+import os
+import sysconfig
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Dict, Optional, Tuple
+
+TELEMETRY_PREFIX = "opentelemetry"
+HARNESS = "otelaudit"  # depends on the OTel API, but its frames are the workload's, never telemetry
+
+
+@dataclass(frozen=True)
+class Owner:
+    distribution: str
+    version: str
+    telemetry: bool
+
+
+def _requires_otel_api(dist: metadata.Distribution) -> bool:
+    """Telemetry libraries of other vendors depend on the OTel API unconditionally; a
+    library that only offers it as an extra (starlette[full]) is not telemetry code."""
+    return any(
+        req.replace("_", "-").lower().startswith("opentelemetry-api") and "extra" not in req
+        for req in dist.requires or ()
+    )
+
+
+class Ownership:
+    """Maps real file paths to the distribution that installed them."""
+
+    def __init__(self, owners: Dict[str, Owner], stdlib_dirs: Tuple[str, ...],
+                 package_dirs: Tuple[Tuple[str, Owner], ...] = ()) -> None:
+        self.owners = owners
+        self.stdlib_dirs = stdlib_dirs
+        self.package_dirs = package_dirs
+
+    @classmethod
+    def of_environment(cls, audited: Optional[Tuple[str, str, str]] = None) -> "Ownership":
+        """`audited` is (distribution, version, package directory) of the instrumentor under
+        audit: telemetry even when its files are not listed (editable or path installs)."""
+        owners: Dict[str, Owner] = {}
+        for dist in metadata.distributions():
+            name = dist.metadata["Name"] or "?"
+            telemetry = name.lower() != HARNESS and (
+                name.lower().startswith(TELEMETRY_PREFIX) or _requires_otel_api(dist)
+                or (audited is not None and name.lower() == audited[0].lower()))
+            owner = Owner(name, dist.version, telemetry)
+            for file in dist.files or ():
+                if str(file).endswith(".py"):
+                    owners.setdefault(os.path.realpath(str(dist.locate_file(file))), owner)
+        paths = sysconfig.get_paths()
+        stdlib = tuple(os.path.realpath(paths[key]) + os.sep for key in ("stdlib", "platstdlib"))
+        package_dirs: Tuple[Tuple[str, Owner], ...] = ()
+        if audited is not None:
+            package_dirs = ((os.path.realpath(audited[2]) + os.sep, Owner(audited[0], audited[1], True)),)
+        return cls(owners, stdlib, package_dirs)
+
+    def owner(self, filename: str) -> Optional[Owner]:
+        real = os.path.realpath(filename)
+        found = self.owners.get(real)
+        if found is None:
+            found = next((owner for prefix, owner in self.package_dirs if real.startswith(prefix)), None)
+        return found
+
+    def is_stdlib(self, filename: str) -> bool:
+        if filename.startswith("<"):  # <frozen importlib._bootstrap> and the like
+            return True
+        real = os.path.realpath(filename)
+        return real.startswith(self.stdlib_dirs) and "site-packages" not in real

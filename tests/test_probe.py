@@ -1,0 +1,92 @@
+"""The deterministic call-count probe: exact counts per operation, attributed to the
+telemetry call site that made them, and nothing invented for clean code."""
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from otelaudit.model import Frame
+from otelaudit.ownership import Owner, Ownership
+from otelaudit.probe import CallRecorder, Target, attribute, resolve_targets
+
+PLANTED = os.path.join("otelaudit_planted", "__init__.py")
+FIXTURE_SITE = Path(__file__).parent / "fixtures" / "site"
+
+
+def _record(function, *args):
+    recorder = CallRecorder(*resolve_targets())
+    recorder.install()
+    try:
+        function(*args)
+    finally:
+        recorder.remove()
+    return recorder.hits
+
+
+def _serialise_twice(value):
+    json.dumps(value)
+    return json.dumps(value)
+
+
+def test_recorder_counts_each_outermost_call_with_its_chain():
+    hits = _record(_serialise_twice, {"a": 1})
+    counted = Counter()
+    for (target, chain), n in hits.items():
+        counted[(target.name, chain[0][2])] += n
+    assert counted == {("json.dumps", "_serialise_twice"): 2}
+
+
+def test_attribution_keeps_only_call_sites_owned_by_telemetry_code():
+    here = os.path.abspath(__file__)
+    hits = Counter({(Target("json.dumps", "serialisation"), ((here, 10, "wrapper"),)): 8})
+    telemetry = Ownership({os.path.realpath(here): Owner("opentelemetry-x", "1.0", True)}, ())
+    library = Ownership({os.path.realpath(here): Owner("somelib", "2.0", False)}, ())
+    [count] = attribute(hits, ops=4, ownership=telemetry)
+    assert (count.target, count.calls_per_op, count.distribution) == ("json.dumps", 2.0, "opentelemetry-x")
+    assert count.call_site == Frame(here, 10, "wrapper", "opentelemetry-x")
+    assert attribute(hits, ops=4, ownership=library) == ()
+
+
+@pytest.fixture(scope="module")
+def planted_scan(tmp_path_factory):
+    import subprocess
+    import sys
+
+    path = tmp_path_factory.mktemp("planted") / "r.json"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(FIXTURE_SITE), os.environ.get("PYTHONPATH")])))
+    out = subprocess.run([sys.executable, "-m", "otelaudit", "scan", "planted", "fixture-ok", "--quick", "--quiet",
+                          "--json", str(path)], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(path.read_text())
+    return out, {r["instrumentor"]: r for r in report["results"]}
+
+
+def _counts(result):
+    return {(c["target"], os.path.basename(os.path.dirname(c["call_site"]["file"])), c["call_site"]["line"]):
+            c["calls_per_op"] for c in result["call_counts"]}
+
+
+def test_planted_metadata_lookup_and_tracer_creation_are_counted_at_their_lines(planted_scan):
+    _, results = planted_scan
+    counts = _counts(results["planted"])
+    assert counts[("importlib.metadata.version", "otelaudit_planted", 26)] == 1.0
+    assert counts[("opentelemetry.trace.get_tracer", "otelaudit_planted", 27)] == 1.0
+    site = next(c for c in results["planted"]["call_counts"] if c["target"] == "importlib.metadata.version")
+    assert site["distribution"] == "otelaudit-planted"
+    assert site["call_site"]["function"] == "traced"
+    assert site["chain"][0]["file"].endswith(PLANTED)
+
+
+def test_clean_instrumentation_gets_no_counted_calls(planted_scan):
+    _, results = planted_scan
+    assert results["fixture-ok"]["status"] == "ok"
+    assert results["fixture-ok"]["call_counts"] == []
+
+
+def test_terminal_report_names_the_call_site(planted_scan):
+    out, _ = planted_scan
+    assert "importlib.metadata.version() from" in out.stdout
+    assert "__init__.py:26 in traced" in out.stdout
