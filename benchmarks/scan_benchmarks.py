@@ -60,7 +60,7 @@ def aa_comparison(name: str, rounds: int, seed: int, seconds: float = 0.5) -> Di
     diff = stats.paired_difference(b, a, seed=seed)
     level = stats.median(a)
     return {"estimate_pct": 100 * diff.estimate / level, "ci_low_pct": 100 * diff.ci_low / level,
-            "ci_high_pct": 100 * diff.ci_high / level, "verdict": stats.verdict(diff, level)}
+            "ci_high_pct": 100 * diff.ci_high / level, "verdict": stats.verdict(diff, level, rounds)}
 
 
 def main() -> int:

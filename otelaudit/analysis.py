@@ -69,7 +69,7 @@ def compare(arm: str, treated: Sequence[RunResult], baseline: Sequence[RunResult
         latency_p50_us=diff("latency_p50_us"),
         latency_p99_us=diff("latency_p99_us"),
         throughput_ratio=stats.paired_ratio([r.throughput for r in treated], [r.throughput for r in baseline], seed),
-        verdict=stats.verdict(cpu, base_cpu),
+        verdict=stats.verdict(cpu, base_cpu, len(treated)),
         rounds=len(treated),
     )
 

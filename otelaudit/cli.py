@@ -39,11 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("targets", nargs="*", metavar="TARGET",
                       help="instrumentor entry-point name (e.g. httpx) or distribution name")
-    scan.add_argument("--rounds", type=_positive_int, help="interleaved rounds per scenario (default 10; 3 with --quick)")
+    scan.add_argument("--rounds", type=_positive_int, help="interleaved rounds per scenario (default 10; 5 with --quick)")
     scan.add_argument("--quick", action="store_true", help="a smoke run of a few seconds per scenario")
     scan.add_argument("--json", metavar="PATH", help="write the JSON report here (atomically, after every scenario)")
     scan.add_argument("--seconds-per-run", type=_positive_float, metavar="S",
-                      help="timed phase of each measuring process (default 0.5; 0.15 with --quick)")
+                      help="timed phase of each measuring process (default 0.5; 0.1 with --quick)")
     scan.add_argument("--timeout", type=_positive_float, default=120.0, metavar="S",
                       help="kill a measuring process after this many seconds (default 120)")
     scan.add_argument("--seed", type=int, help="seed for the round order, for a reproducible plan")

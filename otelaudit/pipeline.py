@@ -48,7 +48,7 @@ class ScanOptions:
 
     @classmethod
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":
-        values: dict = dict(rounds=3, seconds_per_run=0.15, calibrate_s=0.1, memory_ops=10, probe_ops=50, quick=True)
+        values: dict = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=10, probe_ops=50, quick=True)
         values.update(overrides)
         return cls(**values)
 

@@ -14,6 +14,9 @@ CONFIDENCE = 0.95
 # Overhead below this share of the baseline is treated as "nothing to report" when the
 # whole interval lies under it.
 EQUIVALENCE_MARGIN = 0.02
+# Below this many paired rounds even "every round agrees" is not significant at 95%
+# (a sign test of 4 rounds: 1/16 = 6%), so no verdict is claimed.
+MIN_ROUNDS_FOR_VERDICT = 5
 
 
 def median(values: Sequence[float]) -> float:
@@ -63,9 +66,12 @@ def paired_ratio(treated: Sequence[float], baseline: Sequence[float], seed: int 
     return bootstrap([t / b if b else float("inf") for t, b in zip(treated, baseline)], seed=seed)
 
 
-def verdict(difference: Estimate, baseline_level: float, margin: float = EQUIVALENCE_MARGIN) -> Verdict:
+def verdict(difference: Estimate, baseline_level: float, rounds: int, margin: float = EQUIVALENCE_MARGIN) -> Verdict:
     """`overhead` when the interval excludes zero upwards; `no-detectable-overhead` when
-    it lies wholly under `margin` × baseline; `inconclusive` otherwise."""
+    it lies wholly under `margin` × baseline; `inconclusive` otherwise, and always when
+    there are too few rounds to tell."""
+    if rounds < MIN_ROUNDS_FOR_VERDICT:
+        return "inconclusive"
     if difference.ci_low > 0:
         return "overhead"
     if difference.ci_high < margin * abs(baseline_level):

@@ -77,4 +77,8 @@ def test_paired_samples_must_have_equal_lengths():
     ],
 )
 def test_verdict_never_claims_more_than_the_interval(difference, expected):
-    assert stats.verdict(difference, baseline_level=100.0) == expected
+    assert stats.verdict(difference, baseline_level=100.0, rounds=10) == expected
+
+
+def test_too_few_rounds_give_no_verdict_however_clear_the_interval():
+    assert stats.verdict(Estimate(50.0, 40.0, 60.0), baseline_level=100.0, rounds=4) == "inconclusive"
