@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--timeout", type=_positive_float, default=120.0, metavar="S",
                       help="kill a measuring process after this many seconds (default 120)")
     scan.add_argument("--seed", type=int, help="seed for the round order, for a reproducible plan")
+    scan.add_argument("--ignore", action="append", default=[], metavar="RULE",
+                      help="silence a finding rule by its id (e.g. OA107); repeatable")
     scan.add_argument("--quiet", action="store_true", help="no progress on stderr")
     scan.set_defaults(handler=run_scan)
 
@@ -98,6 +100,7 @@ def _scan_options(args: argparse.Namespace) -> "ScanOptions":
     from otelaudit.pipeline import ScanOptions
 
     overrides: dict = {"targets": tuple(args.targets), "timeout_s": args.timeout,
+                       "ignore_rules": tuple(rule.upper() for rule in args.ignore),
                  "command": " ".join(["otelaudit", *args.argv])}
     if args.rounds:
         overrides["rounds"] = args.rounds

@@ -73,6 +73,25 @@ class CallCount:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """Evidence turned into something to fix: where, how much, and how."""
+
+    rule: str
+    title: str
+    call_site: Optional[Frame]
+    distribution: Optional[str]
+    version: Optional[str]
+    calls_per_op: Optional[float]
+    suggestion: str
+    patch: Optional[str] = None
+    us_per_op: Optional["Estimate"] = None
+    share_of_overhead: Optional[float] = None
+    verified_saving_us: Optional["Estimate"] = None
+    chain: Tuple[Frame, ...] = ()
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
 class RunResult:
     """What one fresh child interpreter measured for one arm in one round."""
 
@@ -183,6 +202,7 @@ class ScenarioResult:
     overhead: Optional[Comparison] = None
     api_overhead: Optional[Comparison] = None
     call_counts: Tuple[CallCount, ...] = ()
+    findings: Tuple[Finding, ...] = ()
     failure: Optional[Failure] = None
     warnings: Tuple[str, ...] = ()
     targeted: bool = False

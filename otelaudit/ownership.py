@@ -73,3 +73,11 @@ class Ownership:
             return True
         real = os.path.realpath(filename)
         return real.startswith(self.stdlib_dirs) and "site-packages" not in real
+
+
+def display_path(path: str) -> str:
+    """The part of a path after site-packages, as people cite it in an issue."""
+    for marker in ("site-packages" + os.sep, "dist-packages" + os.sep):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return path

@@ -9,9 +9,9 @@ import importlib.util
 import random
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, FrozenSet, List, Optional, Sequence, Tuple
 
-from otelaudit import __version__, analysis
+from otelaudit import __version__, analysis, rules
 from otelaudit.discovery import Target, discover_instrumentors, select_targets
 from otelaudit.environment import describe_environment
 from otelaudit.model import ARMS, Failure, Report, RunResult, ScanSettings, ScenarioResult
@@ -41,6 +41,7 @@ class ScanOptions:
     calibrate_s: float = 0.3
     memory_ops: int = 50
     probe_ops: int = 200
+    ignore_rules: Tuple[str, ...] = ()
     timeout_s: float = 120.0
     seed: int = field(default_factory=lambda: random.SystemRandom().randrange(1 << 30))
     quick: bool = False
@@ -92,7 +93,8 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
             measured = _measure(scenario, target, options, runner, servers, on_progress)
     except ServerError as error:
         return replace(result, status="error", failure=Failure("workload-crashed", str(error)))
-    return _analyse(replace(result, ops_per_run=measured.ops), scenario, measured, options.seed)
+    result = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured, options.seed)
+    return _with_findings(result, scenario, frozenset(options.ignore_rules))
 
 
 def _measure(scenario: Scenario, target: Target, options: ScanOptions, runner: Runner, servers: dict,
@@ -146,6 +148,14 @@ def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, see
         api_overhead=analysis.compare("api", by_arm["api"], by_arm["baseline"], seed),
         warnings=result.warnings + analysis.shortfall_warning(produced, scenario.expects),
     )
+
+
+def _with_findings(result: ScenarioResult, scenario: Scenario, ignore: FrozenSet[str]) -> ScenarioResult:
+    if result.status != "ok":
+        return result
+    findings = rules.findings_from_counts(result.call_counts, ignore)
+    findings += rules.excess_telemetry(result.telemetry_per_op, scenario.expects, ignore)
+    return replace(result, findings=tuple(rules.rank(findings)))
 
 
 def _unknown(name: str, catalog: Catalog) -> ScenarioResult:

@@ -21,9 +21,9 @@ def render(report: Report) -> str:
     ]
     rows = [row(result) for result in report.results]
     lines += table([list(HEADERS)] + rows)
-    counted = [line for r in report.results for line in call_count_lines(r)]
-    if counted:
-        lines += ["", "Costly calls made by telemetry code, per operation (deterministic probe):", *counted]
+    found = [line for r in report.results for line in finding_lines(r)]
+    if found:
+        lines += ["", "Findings (ranked; silence a rule with --ignore ID):", *found]
     problems = [problem_line(r) for r in report.results if r.failure is not None or r.warnings]
     if problems:
         lines += ["", *problems]
@@ -48,20 +48,14 @@ def row(result: ScenarioResult) -> List[str]:
     ]
 
 
-def call_count_lines(result: ScenarioResult, most: int = 3) -> List[str]:
-    return [
-        f"  {result.instrumentor}: {c.calls_per_op:.3g} × {c.target}() from {short_path(c.call_site.file)}:"
-        f"{c.call_site.line} in {c.call_site.function} ({c.distribution} {c.version})"
-        for c in result.call_counts[:most]
-    ]
-
-
-def short_path(path: str) -> str:
-    """The part of a path after site-packages (or the stdlib folder), as people cite it."""
-    for marker in ("site-packages/", "dist-packages/"):
-        if marker in path:
-            return path.split(marker, 1)[1]
-    return path
+def finding_lines(result: ScenarioResult, most: int = 3) -> List[str]:
+    lines = []
+    for finding in result.findings[:most]:
+        lines.append(f"  {result.instrumentor}: [{finding.rule}] {finding.title}")
+        lines.append(f"      fix: {finding.suggestion}")
+    if len(result.findings) > most:
+        lines.append(f"  {result.instrumentor}: {len(result.findings) - most} more finding(s) in the JSON report")
+    return lines
 
 
 def problem_line(result: ScenarioResult) -> str:

@@ -88,5 +88,14 @@ def test_clean_instrumentation_gets_no_counted_calls(planted_scan):
 
 def test_terminal_report_names_the_call_site(planted_scan):
     out, _ = planted_scan
-    assert "importlib.metadata.version() from" in out.stdout
-    assert "__init__.py:26 in traced" in out.stdout
+    assert "[OA101] traced() reads installed-package metadata" in out.stdout
+    assert "otelaudit_planted/__init__.py:26" in out.stdout
+
+
+def test_planted_defects_become_separate_findings_with_a_patch(planted_scan):
+    _, results = planted_scan
+    findings = {f["rule"]: f for f in results["planted"]["findings"]}
+    assert findings["OA101"]["call_site"]["line"] == 26 and findings["OA101"]["calls_per_op"] == 1.0
+    assert findings["OA102"]["call_site"]["line"] == 27
+    assert '+_OPENTELEMETRY_API_VERSION = version("opentelemetry-api")' in findings["OA101"]["patch"]
+    assert results["fixture-ok"]["findings"] == []

@@ -1,0 +1,114 @@
+"""Rules turn evidence into findings. Each rule has a stable id (users silence one with
+`--ignore OA101`) and matches evidence by what the code does — the category of a
+costly call, a count per operation, a share of the overhead — never by package name.
+
+    OA101 package metadata read per operation      OA106 regex compiled per operation
+    OA102 tracer/meter/logger obtained per op      OA107 environment read per operation
+    OA103 metric instrument created per op         OA108 host/platform facts per operation
+    OA104 stack inspected or formatted per op      OA111 more telemetry than expected
+    OA105 payload copied or serialised per op
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import FrozenSet, Iterable, List, Optional, Sequence
+
+from otelaudit.model import CallCount, Finding, Telemetry
+from otelaudit.ownership import display_path
+from otelaudit.patches import hoist_constant_call
+
+# Below one call in ten operations, work is occasional, not per-operation.
+MIN_CALLS_PER_OP = 0.1
+
+
+@dataclass(frozen=True)
+class CallRule:
+    id: str
+    categories: FrozenSet[str]
+    does: str
+    fix: str
+    hoistable: bool = False
+
+
+CALL_RULES = (
+    CallRule("OA101", frozenset({"package-metadata"}), "reads installed-package metadata (files parsed from disk)",
+             "Look the value up once — at import time or in instrument() — and reuse it.", hoistable=True),
+    CallRule("OA102", frozenset({"tracer-creation", "meter-creation", "logger-creation"}),
+             "obtains a tracer, meter or logger",
+             "Obtain it once (module level or in instrument()) and reuse it: a provider hands out the same object "
+             "for the same arguments, after a lock, a lookup and argument checks.", hoistable=True),
+    CallRule("OA103", frozenset({"instrument-creation"}), "creates a metric instrument",
+             "Create metric instruments once in instrument() and keep them on the instrumentor."),
+    CallRule("OA104", frozenset({"stack-inspection", "traceback-formatting"}), "inspects or formats the call stack",
+             "Keep stack walks off the hot path: use sys._getframe(n) for a single frame, or do it only when the "
+             "span is recording and an error happened."),
+    CallRule("OA105", frozenset({"deep-copy", "serialisation"}), "copies or (de)serialises a payload",
+             "Do it only when the span is recording and the attribute is enabled, cap the size, or copy shallowly."),
+    CallRule("OA106", frozenset({"regex-compile"}), "compiles a regular expression that is not in re's cache",
+             "Compile the pattern once, at module level, and reuse the compiled object."),
+    CallRule("OA107", frozenset({"environment-read"}), "reads environment variables",
+             "Read configuration once, in instrument() or at import time, and keep the parsed value."),
+    CallRule("OA108", frozenset({"host-lookup", "platform-lookup"}), "queries host or platform facts",
+             "These do not change while the process runs: compute them once.", hoistable=True),
+)
+
+
+def findings_from_counts(counts: Iterable[CallCount], ignore: FrozenSet[str] = frozenset()) -> List[Finding]:
+    findings = []
+    for count in counts:
+        rule = next((r for r in CALL_RULES if count.category in r.categories), None)
+        if rule is None or rule.id in ignore or count.calls_per_op < MIN_CALLS_PER_OP:
+            continue
+        findings.append(_call_finding(rule, count))
+    return findings
+
+
+def _call_finding(rule: CallRule, count: CallCount) -> Finding:
+    site = count.call_site
+    where = f"{display_path(site.file)}:{site.line}"
+    callee = count.target.rsplit(".", 1)[-1]
+    patch = hoist_constant_call(site.file, site.line, callee, display_path(site.file)) if rule.hoistable else None
+    how = " The call's arguments are constant, so it can move to module level (see the patch in the JSON report)." if patch else ""
+    return Finding(
+        rule=rule.id,
+        title=f"{site.function}() {rule.does} on every operation: {count.target}() × {count.calls_per_op:.3g}/op at {where}",
+        call_site=site,
+        distribution=count.distribution,
+        version=count.version,
+        calls_per_op=count.calls_per_op,
+        suggestion=rule.fix + how,
+        patch=patch,
+        chain=count.chain,
+    )
+
+
+def excess_telemetry(produced: Optional[Telemetry], expected: Optional[Telemetry],
+                     ignore: FrozenSet[str] = frozenset()) -> List[Finding]:
+    """OA111: more items per operation than the scenario says one operation should make."""
+    if produced is None or expected is None or "OA111" in ignore:
+        return []
+    extra = [(name, getattr(produced, name), getattr(expected, name))
+             for name in ("spans", "metric_measurements", "log_records")
+             if getattr(produced, name) > getattr(expected, name) * 1.01 + 0.005]
+    return [
+        Finding(rule="OA111", title=f"{got:.3g} {name.replace('_', ' ')} per operation where {want:g} are expected",
+                call_site=None, distribution=None, version=None, calls_per_op=got,
+                suggestion="Check for duplicated or nested instrumentation (a library patched twice, internal "
+                           "spans for every send/receive) — each item costs processing and export.")
+        for name, got, want in extra
+    ]
+
+
+def rank(findings: Sequence[Finding]) -> List[Finding]:
+    """Measured impact × confidence first; count-only evidence after, by calls per op."""
+    def score(f: Finding) -> float:
+        impact = f.verified_saving_us or f.us_per_op
+        if impact is None:
+            return (f.calls_per_op or 0.0) * 1e-3
+        confidence = 1.0 if impact.ci_low > 0 else 0.5
+        return impact.estimate * confidence
+
+    scored = [replace(f, score=round(score(f), 6)) for f in findings]
+    return sorted(scored, key=lambda f: -f.score)
+
