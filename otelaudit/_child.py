@@ -77,6 +77,15 @@ def instrument(instrumentor_class: Any, kwargs: dict) -> float:
         raise RunFailed("instrument-failed", f"instrument() raised {describe(error)}") from error
 
 
+def apply_whatif(whatif: Any) -> None:
+    from otelaudit.whatif import apply
+
+    try:
+        apply(whatif)
+    except Exception as error:
+        raise RunFailed("workload-crashed", f"the what-if patch could not be applied: {describe(error)}") from error
+
+
 def dependency_conflict(instrumentor_class: Any) -> Optional[str]:
     """Why BaseInstrumentor would silently refuse to instrument, if it would."""
     try:
@@ -182,6 +191,8 @@ def measure(spec: RunSpec) -> RunResult:
     if instrumentor_class is not None:
         instrument_s = instrument(instrumentor_class, spec.instrument_kwargs)
         conflict = dependency_conflict(instrumentor_class)
+    if spec.whatif is not None:
+        apply_whatif(spec.whatif)
     telemetry = counter.snapshot if counter is not None else Telemetry
     fields = asyncio.run(exercise(spec, scenario, telemetry))
     return RunResult(

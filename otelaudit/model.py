@@ -79,6 +79,7 @@ class Finding:
     rule: str
     title: str
     call_site: Optional[Frame]
+    target: Optional[str]
     distribution: Optional[str]
     version: Optional[str]
     calls_per_op: Optional[float]

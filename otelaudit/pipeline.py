@@ -9,13 +9,15 @@ import importlib.util
 import random
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from otelaudit import __version__, analysis, rules
 from otelaudit.discovery import Target, discover_instrumentors, select_targets
 from otelaudit.environment import describe_environment
-from otelaudit.model import ARMS, Failure, Report, RunResult, ScanSettings, ScenarioResult
-from otelaudit.plan import RunSpec, interleaved_rounds, ops_for
+from otelaudit.model import ARMS, Arm, Failure, Report, RunResult, ScanSettings, ScenarioResult
+from otelaudit.plan import RunMode, RunSpec, interleaved_rounds, ops_for
+from otelaudit.verify import verify_findings
+from otelaudit.whatif import WhatIf
 from otelaudit.registry import Catalog, load_catalog
 from otelaudit.runner import Runner, SubprocessRunner
 from otelaudit.scenario import Scenario, library_version
@@ -88,42 +90,66 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
         message = f"library {scenario.library!r} is not installed ({scenario.install_hint})"
         return replace(result, failure=Failure("missing-library", message))
     result = replace(result, library_version=library_version(scenario))
+    ignore = frozenset(options.ignore_rules)
     try:
         with running_servers(scenario.servers) as servers:
-            measured = _measure(scenario, target, options, runner, servers, on_progress)
+            session = ScenarioRun(scenario, target, options, runner, servers)
+            measured = _measure(session, on_progress)
+            result = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured, options.seed)
+            result = _with_findings(result, scenario, ignore)
+            if result.findings:
+                def make_spec(fix: Optional[WhatIf], round_index: int) -> RunSpec:
+                    return session.spec("sdk", round_index, measured.ops, whatif=fix)
+
+                result = verify_findings(result, make_spec, session.run, options.rounds, options.seed, on_progress)
     except ServerError as error:
         return replace(result, status="error", failure=Failure("workload-crashed", str(error)))
-    result = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured, options.seed)
-    return _with_findings(result, scenario, frozenset(options.ignore_rules))
+    return result
 
 
-def _measure(scenario: Scenario, target: Target, options: ScanOptions, runner: Runner, servers: dict,
-             on_progress: Progress) -> Measured:
-    def spec(arm: str, round_index: int, ops: int, mode: str = "measure") -> RunSpec:
+@dataclass(frozen=True)
+class ScenarioRun:
+    """One scenario's runs share all but arm, round, size and mode: this builds and runs them."""
+
+    scenario: Scenario
+    target: Target
+    options: ScanOptions
+    runner: Runner
+    servers: Dict[str, Tuple[str, int]]
+
+    def spec(self, arm: Arm, round_index: int, ops: int, mode: RunMode = "measure",
+             whatif: Optional[WhatIf] = None) -> RunSpec:
+        scenario, instrumentor = self.scenario, self.target.instrumentor
         return RunSpec(
-            scenario_module=scenario.workload.__module__, scenario_name=scenario.name, arm=arm, round=round_index, ops=ops,  # type: ignore[arg-type]
-            warmup_ops=max(ops // 10, scenario.concurrency * 2), concurrency=scenario.concurrency,
-            instrumentor_value=target.instrumentor.value, instrumentor_distribution=target.instrumentor.distribution,
-            instrumentor_version=target.instrumentor.version, instrument_kwargs=dict(scenario.instrument_kwargs),
-            servers=servers, mode=mode, calibrate_s=options.calibrate_s, memory_ops=options.memory_ops,  # type: ignore[arg-type]
+            scenario_module=scenario.workload.__module__, scenario_name=scenario.name, arm=arm, round=round_index,
+            ops=ops, warmup_ops=max(ops // 10, scenario.concurrency * 2), concurrency=scenario.concurrency,
+            instrumentor_value=instrumentor.value, instrumentor_distribution=instrumentor.distribution,
+            instrumentor_version=instrumentor.version, instrument_kwargs=dict(scenario.instrument_kwargs),
+            servers=dict(self.servers), whatif=whatif, mode=mode, calibrate_s=self.options.calibrate_s,
+            memory_ops=self.options.memory_ops,
         )
 
-    env = dict(scenario.env)
+    def run(self, spec: RunSpec) -> RunResult:
+        return self.runner.run(spec, dict(self.scenario.env), self.options.timeout_s)
+
+
+def _measure(session: ScenarioRun, on_progress: Progress) -> Measured:
+    name, options = session.target.instrumentor.name, session.options
     # Calibrated on the instrumented arm, usually the slowest, so a round's length is bounded.
-    calibration = runner.run(spec("sdk", -1, 0, "calibrate"), env, options.timeout_s)
+    calibration = session.run(session.spec("sdk", -1, 0, "calibrate"))
     if not calibration.ok:
         return Measured([calibration], 0)
     ops = ops_for(calibration.throughput, options.seconds_per_run)
     runs: List[RunResult] = []
     order = interleaved_rounds(options.rounds, random.Random(options.seed))
     for index, (round_index, arm) in enumerate(order, 1):
-        on_progress(f"{target.instrumentor.name}: round {round_index + 1}/{options.rounds} {arm} ({index}/{len(order)})")
-        run = runner.run(spec(arm, round_index, ops), env, options.timeout_s)
+        on_progress(f"{name}: round {round_index + 1}/{options.rounds} {arm} ({index}/{len(order)})")
+        run = session.run(session.spec(arm, round_index, ops))
         runs.append(run)
         if not run.ok:  # repeating a crash or a hang only wastes the user's time
             return Measured(runs, ops)
-    on_progress(f"{target.instrumentor.name}: probing call counts")
-    probe = runner.run(spec("sdk", -1, options.probe_ops, "probe"), env, options.timeout_s)
+    on_progress(f"{name}: probing call counts")
+    probe = session.run(session.spec("sdk", -1, options.probe_ops, "probe"))
     return Measured(runs, ops, probe)
 
 

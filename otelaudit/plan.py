@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Literal, Optional, Sequence, Tuple
 
 from otelaudit.model import ARMS, Arm
+from otelaudit.whatif import WhatIf
 
 RunMode = Literal["measure", "calibrate", "probe"]
 
@@ -28,6 +29,7 @@ class RunSpec:
     instrumentor_version: Optional[str] = None
     instrument_kwargs: Dict[str, object] = field(default_factory=dict)
     servers: Dict[str, Tuple[str, int]] = field(default_factory=dict)
+    whatif: Optional[WhatIf] = None
     mode: RunMode = "measure"
     calibrate_s: float = 0.0
     memory_ops: int = 50

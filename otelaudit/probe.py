@@ -72,6 +72,18 @@ CHEAP_TO_IMPORT = {"importlib.metadata", "inspect", "traceback", "copy", "json",
 CHAIN_DEPTH = 24
 
 
+def catalogue_entry(target_name: str) -> Optional[Tuple[str, str]]:
+    """(module, attribute path) of a target by the name counts are reported under."""
+    for module_name, path, _ in CATALOGUE:
+        if _display(module_name, path) == target_name and module_name != "sre_compile":
+            return module_name, path
+    return None
+
+
+def _display(module_name: str, path: str) -> str:
+    return f"{module_name.replace('re._compiler', 're').replace('sre_compile', 're')}.{path}"
+
+
 @dataclass(frozen=True)
 class Target:
     name: str
@@ -86,7 +98,7 @@ def resolve_targets() -> Tuple[Dict[CodeType, Target], Dict[Any, Target]]:
         function = _lookup(module_name, path)
         if function is None:
             continue
-        target = Target(f"{module_name.replace('re._compiler', 're').replace('sre_compile', 're')}.{path}", category)
+        target = Target(_display(module_name, path), category)
         code = getattr(function, "__code__", None)
         if isinstance(code, CodeType):
             codes.setdefault(code, target)

@@ -53,6 +53,11 @@ def finding_lines(result: ScenarioResult, most: int = 3) -> List[str]:
     for finding in result.findings[:most]:
         lines.append(f"  {result.instrumentor}: [{finding.rule}] {finding.title}")
         lines.append(f"      fix: {finding.suggestion}")
+        if finding.verified_saving_us is not None:
+            saving = finding.verified_saving_us
+            interval = f"[{_bare(saving.ci_low)}, {_bare(saving.ci_high)}] µs/op, 95% CI"
+            verdict = f"saves {us(saving.estimate)}/op" if saving.ci_low > 0 else "no saving shown at this precision"
+            lines.append(f"      measured with the fix applied: {verdict} ({interval})")
     if len(result.findings) > most:
         lines.append(f"  {result.instrumentor}: {len(result.findings) - most} more finding(s) in the JSON report")
     return lines

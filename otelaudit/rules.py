@@ -74,6 +74,7 @@ def _call_finding(rule: CallRule, count: CallCount) -> Finding:
         rule=rule.id,
         title=f"{site.function}() {rule.does} on every operation: {count.target}() × {count.calls_per_op:.3g}/op at {where}",
         call_site=site,
+        target=count.target,
         distribution=count.distribution,
         version=count.version,
         calls_per_op=count.calls_per_op,
@@ -93,7 +94,7 @@ def excess_telemetry(produced: Optional[Telemetry], expected: Optional[Telemetry
              if getattr(produced, name) > getattr(expected, name) * 1.01 + 0.005]
     return [
         Finding(rule="OA111", title=f"{got:.3g} {name.replace('_', ' ')} per operation where {want:g} are expected",
-                call_site=None, distribution=None, version=None, calls_per_op=got,
+                call_site=None, target=None, distribution=None, version=None, calls_per_op=got,
                 suggestion="Check for duplicated or nested instrumentation (a library patched twice, internal "
                            "spans for every send/receive) — each item costs processing and export.")
         for name, got, want in extra

@@ -61,6 +61,6 @@ def test_more_telemetry_than_expected_is_a_finding():
 
 
 def test_measured_impact_outranks_counts_alone():
-    counted = Finding("OA107", "t", None, None, None, 5.0, "s")
-    measured = Finding("OA101", "t", None, None, None, 1.0, "s", us_per_op=Estimate(30.0, 25.0, 35.0))
+    counted = Finding("OA107", "t", None, None, None, None, 5.0, "s")
+    measured = Finding("OA101", "t", None, None, None, None, 1.0, "s", us_per_op=Estimate(30.0, 25.0, 35.0))
     assert [f.rule for f in rank([counted, measured])] == ["OA101", "OA107"]
