@@ -110,7 +110,7 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
                 return {"ops": phase.ops, "wall_s": phase.wall_s}
             await _run_ops(workload, spec.warmup_ops, spec.concurrency)
             if spec.mode == "probe":
-                return {"ops": spec.ops, "call_counts": await probe_calls(spec, workload)}
+                return {"ops": spec.ops, **await probe_calls(spec, workload)}
             timed = await timed_phase(workload, spec.ops, spec.concurrency, telemetry)
             memory = await memory_phase(workload, spec.memory_ops)
         finally:
@@ -131,20 +131,24 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
     }
 
 
-async def probe_calls(spec: RunSpec, workload: Any) -> tuple:
-    """Counts costly calls over `spec.ops` operations, attributed to telemetry call sites."""
+async def probe_calls(spec: RunSpec, workload: Any) -> dict:
+    """Counts costly calls and repeated identical calls over `spec.ops` operations."""
     from otelaudit.ownership import Ownership
     from otelaudit.probe import CallRecorder, attribute, resolve_targets
+    from otelaudit.repeats import NumberedOperations, RepeatRecorder
 
-    recorder = CallRecorder(*resolve_targets())
+    ownership = Ownership.of_environment(audited_package(spec))
+    repeats = RepeatRecorder(ownership.is_audited, ownership.owner_name)
+    recorder = CallRecorder(*resolve_targets(), on_other_call=repeats.observe)
     recorder.install()
     # Threads started from here on inherit the profile function; the pool's old ones would not.
     asyncio.get_running_loop().set_default_executor(thread_pool_for(spec.concurrency))
     try:
-        await _run_ops(workload, spec.ops, spec.concurrency)
+        await _run_ops(NumberedOperations(workload), spec.ops, spec.concurrency)
     finally:
         recorder.remove()
-    return attribute(recorder.hits, spec.ops, Ownership.of_environment(audited_package(spec)))
+    return {"call_counts": attribute(recorder.hits, spec.ops, ownership),
+            "repeated_calls": repeats.repeated(spec.ops)}
 
 
 def audited_package(spec: RunSpec) -> Optional[Tuple[str, str, str]]:

@@ -73,6 +73,16 @@ class CallCount:
 
 
 @dataclass(frozen=True)
+class RepeatedCall:
+    """A telemetry function called several times per operation with identical arguments."""
+
+    function: Frame
+    calls_per_op: float
+    identical_calls_per_op: float
+    callers: Tuple[Frame, ...] = ()
+
+
+@dataclass(frozen=True)
 class Finding:
     """Evidence turned into something to fix: where, how much, and how."""
 
@@ -114,6 +124,7 @@ class RunResult:
     library_version: Optional[str] = None
     warning: Optional[str] = None
     call_counts: Tuple[CallCount, ...] = ()
+    repeated_calls: Tuple[RepeatedCall, ...] = ()
     failure: Optional[Failure] = None
 
     @property
@@ -203,6 +214,7 @@ class ScenarioResult:
     overhead: Optional[Comparison] = None
     api_overhead: Optional[Comparison] = None
     call_counts: Tuple[CallCount, ...] = ()
+    repeated_calls: Tuple[RepeatedCall, ...] = ()
     findings: Tuple[Finding, ...] = ()
     failure: Optional[Failure] = None
     warnings: Tuple[str, ...] = ()

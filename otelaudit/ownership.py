@@ -68,6 +68,22 @@ class Ownership:
             found = next((owner for prefix, owner in self.package_dirs if real.startswith(prefix)), None)
         return found
 
+    def is_audited(self, filename: str) -> bool:
+        """Owned by the instrumentation under audit (the code its maintainers can change)."""
+        owner = self.owner(filename)
+        return owner is not None and any(owner.distribution == o.distribution for _, o in self.package_dirs)
+
+    def is_telemetry(self, filename: str) -> bool:
+        owner = self.owner(filename)
+        return owner is not None and owner.telemetry
+
+    def owner_name(self, filename: str) -> Optional[str]:
+        """"stdlib", the owning distribution, or None when unknown (for display)."""
+        if self.is_stdlib(filename):
+            return "stdlib"
+        owner = self.owner(filename)
+        return owner.distribution if owner else None
+
     def is_stdlib(self, filename: str) -> bool:
         if filename.startswith("<"):  # <frozen importlib._bootstrap> and the like
             return True

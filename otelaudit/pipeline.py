@@ -158,7 +158,7 @@ def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, see
     if probe is not None and probe.failure is not None:
         result = replace(result, warnings=(f"call-count probe failed: {probe.failure.message}",))
     elif probe is not None:
-        result = replace(result, call_counts=probe.call_counts)
+        result = replace(result, call_counts=probe.call_counts, repeated_calls=probe.repeated_calls)
     failure = analysis.first_failure(measured.runs)
     by_arm = analysis.complete_rounds(measured.runs, ARMS)
     result = replace(result, arms={arm: analysis.summarise_arm(arm, by_arm[arm], seed) for arm in ARMS if by_arm[arm]})
@@ -180,6 +180,7 @@ def _with_findings(result: ScenarioResult, scenario: Scenario, ignore: FrozenSet
     if result.status != "ok":
         return result
     findings = rules.findings_from_counts(result.call_counts, ignore)
+    findings += rules.findings_from_repeats(result.repeated_calls, ignore)
     findings += rules.excess_telemetry(result.telemetry_per_op, scenario.expects, ignore)
     return replace(result, findings=tuple(rules.rank(findings)))
 

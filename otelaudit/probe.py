@@ -125,9 +125,11 @@ def _lookup(module_name: str, path: str) -> Optional[Callable[..., Any]]:
 class CallRecorder:
     """A profile function that records each outermost call into a watched target."""
 
-    def __init__(self, codes: Dict[CodeType, Target], builtins: Dict[Any, Target]) -> None:
+    def __init__(self, codes: Dict[CodeType, Target], builtins: Dict[Any, Target],
+                 on_other_call: Optional[Callable[[FrameType], None]] = None) -> None:
         self.codes = codes
         self.builtins = builtins
+        self.on_other_call = on_other_call
         self.hits: Counter = Counter()
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> None:
@@ -135,6 +137,8 @@ class CallRecorder:
             target = self.codes.get(frame.f_code)
             if target is not None and frame.f_back is not None:
                 self._record(target, frame.f_back)
+            elif target is None and self.on_other_call is not None:
+                self.on_other_call(frame)
         elif event == "c_call":
             try:
                 target = self.builtins.get(arg)
@@ -172,7 +176,7 @@ def attribute(hits: Counter, ops: int, ownership: Ownership) -> Tuple[CallCount,
         owner = ownership.owner(chain[site_index][0])
         if owner is None or not owner.telemetry:
             continue  # the library's or the workload's own work, paid in every arm
-        frames = tuple(Frame(f, line, fn, _owner_name(ownership, f)) for f, line, fn in chain)
+        frames = tuple(Frame(f, line, fn, ownership.owner_name(f)) for f, line, fn in chain)
         site = frames[site_index]
         entry = grouped.setdefault((target.name, site), [target, 0, frames, 0, owner])
         entry[1] += count
@@ -184,11 +188,4 @@ def attribute(hits: Counter, ops: int, ownership: Ownership) -> Tuple[CallCount,
         for (name, site), (target, total, frames, _, owner) in grouped.items()
     ]
     return tuple(sorted(counts, key=lambda c: (-c.calls_per_op, c.target)))
-
-
-def _owner_name(ownership: Ownership, filename: str) -> Optional[str]:
-    if ownership.is_stdlib(filename):
-        return "stdlib"
-    owner = ownership.owner(filename)
-    return owner.distribution if owner else None
 

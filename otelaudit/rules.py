@@ -6,7 +6,7 @@ costly call, a count per operation, a share of the overhead — never by package
     OA102 tracer/meter/logger obtained per op      OA107 environment read per operation
     OA103 metric instrument created per op         OA108 host/platform facts per operation
     OA104 stack inspected or formatted per op      OA111 more telemetry than expected
-    OA105 payload copied or serialised per op
+    OA105 payload copied or serialised per op      OA109 same call repeated within one op
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import FrozenSet, Iterable, List, Optional, Sequence
 
-from otelaudit.model import CallCount, Finding, Telemetry
+from otelaudit.model import CallCount, Finding, RepeatedCall, Telemetry
 from otelaudit.ownership import display_path
 from otelaudit.patches import hoist_constant_call
 
@@ -82,6 +82,28 @@ def _call_finding(rule: CallRule, count: CallCount) -> Finding:
         patch=patch,
         chain=count.chain,
     )
+
+
+def findings_from_repeats(repeats: Iterable[RepeatedCall], ignore: FrozenSet[str] = frozenset()) -> List[Finding]:
+    """OA109: the same telemetry helper called again and again with identical arguments."""
+    if "OA109" in ignore:
+        return []
+    findings = []
+    for repeat in repeats:
+        function = repeat.function
+        site = repeat.callers[0] if repeat.callers else function
+        lines = ", ".join(str(c.line) for c in repeat.callers if c.file == site.file)
+        findings.append(Finding(
+            rule="OA109",
+            title=f"{function.function}() is called {repeat.identical_calls_per_op:g}× per operation with identical "
+                  f"arguments, from {site.function}() at {display_path(site.file)} line(s) {lines}",
+            call_site=site, target=function.function, distribution=function.owner, version=None,
+            calls_per_op=repeat.calls_per_op,
+            suggestion=f"Call {function.function}() once per operation and keep the result in a local variable "
+                       f"(defined at {display_path(function.file)}:{function.line}).",
+            chain=(site, function),
+        ))
+    return findings
 
 
 def excess_telemetry(produced: Optional[Telemetry], expected: Optional[Telemetry],

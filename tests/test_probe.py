@@ -97,6 +97,7 @@ def test_planted_defects_become_separate_findings_with_a_patch(planted_scan):
     findings = {f["rule"]: f for f in results["planted"]["findings"]}
     assert findings["OA101"]["call_site"]["line"] == 26 and findings["OA101"]["calls_per_op"] == 1.0
     assert findings["OA102"]["call_site"]["line"] == 27
+    assert findings["OA109"]["call_site"]["line"] == 28 and "_attributes() is called 3×" in findings["OA109"]["title"]
     assert '+_OPENTELEMETRY_API_VERSION = version("opentelemetry-api")' in findings["OA101"]["patch"]
     assert results["fixture-ok"]["findings"] == []
 
