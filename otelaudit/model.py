@@ -50,13 +50,13 @@ class Failure:
 
 @dataclass(frozen=True)
 class Frame:
-    """One frame of a call chain; `owner` is the distribution that owns the file
-    ("stdlib" for the standard library, None when unknown)."""
+    """One frame of a call chain; `distribution` owns the file ("stdlib" for the
+    standard library, None when unknown)."""
 
     file: str
     line: int
     function: str
-    owner: Optional[str] = None
+    distribution: Optional[str] = None
 
 
 @dataclass(frozen=True)

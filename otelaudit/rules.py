@@ -97,7 +97,7 @@ def findings_from_repeats(repeats: Iterable[RepeatedCall], ignore: FrozenSet[str
             rule="OA109",
             title=f"{function.function}() is called {repeat.identical_calls_per_op:g}× per operation with identical "
                   f"arguments, from {site.function}() at {display_path(site.file)} line(s) {lines}",
-            call_site=site, target=function.function, distribution=function.owner, version=None,
+            call_site=site, target=function.function, distribution=function.distribution, version=None,
             calls_per_op=repeat.calls_per_op,
             suggestion=f"Call {function.function}() once per operation and keep the result in a local variable "
                        f"(defined at {display_path(function.file)}:{function.line}).",
