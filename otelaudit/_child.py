@@ -111,6 +111,11 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
             await _run_ops(workload, spec.warmup_ops, spec.concurrency)
             if spec.mode == "probe":
                 return {"ops": spec.ops, **await probe_calls(spec, workload)}
+            if spec.mode == "profile":
+                from otelaudit.profiling import profile_ops
+
+                profile = await profile_ops(lambda: _run_ops(workload, spec.ops, spec.concurrency), spec.ops)
+                return {"ops": spec.ops, "profile": profile}
             timed = await timed_phase(workload, spec.ops, spec.concurrency, telemetry)
             memory = await memory_phase(workload, spec.memory_ops)
         finally:

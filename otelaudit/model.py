@@ -103,6 +103,38 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class RawProfile:
+    """One child's samples as collapsed stacks: `stacks[i]` (root first, indices into
+    `frames`) was sampled for `seconds[i]`. A frame is (file, line it was executing,
+    function): for all but a stack's last frame, the line that made the call, as in the
+    probe; built-ins are ("<built-in>", 0, qualified name). Samples are wall time; the
+    event loop waiting in its selector is idle (`idle_s`), not part of `busy_s`."""
+
+    ops: int
+    duration_s: float
+    idle_s: float
+    frames: Tuple[Frame, ...]
+    stacks: Tuple[Tuple[int, ...], ...]
+    seconds: Tuple[float, ...]
+
+    @property
+    def busy_s(self) -> float:
+        return sum(self.seconds)
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """A telemetry call site that costs time, with the leaf below it that costs most and
+    the heaviest stack through it (innermost first)."""
+
+    call_site: Frame
+    leaf: Frame
+    us_per_op: Estimate
+    share_of_overhead: float
+    chain: Tuple[Frame, ...]
+
+
+@dataclass(frozen=True)
 class RunResult:
     """What one fresh child interpreter measured for one arm in one round."""
 
@@ -125,6 +157,7 @@ class RunResult:
     warning: Optional[str] = None
     call_counts: Tuple[CallCount, ...] = ()
     repeated_calls: Tuple[RepeatedCall, ...] = ()
+    profile: Optional[RawProfile] = None
     failure: Optional[Failure] = None
 
     @property
@@ -215,6 +248,7 @@ class ScenarioResult:
     api_overhead: Optional[Comparison] = None
     call_counts: Tuple[CallCount, ...] = ()
     repeated_calls: Tuple[RepeatedCall, ...] = ()
+    hotspots: Tuple[Hotspot, ...] = ()
     findings: Tuple[Finding, ...] = ()
     failure: Optional[Failure] = None
     warnings: Tuple[str, ...] = ()

@@ -9,7 +9,10 @@ import os
 import sysconfig
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
+
+if TYPE_CHECKING:
+    from otelaudit.model import Instrumentor
 
 TELEMETRY_PREFIX = "opentelemetry"
 HARNESS = "otelaudit"  # depends on the OTel API, but its frames are the workload's, never telemetry
@@ -60,6 +63,21 @@ class Ownership:
         if audited is not None:
             package_dirs = ((os.path.realpath(audited[2]) + os.sep, Owner(audited[0], audited[1], True)),)
         return cls(owners, stdlib, package_dirs)
+
+    @classmethod
+    def for_instrumentor(cls, instrumentor: "Instrumentor") -> "Ownership":
+        """The environment's ownership, with the instrumentor's own package as telemetry."""
+        import importlib.util
+
+        module_name = instrumentor.value.partition(":")[0]
+        try:
+            spec = importlib.util.find_spec(module_name)
+        except (ImportError, ValueError):
+            spec = None
+        origin = spec.origin if spec is not None else None
+        if not origin:
+            return cls.of_environment()
+        return cls.of_environment((instrumentor.distribution, instrumentor.version, os.path.dirname(origin)))
 
     def owner(self, filename: str) -> Optional[Owner]:
         real = os.path.realpath(filename)

@@ -14,7 +14,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 from otelaudit import __version__, analysis, rules
 from otelaudit.discovery import Target, discover_instrumentors, select_targets
 from otelaudit.environment import describe_environment
-from otelaudit.model import ARMS, Arm, Failure, Report, RunResult, ScanSettings, ScenarioResult
+from otelaudit.model import ARMS, Arm, Failure, Hotspot, Report, RunResult, ScanSettings, ScenarioResult
 from otelaudit.plan import RunMode, RunSpec, interleaved_rounds, ops_for
 from otelaudit.verify import verify_findings
 from otelaudit.whatif import WhatIf
@@ -33,6 +33,7 @@ class Measured:
     runs: List[RunResult]
     ops: int
     probe: Optional[RunResult] = None
+    profiles: Tuple[RunResult, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class ScanOptions:
     calibrate_s: float = 0.3
     memory_ops: int = 50
     probe_ops: int = 200
+    profile_rounds: int = 3
     ignore_rules: Tuple[str, ...] = ()
     timeout_s: float = 120.0
     seed: int = field(default_factory=lambda: random.SystemRandom().randrange(1 << 30))
@@ -96,6 +98,8 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
             session = ScenarioRun(scenario, target, options, runner, servers)
             measured = _measure(session, on_progress)
             result = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured, options.seed)
+            if result.status == "ok":
+                result = replace(result, hotspots=_hotspots(measured, target, options.seed))
             result = _with_findings(result, scenario, ignore)
             if result.findings:
                 def make_spec(fix: Optional[WhatIf], round_index: int) -> RunSpec:
@@ -150,7 +154,11 @@ def _measure(session: ScenarioRun, on_progress: Progress) -> Measured:
             return Measured(runs, ops)
     on_progress(f"{name}: probing call counts")
     probe = session.run(session.spec("sdk", -1, options.probe_ops, "probe"))
-    return Measured(runs, ops, probe)
+    profiles = []
+    for round_index, arm in interleaved_rounds(options.profile_rounds, random.Random(options.seed), ("baseline", "sdk")):
+        on_progress(f"{name}: sampling hotspots ({arm})")
+        profiles.append(session.run(session.spec(arm, round_index, ops, "profile")))
+    return Measured(runs, ops, probe, tuple(profiles))
 
 
 def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, seed: int) -> ScenarioResult:
@@ -176,11 +184,24 @@ def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, see
     )
 
 
+def _hotspots(measured: Measured, target: Target, seed: int) -> Tuple[Hotspot, ...]:
+    baseline = [r.profile for r in measured.profiles if r.arm == "baseline" and r.profile is not None]
+    treated = [r.profile for r in measured.profiles if r.arm == "sdk" and r.profile is not None]
+    if not baseline or not treated:
+        return ()
+    from otelaudit.ownership import Ownership
+    from otelaudit.profiling import hotspots
+
+    return hotspots(baseline, treated, Ownership.for_instrumentor(target.instrumentor), seed)
+
+
 def _with_findings(result: ScenarioResult, scenario: Scenario, ignore: FrozenSet[str]) -> ScenarioResult:
     if result.status != "ok":
         return result
     findings = rules.findings_from_counts(result.call_counts, ignore)
     findings += rules.findings_from_repeats(result.repeated_calls, ignore)
+    findings = rules.with_hotspot_costs(findings, result.hotspots)
+    findings += rules.findings_from_hotspots(result.hotspots, findings, ignore)
     findings += rules.excess_telemetry(result.telemetry_per_op, scenario.expects, ignore)
     return replace(result, findings=tuple(rules.rank(findings)))
 

@@ -10,7 +10,7 @@ from typing import Dict, List, Literal, Optional, Sequence, Tuple
 from otelaudit.model import ARMS, Arm
 from otelaudit.whatif import WhatIf
 
-RunMode = Literal["measure", "calibrate", "probe"]
+RunMode = Literal["measure", "calibrate", "probe", "profile"]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""Sampled differential hotspots: pyinstrument samples a measuring child's operations, and
-the time under each telemetry call site (the innermost frame telemetry code owns) is
-charged to that site per operation, then set against the sdk-minus-baseline difference.
-Unlike the probe this finds costs nobody catalogued, at the price of sampling noise."""
+"""Sampled differential hotspots: pyinstrument samples a measuring child's operations, the
+time under each telemetry call site (the innermost frame telemetry code owns, unless it
+only passes the library's own call through) is charged to it per operation, and set
+against the sdk-minus-baseline difference. Unlike the probe it finds costs nobody
+catalogued, at the price of sampling noise; run it in its own child, never a timed one."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any, Awaitable, Callable, DefaultDict, Dict, List, Optional, 
 
 from pyinstrument import Profiler
 
-from otelaudit.model import Estimate, Frame
+from otelaudit.model import Estimate, Frame, Hotspot, RawProfile
 from otelaudit.ownership import Ownership
 from otelaudit.stats import bootstrap, median
 
@@ -26,37 +27,6 @@ Key = Tuple[str, int, str]  # (file, line, function): the identity of a frame
 Record = Tuple[List[str], float]  # pyinstrument's raw sample: root-first frame infos, seconds
 # The event loop waiting in its selector has nothing to run: that is idle, not cost.
 _IDLE_FILE = selectors.__file__
-
-
-@dataclass(frozen=True)
-class RawProfile:
-    """One child's samples as collapsed stacks: `stacks[i]` (root first, indices into
-    `frames`) was sampled for `seconds[i]`. A frame is (file, line it was executing,
-    function): for all but a stack's last frame, the line that made the call, as in the
-    probe; built-ins are ("<built-in>", 0, qualified name)."""
-
-    ops: int
-    duration_s: float
-    idle_s: float
-    frames: Tuple[Frame, ...]
-    stacks: Tuple[Tuple[int, ...], ...]
-    seconds: Tuple[float, ...]
-
-    @property
-    def busy_s(self) -> float:
-        return sum(self.seconds)
-
-
-@dataclass(frozen=True)
-class Hotspot:
-    """A telemetry call site that costs time, with the leaf below it that costs most and
-    the heaviest stack through it (innermost first)."""
-
-    call_site: Frame
-    leaf: Frame
-    us_per_op: Estimate
-    share_of_overhead: float
-    chain: Tuple[Frame, ...]
 
 
 async def profile_ops(run_ops: Callable[[], Awaitable[None]], ops: int, *,
@@ -71,6 +41,7 @@ async def profile_ops(run_ops: Callable[[], Awaitable[None]], ops: int, *,
     item in its own thread (`run_in_executor(None, ...)`, `asyncio.to_thread`). Not seen:
     other executors, threads of their own (a BatchSpanProcessor's export thread), and the
     unsampled tail (< `interval`) of each work item, so items shorter than that vanish.
+    Wall-time samples in worker threads include their socket and GIL waits.
     """
     loop = asyncio.get_running_loop()
     pool: Optional[ThreadPoolExecutor] = getattr(loop, "_default_executor", None)
@@ -108,7 +79,8 @@ def _profile_work_items(pool: ThreadPoolExecutor, sink: List[Record], interval: 
     return restore
 
 
-def _run_profiled(sink: List[Record], interval: float, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def _run_profiled(sink: List[Record], interval: float, fn: Callable[..., Any],
+                  *args: Any, **kwargs: Any) -> Any:
     profiler = Profiler(interval=interval, async_mode="disabled")
     profiler.start()
     try:
@@ -152,16 +124,28 @@ class _Site:
     heaviest: Tuple[float, Tuple[Key, ...], int]  # (seconds, stack, index of the site in it)
 
 
-def _attribute(profiles: Sequence[RawProfile], ownership: Ownership) -> Dict[Key, _Site]:
-    """Charges every stack's time to its innermost telemetry frame, if it has one."""
-    telemetry: Dict[str, bool] = {}
+def _attribute(profiles: Sequence[RawProfile], ownership: Ownership,
+               baseline: Sequence[RawProfile] = ()) -> Dict[Key, _Site]:
+    """Charges every stack's time to its innermost telemetry frame, unless the run of
+    telemetry frames ending there only passes a call through: its caller calls its callee
+    directly in the baseline (`with span: return wrapped(...)`), so the time below is the
+    library's own work, paid in every arm."""
+    cache: Dict[str, bool] = {}
+    direct = {(a.file, a.function, b.file, b.function) for profile in baseline for a, b in _pairs(profile)}
     sites: Dict[Key, _Site] = {}
     for n, profile in enumerate(profiles):
         frames = [(f.file, f.line, f.function) for f in profile.frames]
         for stack, seconds in zip(profile.stacks, profile.seconds):
             keys = tuple(frames[i] for i in stack)
-            at = next((i for i in range(len(keys) - 1, -1, -1) if _is_telemetry(keys[i][0], ownership, telemetry)), None)
+            owned = [_is_telemetry(file, ownership, cache) for file, _, _ in keys]
+            at = next((i for i in range(len(keys) - 1, -1, -1) if owned[i]), None)
             if at is None:
+                continue
+            top = at
+            while top > 0 and owned[top - 1]:
+                top -= 1
+            caller, callee = keys[top - 1] if top else None, keys[at + 1] if at + 1 < len(keys) else None
+            if caller and callee and (caller[0], caller[2], callee[0], callee[2]) in direct:
                 continue
             site = sites.setdefault(keys[at], _Site([0.0] * len(profiles), defaultdict(float), (0.0, (), 0)))
             site.seconds[n] += seconds
@@ -171,36 +155,44 @@ def _attribute(profiles: Sequence[RawProfile], ownership: Ownership) -> Dict[Key
     return sites
 
 
+def _pairs(profile: RawProfile) -> List[Tuple[Frame, Frame]]:
+    """Every (caller, callee) pair of adjacent frames sampled."""
+    frames = profile.frames
+    return [(frames[a], frames[b]) for stack in profile.stacks for a, b in zip(stack, stack[1:])]
+
+
 def _is_telemetry(file: str, ownership: Ownership, cache: Dict[str, bool]) -> bool:
     if file not in cache:  # Ownership.owner resolves real paths: too slow per sample
         cache[file] = not file.startswith("<") and ownership.is_telemetry(file)
     return cache[file]
 
 
-def call_site_costs(profiles: Sequence[RawProfile], ownership: Ownership) -> Dict[Key, List[float]]:
+def call_site_costs(profiles: Sequence[RawProfile], ownership: Ownership, *,
+                    baseline: Sequence[RawProfile] = ()) -> Dict[Key, List[float]]:
     """µs per operation under each telemetry call site, one value per profile (0.0 where
-    the site was not sampled), so the caller can bootstrap across processes."""
+    the site was not sampled), so the caller can bootstrap across processes. Without
+    `baseline` profiles a wrapper is charged with the wrapped library call too."""
     return {key: [s * 1e6 / max(p.ops, 1) for s, p in zip(site.seconds, profiles)]
-            for key, site in _attribute(profiles, ownership).items()}
+            for key, site in _attribute(profiles, ownership, baseline).items()}
 
 
 def hotspots(baseline: Sequence[RawProfile], treated: Sequence[RawProfile], ownership: Ownership,
-             seed: int) -> Tuple[Hotspot, ...]:
+             seed: int, *, min_share: float = MIN_SHARE) -> Tuple[Hotspot, ...]:
     """Telemetry call sites of the treated profiles, costliest first. A share is the
     site's µs/op over the overhead, the treated minus the baseline median busy µs/op; when
     noise makes that smaller than all telemetry time, over the telemetry time instead, so
     shares never add up to more than 1."""
-    sites = _attribute(treated, ownership)
+    sites = _attribute(treated, ownership, baseline)
     if not sites:
         return ()
-    costs = {key: [s * 1e6 / max(p.ops, 1) for s, p in zip(site.seconds, treated)] for key, site in sites.items()}
-    estimates = {key: bootstrap(values, seed=seed) for key, values in costs.items()}
+    estimates = {key: bootstrap([s * 1e6 / max(p.ops, 1) for s, p in zip(site.seconds, treated)], seed=seed)
+                 for key, site in sites.items()}
     overhead = _busy_us_per_op(treated) - (_busy_us_per_op(baseline) if baseline else 0.0)
     denominator = max(overhead, sum(e.estimate for e in estimates.values()))
     found: List[Hotspot] = []
     for key, site in sites.items():
         share = estimates[key].estimate / denominator if denominator > 0 else 0.0
-        if share < MIN_SHARE:
+        if share < min_share:
             continue
         _, stack, at = site.heaviest
         leaf = _costliest_leaf(site.leaves)

@@ -7,6 +7,7 @@ costly call, a count per operation, a share of the overhead — never by package
     OA103 metric instrument created per op         OA108 host/platform facts per operation
     OA104 stack inspected or formatted per op      OA111 more telemetry than expected
     OA105 payload copied or serialised per op      OA109 same call repeated within one op
+                                                   OA199 a call site's share of the overhead
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import FrozenSet, Iterable, List, Optional, Sequence
 
-from otelaudit.model import CallCount, Finding, RepeatedCall, Telemetry
+from otelaudit.model import CallCount, Finding, Hotspot, RepeatedCall, Telemetry
 from otelaudit.ownership import display_path
 from otelaudit.patches import hoist_constant_call
 
 # Below one call in ten operations, work is occasional, not per-operation.
 MIN_CALLS_PER_OP = 0.1
+# A sampled call site no other rule explains is reported from this share of the overhead.
+MIN_HOTSPOT_SHARE = 0.10
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,43 @@ def findings_from_repeats(repeats: Iterable[RepeatedCall], ignore: FrozenSet[str
             suggestion=f"Call {function.function}() once per operation and keep the result in a local variable "
                        f"(defined at {display_path(function.file)}:{function.line}).",
             chain=(site, function),
+        ))
+    return findings
+
+
+def with_hotspot_costs(findings: Sequence[Finding], hotspots: Sequence[Hotspot]) -> List[Finding]:
+    """Adds the sampled µs/op and share of a finding's call site, where a profile saw it."""
+    by_site = {(h.call_site.file, h.call_site.line): h for h in hotspots}
+    costed = []
+    for finding in findings:
+        site = finding.call_site
+        hotspot = by_site.get((site.file, site.line)) if site is not None else None
+        if hotspot is not None:
+            finding = replace(finding, us_per_op=hotspot.us_per_op, share_of_overhead=hotspot.share_of_overhead)
+        costed.append(finding)
+    return costed
+
+
+def findings_from_hotspots(hotspots: Sequence[Hotspot], explained: Sequence[Finding],
+                           ignore: FrozenSet[str] = frozenset()) -> List[Finding]:
+    """OA199: a telemetry call site holding a large share of the overhead, whatever it does."""
+    if "OA199" in ignore:
+        return []
+    known = {(f.call_site.file, f.call_site.line) for f in explained if f.call_site is not None}
+    findings = []
+    for hotspot in hotspots:
+        site, leaf = hotspot.call_site, hotspot.leaf
+        if (site.file, site.line) in known or hotspot.share_of_overhead < MIN_HOTSPOT_SHARE:
+            continue
+        findings.append(Finding(
+            rule="OA199",
+            title=f"{site.function}() at {display_path(site.file)}:{site.line} is {hotspot.share_of_overhead:.0%} of "
+                  f"the overhead ({hotspot.us_per_op.estimate:.1f} µs/op), most of it in {leaf.function}()",
+            call_site=site, target=leaf.function, distribution=site.distribution, version=None, calls_per_op=None,
+            suggestion=f"Look at what {site.function}() does on every operation: the time goes to {leaf.function}() "
+                       f"({display_path(leaf.file)}:{leaf.line}). Move work that does not depend on the "
+                       "operation out of the hot path, or do it only when the span is recording.",
+            us_per_op=hotspot.us_per_op, share_of_overhead=hotspot.share_of_overhead, chain=hotspot.chain,
         ))
     return findings
 

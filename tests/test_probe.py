@@ -109,3 +109,11 @@ def test_the_metadata_fix_is_verified_by_a_measured_saving(planted_scan):
     # A metadata read costs tens of µs per call, far above the noise of a paired CPU comparison.
     assert saving["ci_low"] > 0
     assert results["planted"]["findings"][0]["rule"] == "OA101"  # the largest measured saving ranks first
+
+
+def test_sampled_hotspots_put_the_metadata_lookup_on_top(planted_scan):
+    _, results = planted_scan
+    top = results["planted"]["hotspots"][0]
+    assert (top["call_site"]["function"], top["call_site"]["line"]) == ("traced", 26)
+    finding = next(f for f in results["planted"]["findings"] if f["rule"] == "OA101")
+    assert finding["share_of_overhead"] > 0.3 and finding["us_per_op"]["estimate"] > 0

@@ -4,9 +4,11 @@ overhead, whether it runs on the event loop or in the default executor; clean co
 nothing. Assertions are on ranking and coarse shares only: the machine is noisy."""
 
 import asyncio
+import functools
 import importlib.util
 import json
 import os
+import selectors
 import sysconfig
 
 import pytest
@@ -23,8 +25,14 @@ def record(n):
     for _ in range(n):
         total += sum(range(100))
     return total
+
+
+def traced(wrapped, *args):
+    record(TELEMETRY_N)
+    return wrapped(*args)
 '''
 BURN_LINE = 4  # the line in `record` that calls sum()
+PASS_THROUGH_LINE = 10  # the line in `traced` that calls the wrapped library function
 # Many short calls, as telemetry makes them; the telemetry part costs about 4x the library's.
 LIBRARY_N, TELEMETRY_N = 50, 200
 
@@ -36,6 +44,7 @@ def fake_otel(tmp_path_factory):
     spec = importlib.util.spec_from_file_location("fake_otel_sdk", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    module.TELEMETRY_N = TELEMETRY_N
     return module
 
 
@@ -61,21 +70,25 @@ def _profile(operation, ops, concurrency=8):
     return asyncio.run(main())
 
 
-def _library_work():
-    return [sum(range(100)) for _ in range(LIBRARY_N)]
+class _Library:
+    """Stands in for an instrumented library: instrumentation wraps `send`."""
+
+    def send(self):
+        return [sum(range(100)) for _ in range(LIBRARY_N)]
 
 
-def _profiles(telemetry, runs=2, ops=250):
-    async def baseline():
+def _profiles(telemetry, runs=2, ops=400):
+    """Baseline and treated runs of the same operation; in the treated ones `send` is
+    patched, as an instrumentor would, with a wrapper that burns CPU of its own."""
+    library = _Library()
+
+    async def operation():
         await asyncio.sleep(0)
-        _library_work()
+        library.send()
 
-    async def treated():
-        await asyncio.sleep(0)
-        _library_work()
-        telemetry.record(TELEMETRY_N)
-
-    return [_profile(baseline, ops) for _ in range(runs)], [_profile(treated, ops) for _ in range(runs)]
+    baseline = [_profile(operation, ops) for _ in range(runs)]
+    library.send = functools.partial(telemetry.traced, library.send)
+    return baseline, [_profile(operation, ops) for _ in range(runs)]
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +106,24 @@ def test_the_burning_telemetry_call_site_is_the_top_hotspot(loop_profiles, owner
     assert top.share_of_overhead > 0.5
     assert top.us_per_op.ci_low <= top.us_per_op.estimate <= top.us_per_op.ci_high
     assert top.chain[0] == top.leaf and top.call_site in top.chain
-    assert any(f.function == "treated" for f in top.chain)  # the workload that reached it
+    assert any(f.function == "operation" for f in top.chain)  # the workload that reached it
+
+
+def test_a_wrapper_is_not_charged_for_the_library_call_it_passes_on(loop_profiles, ownership, fake_otel):
+    baseline, treated = loop_profiles
+    wrapper = (fake_otel.__file__, PASS_THROUGH_LINE, "traced")
+    charged = call_site_costs(treated, ownership)[wrapper]  # without a baseline: the library's time too
+    passed = call_site_costs(treated, ownership, baseline=baseline).get(wrapper, [0.0])
+    assert sum(passed) < 0.25 * sum(charged)  # what is left is the call itself, sampled at the call event
+    assert all(h.share_of_overhead < 0.1 for h in hotspots(baseline, treated, ownership, seed=1)
+               if h.call_site.line == PASS_THROUGH_LINE)
 
 
 def test_costs_are_per_profile_with_zero_where_the_site_is_absent(loop_profiles, ownership, fake_otel):
     baseline, treated = loop_profiles
     costs = call_site_costs([treated[0], baseline[0]], ownership)
     values = costs[(fake_otel.__file__, BURN_LINE, "record")]
+    assert {file for file, _, _ in costs} == {fake_otel.__file__}  # telemetry frames only
     assert len(values) == 2 and values[0] > 0 and values[1] == 0.0
 
 
@@ -136,13 +160,15 @@ def test_raw_profiles_round_trip_through_the_codec(loop_profiles):
     assert from_data(RawProfile, json.loads(json.dumps(to_data(profile)))) == profile
 
 
+THREAD = "MainThread\x00<thread>\x001"  # pyinstrument's root frame for each thread
+
+
 def test_frames_are_identified_by_the_line_they_were_executing():
     """pyinstrument's frame infos: "function\\0file\\0def line" then "\\1l<current line>"."""
     records = [
-        (["MainThread\x00<thread>\x001", "run\x00/app/a.py\x0010\x01l12", "f\x00/app/b.py\x003\x01cK\x01l7"], 0.5),
-        (["MainThread\x00<thread>\x001", "run\x00/app/a.py\x0010\x01l12", "f\x00/app/b.py\x003\x01l5"], 0.25),
-        (["MainThread\x00<thread>\x001", "select\x00" + _selectors_file() + "\x00100\x01l110",
-          "epoll.poll\x00<built-in>\x000"], 2.0),
+        ([THREAD, "run\x00/app/a.py\x0010\x01l12", "f\x00/app/b.py\x003\x01cK\x01l7"], 0.5),  # "cK": class K
+        ([THREAD, "run\x00/app/a.py\x0010\x01l12", "f\x00/app/b.py\x003\x01l5"], 0.25),
+        ([THREAD, "select\x00" + selectors.__file__ + "\x00100\x01l110", "epoll.poll\x00<built-in>\x000"], 2.0),
     ]
     profile = collapse(records, ops=1, duration_s=3.0)
     stacks = {tuple(profile.frames[i] for i in stack): s for stack, s in zip(profile.stacks, profile.seconds)}
@@ -150,8 +176,3 @@ def test_frames_are_identified_by_the_line_they_were_executing():
                       (Frame("/app/a.py", 12, "run"), Frame("/app/b.py", 5, "f")): 0.25}
     assert profile.idle_s == 2.0 and profile.busy_s == 0.75
 
-
-def _selectors_file():
-    import selectors
-
-    return selectors.__file__
