@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import FrozenSet, Iterable, List, Optional, Sequence
 
-from otelaudit.model import CallCount, Finding, Hotspot, RepeatedCall, Telemetry
+from otelaudit.model import CallCount, Estimate, Finding, Hotspot, RepeatedCall, Telemetry
 from otelaudit.ownership import display_path
 from otelaudit.patches import hoist_constant_call
 
@@ -110,14 +110,17 @@ def findings_from_repeats(repeats: Iterable[RepeatedCall], ignore: FrozenSet[str
 
 
 def with_hotspot_costs(findings: Sequence[Finding], hotspots: Sequence[Hotspot]) -> List[Finding]:
-    """Adds the sampled µs/op and share of a finding's call site, where a profile saw it."""
-    by_site = {(h.call_site.file, h.call_site.line): h for h in hotspots}
+    """Adds the sampled µs/op and share under a finding's call site: the hotspots at that
+    site, or whose heaviest stack passes through it (the costly call may sit deeper)."""
     costed = []
     for finding in findings:
         site = finding.call_site
-        hotspot = by_site.get((site.file, site.line)) if site is not None else None
-        if hotspot is not None:
-            finding = replace(finding, us_per_op=hotspot.us_per_op, share_of_overhead=hotspot.share_of_overhead)
+        under = [h for h in hotspots if site is not None and any(
+            (frame.file, frame.line) == (site.file, site.line) for frame in (h.call_site, *h.chain))]
+        if under:
+            total = Estimate(sum(h.us_per_op.estimate for h in under), sum(h.us_per_op.ci_low for h in under),
+                             sum(h.us_per_op.ci_high for h in under))
+            finding = replace(finding, us_per_op=total, share_of_overhead=sum(h.share_of_overhead for h in under))
         costed.append(finding)
     return costed
 
