@@ -110,8 +110,9 @@ class Ownership:
 
 
 def display_path(path: str) -> str:
-    """The part of a path after site-packages, as people cite it in an issue."""
+    """The part of a path after site-packages (or the stdlib folder), as people cite it."""
     for marker in ("site-packages" + os.sep, "dist-packages" + os.sep):
         if marker in path:
             return path.split(marker, 1)[1]
-    return path
+    stdlib = sysconfig.get_paths()["stdlib"] + os.sep
+    return path[len(stdlib):] if path.startswith(stdlib) else path

@@ -102,7 +102,7 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
                 result = replace(result, hotspots=_hotspots(measured, target, options.seed))
             result = _with_findings(result, scenario, ignore)
             if result.findings:
-                def make_spec(fix: Optional[WhatIf], round_index: int) -> RunSpec:
+                def make_spec(fix: WhatIf, round_index: int) -> RunSpec:
                     return session.spec("sdk", round_index, measured.ops, whatif=fix)
 
                 result = verify_findings(result, make_spec, session.run, options.rounds, options.seed, on_progress)

@@ -1,6 +1,7 @@
 """Verifies suggestions: for the top findings whose fix is "do it once", runs the sdk
-arm with and without that fix applied in-process (see `whatif`), interleaved and paired
-by round, and records the measured saving with its confidence interval."""
+arm with and without that fix applied in-process (see `whatif`; the control runs the
+same stand-in without memoising), interleaved and paired by round, and records the
+measured saving with its confidence interval."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from otelaudit.whatif import WhatIf
 VERIFIABLE_RULES = frozenset({"OA101", "OA102", "OA106", "OA107", "OA108"})
 MAX_VERIFIED = 2
 
-SpecFactory = Callable[[Optional[WhatIf], int], RunSpec]
+SpecFactory = Callable[[WhatIf, int], RunSpec]
 Run = Callable[[RunSpec], RunResult]
 
 
@@ -50,8 +51,9 @@ def measure_saving(whatif: WhatIf, make_spec: SpecFactory, run: Run, rounds: int
                    rng: random.Random) -> Tuple[Optional[stats.Estimate], Optional[str]]:
     plain: List[float] = []
     patched: List[float] = []
+    control = replace(whatif, memoise=False)
     for round_index in range(rounds):
-        order = [(None, plain), (whatif, patched)]
+        order = [(control, plain), (whatif, patched)]
         rng.shuffle(order)
         for fix, into in order:
             outcome = run(make_spec(fix, round_index))

@@ -17,13 +17,14 @@ class WhatIf:
     attribute: str  # "version" or "Class.method"
     site_file: str
     site_line: int
+    memoise: bool = True  # False: the same stand-in, calling through — the control arm
 
 
 def apply(whatif: WhatIf) -> int:
     """Installs the memoising stand-in; returns how many references were replaced."""
     owner, name = _owner_of(whatif)
     original = getattr(owner, name)
-    stand_in = memoised_at_site(original, whatif.site_file, whatif.site_line)
+    stand_in = memoised_at_site(original, whatif.site_file, whatif.site_line, whatif.memoise)
     setattr(owner, name, stand_in)
     replaced = 1
     # `from module import function` bound the original elsewhere: rebind those names too.
@@ -38,12 +39,15 @@ def apply(whatif: WhatIf) -> int:
     return replaced
 
 
-def memoised_at_site(original: Callable[..., Any], site_file: str, site_line: int) -> Callable[..., Any]:
+def memoised_at_site(original: Callable[..., Any], site_file: str, site_line: int,
+                     memoise: bool = True) -> Callable[..., Any]:
+    """With `memoise=False` the stand-in costs the same but always calls through, so the
+    control arm pays for the stand-in too and the comparison isolates the saving."""
     cache: Dict[Tuple[Any, ...], Any] = {}
 
     @functools.wraps(original)
     def stand_in(*args: Any, **kwargs: Any) -> Any:
-        if not _called_from(sys._getframe(1), site_file, site_line):
+        if not _called_from(sys._getframe(1), site_file, site_line) or not memoise:
             return original(*args, **kwargs)
         try:
             key = (args, tuple(sorted(kwargs.items())))
