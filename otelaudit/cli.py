@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--rounds", type=_positive_int, help="interleaved rounds per scenario (default 10; 5 with --quick)")
     scan.add_argument("--quick", action="store_true", help="a smoke run of a few seconds per scenario")
     scan.add_argument("--json", metavar="PATH", help="write the JSON report here (atomically, after every scenario)")
+    scan.add_argument("--markdown", metavar="PATH", help="write a markdown report, ready to paste into an upstream issue")
     scan.add_argument("--seconds-per-run", type=_positive_float, metavar="S",
                       help="timed phase of each measuring process (default 0.5; 0.1 with --quick)")
     scan.add_argument("--timeout", type=_positive_float, default=120.0, metavar="S",
@@ -51,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="silence a finding rule by its id (e.g. OA107); repeatable")
     scan.add_argument("--quiet", action="store_true", help="no progress on stderr")
     scan.set_defaults(handler=run_scan)
+
+    report = commands.add_parser("report", help="render a saved JSON report again")
+    report.add_argument("path", metavar="RESULT.json")
+    report.add_argument("--format", choices=("markdown", "json", "text"), default="markdown")
+    report.add_argument("--output", "-o", metavar="PATH", help="write here (atomically) instead of stdout")
+    report.set_defaults(handler=run_report)
 
     listing = commands.add_parser("list", help="installed instrumentors and the scenarios that cover them")
     listing.set_defaults(handler=run_list)
@@ -88,6 +95,11 @@ def run_scan(args: argparse.Namespace) -> int:
     progress.done()
     if args.json:
         write_report(args.json, report)
+    if args.markdown:
+        from otelaudit import render_markdown
+        from otelaudit.report_json import write_atomically
+
+        write_atomically(args.markdown, render_markdown.render(report))
     print(render(report))
     for result in report.results:
         if exit_code_for([result]):  # one line per failure that decides the exit code
@@ -109,6 +121,24 @@ def _scan_options(args: argparse.Namespace) -> "ScanOptions":
     if args.seed is not None:
         overrides["seed"] = args.seed
     return ScanOptions.quick_defaults(**overrides) if args.quick else ScanOptions(**overrides)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from otelaudit import render_markdown, render_terminal, report_json
+    from otelaudit.errors import UsageError
+
+    try:
+        with open(args.path, encoding="utf-8") as handle:
+            report = report_json.loads(handle.read())
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UsageError(f"cannot read a report from {args.path}: {error}") from error
+    renderers = {"markdown": render_markdown.render, "json": report_json.dumps, "text": render_terminal.render}
+    text = renderers[args.format](report)
+    if args.output:
+        report_json.write_atomically(args.output, text if text.endswith("\n") else text + "\n")
+    else:
+        print(text)
+    return 0
 
 
 def run_list(args: argparse.Namespace) -> int:

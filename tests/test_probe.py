@@ -117,3 +117,35 @@ def test_sampled_hotspots_put_the_metadata_lookup_on_top(planted_scan):
     assert (top["call_site"]["function"], top["call_site"]["line"]) == ("traced", 26)
     finding = next(f for f in results["planted"]["findings"] if f["rule"] == "OA101")
     assert finding["share_of_overhead"] > 0.3 and finding["us_per_op"]["estimate"] > 0
+
+
+def test_markdown_report_reads_as_an_upstream_issue(planted_scan, tmp_path):
+    import subprocess
+    import sys
+
+    _, results = planted_scan
+    source = tmp_path / "r.json"
+    source.write_text(json.dumps({"schema_version": "1.0", "otelaudit_version": "0", "created": "", "command": "",
+                                  "environment": {"python": "3", "implementation": "CPython", "platform": "p",
+                                                  "machine": "m", "cpu_count": 2, "packages": {"otelaudit": "0"}},
+                                  "settings": {"rounds": 5, "seconds_per_run": 0.1, "timeout_s": 9, "seed": 1,
+                                               "quick": True},
+                                  "results": [results["planted"], results["fixture-ok"]]}))
+    out = subprocess.run([sys.executable, "-m", "otelaudit", "report", str(source), "--format", "markdown"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert text.startswith("## `otelaudit-planted` 1.0: importlib.metadata.version() on every operation costs")
+    assert "otelaudit scan planted --rounds 5 --seed 1" in text
+    assert "| sdk |" in text and "[OA101]" in text and "```diff" in text
+    assert "Findings:** none" in text  # the clean instrumentation says so, with its precision
+
+
+def test_report_command_rejects_what_is_not_a_report(tmp_path):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    out = subprocess.run([sys.executable, "-m", "otelaudit", "report", str(bad)], capture_output=True, text=True)
+    assert out.returncode == 2 and "cannot read a report" in out.stderr
