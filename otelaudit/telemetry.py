@@ -9,6 +9,8 @@ from typing import Any
 
 from otelaudit.model import Telemetry
 
+SDK_SELF_METER = "opentelemetry-sdk"
+
 
 class TelemetryCounter:
     """Counts spans ended, metric measurements recorded and log records emitted."""
@@ -72,11 +74,20 @@ def _install_metrics(counter: TelemetryCounter) -> None:
         consume = consumer.consume_measurement
 
         def counting_consume(*args: Any, **kwargs: Any) -> Any:
-            counter.add("metric_measurements")
+            if not _is_sdk_self_metric(args[0] if args else None):
+                counter.add("metric_measurements")
             return consume(*args, **kwargs)
 
         consumer.consume_measurement = counting_consume
     metrics.set_meter_provider(provider)
+
+
+def _is_sdk_self_metric(measurement: Any) -> bool:
+    """The SDK's own health metrics (some releases record them for every span) are the
+    SDK's cost, not telemetry the instrumentation produced."""
+    instrument = getattr(measurement, "instrument", None)
+    scope = getattr(instrument, "instrumentation_scope", None) or getattr(instrument, "_instrumentation_scope", None)
+    return getattr(scope, "name", None) == SDK_SELF_METER
 
 
 def _install_logs(counter: TelemetryCounter) -> None:

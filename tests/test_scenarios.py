@@ -82,9 +82,14 @@ def test_scenario_fields_are_sane(module: str) -> None:
 
 @pytest.mark.parametrize("module", MODULES)
 def test_distribution_is_set_exactly_for_non_stdlib_libraries(module: str) -> None:
-    stdlib = getattr(sys, "stdlib_module_names", None)
-    if stdlib is None:  # Python < 3.10
-        pytest.skip("sys.stdlib_module_names is unavailable")
+    import importlib.util
+
+    from otelaudit.ownership import Ownership
+
     scenario = _scenario(module)
-    assert (scenario.distribution is None) == (scenario.library in stdlib)
+    spec = importlib.util.find_spec(scenario.library)
+    assert spec is not None, f"{scenario.library} must be installed for the test suite"
+    origin = spec.origin or ""
+    in_stdlib = origin in ("built-in", "frozen") or Ownership({}, Ownership.of_environment().stdlib_dirs).is_stdlib(origin)
+    assert (scenario.distribution is None) == in_stdlib
     assert "pip install" in scenario.install_hint or scenario.distribution is None
