@@ -1,0 +1,88 @@
+"""Overhead budgets: limits on a scenario's measured overhead, judged against the whole
+confidence interval — `fail` only when it lies wholly past the limit, `pass` when wholly
+within, `inconclusive` in between — and call-count budgets, which are deterministic and
+cannot flake. Used by the pytest plugin; each outcome explains itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple
+
+from otelaudit.model import Estimate, ScenarioResult
+
+Outcome = Literal["pass", "fail", "inconclusive"]
+
+# Budget name → where its estimate lives on the sdk-vs-baseline comparison.
+INTERVAL_BUDGETS = {
+    "max_cpu_us_per_op": ("cpu_us_per_op", "CPU overhead", "µs/op"),
+    "max_cpu_ratio": ("cpu_ratio", "CPU ratio sdk/baseline", "×"),
+    "max_latency_p99_us": ("latency_p99_us", "p99 latency overhead", "µs"),
+}
+
+
+@dataclass(frozen=True)
+class Budget:
+    limits: Dict[str, float] = field(default_factory=dict)
+    max_calls_per_op: Dict[str, float] = field(default_factory=dict)  # category or target → calls/op
+    forbid_rules: Tuple[str, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> "Budget":
+        unknown = set(values) - set(INTERVAL_BUDGETS) - {"max_calls_per_op", "forbid_rules"}
+        if unknown:
+            raise ValueError(f"unknown otelaudit budget(s): {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(sorted(INTERVAL_BUDGETS))}, max_calls_per_op, forbid_rules")
+        return cls(
+            limits={k: float(v) for k, v in values.items() if k in INTERVAL_BUDGETS},
+            max_calls_per_op={str(k): float(v) for k, v in dict(values.get("max_calls_per_op", {})).items()},
+            forbid_rules=tuple(str(r).upper() for r in values.get("forbid_rules", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    budget: str
+    outcome: Outcome
+    message: str
+
+
+def check(result: ScenarioResult, budget: Budget) -> List[Verdict]:
+    if result.status != "ok" or result.overhead is None:
+        why = result.failure.message if result.failure else result.status
+        return [Verdict("measurement", "fail", f"{result.instrumentor}: no valid measurement ({why})")]
+    verdicts = [_interval(name, limit, getattr(result.overhead, INTERVAL_BUDGETS[name][0]), result)
+                for name, limit in budget.limits.items()]
+    verdicts += [_calls(key, limit, result) for key, limit in budget.max_calls_per_op.items()]
+    verdicts += [_rule(rule, result) for rule in budget.forbid_rules]
+    return verdicts
+
+
+def _interval(name: str, limit: float, value: Estimate, result: ScenarioResult) -> Verdict:
+    _, label, unit = INTERVAL_BUDGETS[name]
+    measured = f"{label} {value.estimate:.3g} {unit} [95% CI {value.ci_low:.3g}, {value.ci_high:.3g}]"
+    if value.ci_low > limit:
+        outcome: Outcome = "fail"
+    elif value.ci_high <= limit:
+        outcome = "pass"
+    else:
+        outcome = "inconclusive"
+    top = f"; top finding: {result.findings[0].title}" if outcome != "pass" and result.findings else ""
+    return Verdict(name, outcome, f"{result.instrumentor}: {name}={limit:g}: {outcome}: {measured}{top}")
+
+
+def _calls(key: str, limit: float, result: ScenarioResult) -> Verdict:
+    matching = [c for c in result.call_counts if key in (c.category, c.target)]
+    total = sum(c.calls_per_op for c in matching)
+    outcome: Outcome = "fail" if total > limit else "pass"
+    where = "; ".join(f"{c.target}() × {c.calls_per_op:.3g}/op at {c.call_site.file}:{c.call_site.line}"
+                      for c in matching[:3])
+    return Verdict(f"max_calls_per_op[{key}]", outcome,
+                   f"{result.instrumentor}: {key} calls per operation {total:.3g} (limit {limit:g}): {outcome}"
+                   + (f" — {where}" if where and outcome == "fail" else ""))
+
+
+def _rule(rule: str, result: ScenarioResult) -> Verdict:
+    found: Optional[Any] = next((f for f in result.findings if f.rule == rule), None)
+    if found is None:
+        return Verdict(f"forbid_rules[{rule}]", "pass", f"{result.instrumentor}: no {rule} finding")
+    return Verdict(f"forbid_rules[{rule}]", "fail", f"{result.instrumentor}: [{rule}] {found.title}")

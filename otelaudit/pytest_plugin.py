@@ -1,0 +1,127 @@
+"""pytest plugin (entry point `pytest11: otelaudit`): a fixture that audits a scenario —
+bundled, or the user's own registered under the `otelaudit_scenarios` entry-point group —
+in fresh subprocesses, and a marker that holds its overhead budgets:
+
+    @pytest.mark.otelaudit(max_cpu_ratio=2.0, max_calls_per_op={"package-metadata": 0})
+    def test_httpx_overhead(otelaudit):
+        otelaudit.audit("httpx")
+
+Options share the `--otelaudit-` prefix; defaults can live in `[tool.otelaudit]` of
+pyproject.toml. Inconclusive budgets warn, or fail with `--otelaudit-strict`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+from otelaudit.budgets import Budget, Verdict, check
+
+VERDICTS = pytest.StashKey[List[Verdict]]()
+SETTINGS = pytest.StashKey[Dict[str, Any]]()
+
+
+class OtelauditWarning(UserWarning):
+    """A budget the measurement could neither confirm nor refute."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("otelaudit", "overhead budgets for OpenTelemetry instrumentations")
+    group.addoption("--otelaudit-rounds", type=int, default=None, help="interleaved rounds per audit (default 5)")
+    group.addoption("--otelaudit-seconds-per-run", type=float, default=None,
+                    help="timed phase of each measuring process (default 0.1)")
+    group.addoption("--otelaudit-strict", action="store_true", default=None,
+                    help="fail, rather than warn, when a budget is inconclusive")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "otelaudit(**budgets): overhead budgets checked by the otelaudit fixture")
+    config.stash[VERDICTS] = []
+    settings = {"rounds": 5, "seconds_per_run": 0.1, "strict": False}
+    settings.update(_pyproject_settings(str(config.rootpath)))
+    for name in ("rounds", "seconds_per_run", "strict"):
+        value = config.getoption(f"otelaudit_{name}")
+        if value is not None:
+            settings[name] = value
+    config.stash[SETTINGS] = settings
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("otelaudit")
+    if marker is not None:
+        try:
+            Budget.from_mapping(marker.kwargs)
+        except (ValueError, TypeError) as error:
+            pytest.fail(f"invalid @pytest.mark.otelaudit: {error}", pytrace=False)
+
+
+@dataclass
+class Auditor:
+    """What the `otelaudit` fixture hands a test."""
+
+    settings: Dict[str, Any]
+    budget: Budget
+    verdicts: List[Verdict] = field(default_factory=list)
+
+    def audit(self, target: str, **budgets: Any) -> Any:
+        """Measures `target` (instrumentor entry-point or distribution name) and checks
+        the marker's budgets, plus any given here; returns the ScenarioResult."""
+        from otelaudit.pipeline import ScanOptions, scan
+
+        budget = Budget.from_mapping({**_as_mapping(self.budget), **budgets}) if budgets else self.budget
+        options = ScanOptions.quick_defaults(targets=(target,), rounds=int(self.settings["rounds"]),
+                                             seconds_per_run=float(self.settings["seconds_per_run"]),
+                                             command=f"pytest (otelaudit fixture) {target}")
+        result = scan(options).results[0]
+        outcomes = check(result, budget)
+        self.verdicts.extend(outcomes)
+        failed = [v.message for v in outcomes if v.outcome == "fail"]
+        unsure = [v.message for v in outcomes if v.outcome == "inconclusive"]
+        if unsure and self.settings["strict"]:
+            failed += [f"inconclusive (strict): {m}" for m in unsure]
+        elif unsure:
+            for message in unsure:
+                warnings.warn(OtelauditWarning(message))
+        if failed:
+            pytest.fail("otelaudit budget exceeded:\n  " + "\n  ".join(failed), pytrace=False)
+        return result
+
+
+@pytest.fixture
+def otelaudit(request: pytest.FixtureRequest) -> Iterator[Auditor]:
+    marker = request.node.get_closest_marker("otelaudit")
+    budget = Budget.from_mapping(marker.kwargs if marker is not None else {})
+    auditor = Auditor(request.config.stash[SETTINGS], budget)
+    yield auditor
+    request.config.stash[VERDICTS].extend(auditor.verdicts)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    verdicts = config.stash.get(VERDICTS, [])
+    if not verdicts:
+        return
+    terminalreporter.section("otelaudit budgets")
+    for verdict in verdicts:
+        terminalreporter.write_line(f"{verdict.outcome.upper():>12}  {verdict.message}")
+
+
+def _as_mapping(budget: Budget) -> Dict[str, Any]:
+    return {**budget.limits, "max_calls_per_op": budget.max_calls_per_op, "forbid_rules": budget.forbid_rules}
+
+
+def _pyproject_settings(rootdir: str) -> Dict[str, Any]:
+    path = os.path.join(rootdir, "pyproject.toml")
+    if not os.path.exists(path):
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on older Pythons
+        import tomli as tomllib
+    with open(path, "rb") as handle:
+        table = tomllib.load(handle).get("tool", {}).get("otelaudit", {})
+    return {key.replace("-", "_"): value for key, value in table.items()
+            if key.replace("-", "_") in ("rounds", "seconds_per_run", "strict")}

@@ -1,0 +1,49 @@
+"""The pytest plugin, run for real with pytester: budgets that pass, fail and gate call counts."""
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def audited(pytester, fixture_site):
+    def run(body: str):
+        pytester.makepyfile(test_audit="import pytest\n\n" + body)
+        return pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    return run
+
+
+def test_a_generous_budget_passes_and_is_summarised(audited):
+    result = audited(
+        "@pytest.mark.otelaudit(max_cpu_ratio=1e9)\n"
+        "def test_ok(otelaudit):\n"
+        "    assert otelaudit.audit('fixture-ok').status == 'ok'\n")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*otelaudit budgets*", "*PASS*fixture-ok: max_cpu_ratio=1e+09: pass*"])
+
+
+def test_an_exceeded_budget_fails_with_the_measured_value(audited):
+    result = audited(
+        "@pytest.mark.otelaudit(max_cpu_us_per_op=0.0001)\n"
+        "def test_tight(otelaudit):\n"
+        "    otelaudit.audit('fixture-ok')\n")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*otelaudit budget exceeded*", "*max_cpu_us_per_op=0.0001: fail: CPU overhead*95% CI*"])
+
+
+def test_the_call_count_gate_catches_the_planted_metadata_lookup(audited):
+    result = audited(
+        "@pytest.mark.otelaudit(max_calls_per_op={'package-metadata': 0})\n"
+        "def test_gate(otelaudit):\n"
+        "    otelaudit.audit('planted')\n")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*package-metadata calls per operation 1 (limit 0): fail*importlib.metadata.version()*:26*"])
+
+
+def test_a_misspelt_budget_is_reported_at_setup(audited):
+    result = audited(
+        "@pytest.mark.otelaudit(max_cpu=1)\n"
+        "def test_typo(otelaudit):\n"
+        "    pass\n")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*invalid @pytest.mark.otelaudit: unknown otelaudit budget(s): max_cpu*"])
