@@ -4,6 +4,7 @@ driven by their type hints, so the child results and the report share one codec.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 import sys
 import typing
@@ -31,7 +32,9 @@ def from_data(cls: Type[T], data: Any) -> T:
 
 
 def _hints(cls: type) -> Dict[str, Any]:
-    module = sys.modules[cls.__module__]
+    # A module can be gone from sys.modules while its classes live on (pytester restores
+    # sys.modules after an in-process run): import it again to resolve the names.
+    module = sys.modules.get(cls.__module__) or importlib.import_module(cls.__module__)
     return typing.get_type_hints(cls, vars(module))
 
 

@@ -19,10 +19,12 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
+from otelaudit import baselines
 from otelaudit.budgets import Budget, Verdict, check
 
 VERDICTS = pytest.StashKey[List[Verdict]]()
 SETTINGS = pytest.StashKey[Dict[str, Any]]()
+AUDITED = pytest.StashKey[Dict[str, Any]]()
 
 
 class OtelauditWarning(UserWarning):
@@ -36,14 +38,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="timed phase of each measuring process (default 0.1)")
     group.addoption("--otelaudit-strict", action="store_true", default=None,
                     help="fail, rather than warn, when a budget is inconclusive")
+    group.addoption("--otelaudit-save", metavar="NAME", help="save every audited result as a named run")
+    group.addoption("--otelaudit-compare", metavar="NAME", help="fail on a CPU-overhead regression against a saved run")
+    group.addoption("--otelaudit-threshold", type=float, default=None,
+                    help="regression threshold as a fraction of the saved overhead (default 0.10)")
+    group.addoption("--otelaudit-storage", metavar="DIR", help="where saved runs live (default .otelaudit)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "otelaudit(**budgets): overhead budgets checked by the otelaudit fixture")
     config.stash[VERDICTS] = []
-    settings = {"rounds": 5, "seconds_per_run": 0.1, "strict": False}
+    config.stash[AUDITED] = {}
+    settings: Dict[str, Any] = {"rounds": 5, "seconds_per_run": 0.1, "strict": False, "save": None, "compare": None,
+                                "threshold": 0.10, "storage": os.path.join(str(config.rootpath), ".otelaudit")}
     settings.update(_pyproject_settings(str(config.rootpath)))
-    for name in ("rounds", "seconds_per_run", "strict"):
+    for name in ("rounds", "seconds_per_run", "strict", "save", "compare", "threshold", "storage"):
         value = config.getoption(f"otelaudit_{name}")
         if value is not None:
             settings[name] = value
@@ -65,6 +74,7 @@ class Auditor:
 
     settings: Dict[str, Any]
     budget: Budget
+    audited: Dict[str, Any]
     verdicts: List[Verdict] = field(default_factory=list)
 
     def audit(self, target: str, **budgets: Any) -> Any:
@@ -77,7 +87,8 @@ class Auditor:
                                              seconds_per_run=float(self.settings["seconds_per_run"]),
                                              command=f"pytest (otelaudit fixture) {target}")
         result = scan(options).results[0]
-        outcomes = check(result, budget)
+        self.audited[result.instrumentor] = result
+        outcomes = check(result, budget) + self._regression(result)
         self.verdicts.extend(outcomes)
         failed = [v.message for v in outcomes if v.outcome == "fail"]
         unsure = [v.message for v in outcomes if v.outcome == "inconclusive"]
@@ -90,17 +101,35 @@ class Auditor:
             pytest.fail("otelaudit budget exceeded:\n  " + "\n  ".join(failed), pytrace=False)
         return result
 
+    def _regression(self, result: Any) -> List[Verdict]:
+        if not self.settings["compare"]:
+            return []
+        from otelaudit.environment import describe_environment
+
+        try:
+            saved = baselines.load(self.settings["storage"], self.settings["compare"])
+        except OSError as error:
+            return [Verdict("regression", "fail", f"cannot read saved run {self.settings['compare']!r}: {error}")]
+        differences = baselines.environment_differences(saved.environment, describe_environment(saved.environment.packages))
+        if differences:
+            warnings.warn(OtelauditWarning("saved run differs from this machine: " + "; ".join(differences)))
+        return [baselines.compare(saved.results.get(result.instrumentor), result, float(self.settings["threshold"]))]
+
 
 @pytest.fixture
 def otelaudit(request: pytest.FixtureRequest) -> Iterator[Auditor]:
     marker = request.node.get_closest_marker("otelaudit")
     budget = Budget.from_mapping(marker.kwargs if marker is not None else {})
-    auditor = Auditor(request.config.stash[SETTINGS], budget)
+    auditor = Auditor(request.config.stash[SETTINGS], budget, request.config.stash[AUDITED])
     yield auditor
     request.config.stash[VERDICTS].extend(auditor.verdicts)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    settings, audited = config.stash.get(SETTINGS, {}), config.stash.get(AUDITED, {})
+    if settings.get("save") and audited:
+        path = baselines.save(settings["storage"], settings["save"], audited)
+        terminalreporter.write_line(f"otelaudit: saved {len(audited)} audited result(s) to {path}")
     verdicts = config.stash.get(VERDICTS, [])
     if not verdicts:
         return
@@ -124,4 +153,4 @@ def _pyproject_settings(rootdir: str) -> Dict[str, Any]:
     with open(path, "rb") as handle:
         table = tomllib.load(handle).get("tool", {}).get("otelaudit", {})
     return {key.replace("-", "_"): value for key, value in table.items()
-            if key.replace("-", "_") in ("rounds", "seconds_per_run", "strict")}
+            if key.replace("-", "_") in ("rounds", "seconds_per_run", "strict", "threshold", "storage")}

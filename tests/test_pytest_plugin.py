@@ -47,3 +47,20 @@ def test_a_misspelt_budget_is_reported_at_setup(audited):
         "    pass\n")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*invalid @pytest.mark.otelaudit: unknown otelaudit budget(s): max_cpu*"])
+
+
+def test_save_then_compare_catches_an_injected_regression(pytester, fixture_site, monkeypatch):
+    pytester.makepyfile(test_audit="def test_audit(otelaudit):\n    otelaudit.audit('fixture-ok')\n")
+    storage = str(pytester.path / "runs")
+    saved = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-save", "before",
+                                         "--otelaudit-storage", storage)
+    saved.assert_outcomes(passed=1)
+    saved.stdout.fnmatch_lines(["*otelaudit: saved 1 audited result(s) to *before.json*"])
+    same = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-compare", "before",
+                                        "--otelaudit-storage", storage, "--otelaudit-threshold", "10")
+    same.assert_outcomes(passed=1)  # within ten times the saved overhead: no regression
+    monkeypatch.setenv("FIXTURE_EXTRA_WORK", "20000")  # hundreds of µs per call, versus tens before
+    slower = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-compare", "before",
+                                          "--otelaudit-storage", storage)
+    slower.assert_outcomes(failed=1)
+    slower.stdout.fnmatch_lines(["*fixture-ok: CPU overhead*vs saved*allowed*: fail*"])
