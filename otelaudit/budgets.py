@@ -86,3 +86,19 @@ def _rule(rule: str, result: ScenarioResult) -> Verdict:
     if found is None:
         return Verdict(f"forbid_rules[{rule}]", "pass", f"{result.instrumentor}: no {rule} finding")
     return Verdict(f"forbid_rules[{rule}]", "fail", f"{result.instrumentor}: [{rule}] {found.title}")
+
+
+def parse_cli(specs: List[str]) -> Budget:
+    """`max_cpu_ratio=2`, `max_calls_per_op:package-metadata=0`, `forbid_rules=OA101,OA102`."""
+    values: Dict[str, Any] = {}
+    for spec in specs:
+        name, sep, raw = spec.partition("=")
+        if not sep:
+            raise ValueError(f"--fail-on takes NAME=VALUE, got {spec!r}")
+        if name.startswith("max_calls_per_op:"):
+            values.setdefault("max_calls_per_op", {})[name.split(":", 1)[1]] = float(raw)
+        elif name == "forbid_rules":
+            values["forbid_rules"] = tuple(values.get("forbid_rules", ())) + tuple(raw.split(","))
+        else:
+            values[name] = float(raw)
+    return Budget.from_mapping(values)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Optional, Sequence
 from otelaudit import __version__
 
 if TYPE_CHECKING:
+    from otelaudit.budgets import Budget
+    from otelaudit.model import Report
     from otelaudit.pipeline import ScanOptions
 
 EXIT_CODES_HELP = """exit codes:
@@ -18,6 +20,7 @@ EXIT_CODES_HELP = """exit codes:
   2 usage error                                 7 instrument() raised
   3 unknown target                              8 workload crashed
   4 no scenario covers a target                 9 workload timed out
+                                               10 a --fail-on budget was exceeded
 When several occur, the largest code wins. Codes 4 and 5 count only for targets named
 on the command line."""
 
@@ -50,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--seed", type=int, help="seed for the round order, for a reproducible plan")
     scan.add_argument("--ignore", action="append", default=[], metavar="RULE",
                       help="silence a finding rule by its id (e.g. OA107); repeatable")
+    scan.add_argument("--fail-on", action="append", default=[], metavar="BUDGET",
+                      help="exit 10 when a budget is exceeded: max_cpu_us_per_op=50, max_cpu_ratio=2, "
+                           "max_latency_p99_us=500, max_calls_per_op:package-metadata=0, forbid_rules=OA101; "
+                           "repeatable; judged on the whole 95%% interval")
     scan.add_argument("--quiet", action="store_true", help="no progress on stderr")
     scan.set_defaults(handler=run_scan)
 
@@ -88,6 +95,7 @@ def run_scan(args: argparse.Namespace) -> int:
     from otelaudit.render_terminal import render
     from otelaudit.report_json import write_report
 
+    budget = _budget(args.fail_on)
     options = _scan_options(args)
     progress = ProgressPrinter(enabled=not args.quiet)
     on_result = (lambda report: write_report(args.json, report)) if args.json else (lambda report: None)
@@ -105,7 +113,34 @@ def run_scan(args: argparse.Namespace) -> int:
         if exit_code_for([result]):  # one line per failure that decides the exit code
             assert result.failure is not None
             print(f"otelaudit: {result.instrumentor}: {result.failure.message}", file=sys.stderr)
-    return int(exit_code_for(report.results))
+    code = int(exit_code_for(report.results))
+    return max(code, _judge_budgets(budget, report)) if budget is not None else code
+
+
+def _budget(specs: Sequence[str]) -> "Optional[Budget]":
+    if not specs:
+        return None
+    from otelaudit.budgets import parse_cli
+    from otelaudit.errors import UsageError
+
+    try:
+        return parse_cli(list(specs))
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+
+
+def _judge_budgets(budget: "Budget", report: "Report") -> int:
+    from otelaudit.budgets import check
+    from otelaudit.errors import ExitCode
+
+    exceeded = False
+    for result in report.results:
+        if result.status != "ok":
+            continue
+        for verdict in check(result, budget):
+            print(f"otelaudit: budget {verdict.outcome}: {verdict.message}", file=sys.stderr)
+            exceeded = exceeded or verdict.outcome == "fail"
+    return int(ExitCode.BUDGET_EXCEEDED) if exceeded else 0
 
 
 def _scan_options(args: argparse.Namespace) -> "ScanOptions":

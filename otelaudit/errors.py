@@ -26,6 +26,7 @@ class ExitCode(enum.IntEnum):
     INSTRUMENT_FAILED = 7
     WORKLOAD_CRASHED = 8
     TIMEOUT = 9
+    BUDGET_EXCEEDED = 10
 
 
 FAILURE_EXIT_CODES = {

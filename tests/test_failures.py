@@ -41,3 +41,21 @@ def test_untargeted_gaps_in_the_environment_do_not_fail_a_scan(fixture_site):
 
     gap = ScenarioResult("httpx2", "d", "1", None, "not-covered", failure=Failure("no-scenario", "x"))
     assert exit_code_for([gap]) == 0
+
+
+def test_fail_on_budgets_exit_10_and_name_the_call_site(fixture_site, otelaudit):
+    run = otelaudit("scan", "planted", "--quick", "--fail-on", "max_calls_per_op:package-metadata=0")
+    assert run.code == 10, run.stderr
+    assert "budget fail: planted: package-metadata calls per operation 1 (limit 0)" in run.stderr
+    assert "otelaudit_planted/__init__.py:26" in run.stderr
+
+
+def test_fail_on_budgets_that_hold_keep_exit_0(fixture_site, otelaudit):
+    run = otelaudit("scan", "fixture-ok", "--quick", "--fail-on", "max_cpu_ratio=1e9", "--fail-on", "forbid_rules=OA101")
+    assert run.code == 0, run.stderr
+    assert "budget pass" in run.stderr
+
+
+def test_a_malformed_budget_is_a_usage_error_before_anything_runs(otelaudit):
+    run = otelaudit("scan", "sqlite3", "--fail-on", "max_cpu_ratio")
+    assert run.code == 2 and "NAME=VALUE" in run.stderr
