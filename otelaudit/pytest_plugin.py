@@ -20,7 +20,8 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from otelaudit import baselines
-from otelaudit.budgets import Budget, Verdict, check
+from otelaudit.budgets import Budget, Verdict
+from otelaudit.budgets import check as check_budget
 
 VERDICTS = pytest.StashKey[List[Verdict]]()
 SETTINGS = pytest.StashKey[Dict[str, Any]]()
@@ -88,7 +89,15 @@ class Auditor:
                                              command=f"pytest (otelaudit fixture) {target}")
         result = scan(options).results[0]
         self.audited[result.instrumentor] = result
-        outcomes = check(result, budget) + self._regression(result)
+        self._judge(check_budget(result, budget) + self._regression(result))
+        return result
+
+    def check(self, result: Any, **budgets: Any) -> None:
+        """Judges an already measured result against further budgets (same rules, same
+        reporting), e.g. a second limit derived from the first measurement."""
+        self._judge(check_budget(result, Budget.from_mapping(budgets)))
+
+    def _judge(self, outcomes: List[Verdict]) -> None:
         self.verdicts.extend(outcomes)
         failed = [v.message for v in outcomes if v.outcome == "fail"]
         unsure = [v.message for v in outcomes if v.outcome == "inconclusive"]
@@ -99,7 +108,6 @@ class Auditor:
                 warnings.warn(OtelauditWarning(message))
         if failed:
             pytest.fail("otelaudit budget exceeded:\n  " + "\n  ".join(failed), pytrace=False)
-        return result
 
     def _regression(self, result: Any) -> List[Verdict]:
         if not self.settings["compare"]:

@@ -64,3 +64,25 @@ def test_save_then_compare_catches_an_injected_regression(pytester, fixture_site
                                           "--otelaudit-storage", storage)
     slower.assert_outcomes(failed=1)
     slower.stdout.fnmatch_lines(["*fixture-ok: CPU overhead*vs saved*allowed*: fail*"])
+
+
+INCONCLUSIVE = (
+    "def test_unsure(otelaudit):\n"
+    "    result = otelaudit.audit('fixture-ok')\n"
+    "    interval = result.overhead.cpu_us_per_op\n"
+    "    otelaudit.check(result, max_cpu_us_per_op=(interval.ci_low + interval.ci_high) / 2)\n"
+)
+
+
+def test_an_inconclusive_budget_warns_by_default(pytester, fixture_site):
+    pytester.makepyfile(test_audit=INCONCLUSIVE)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*OtelauditWarning*max_cpu_us_per_op=*: inconclusive*", "*INCONCLUSIVE*"])
+
+
+def test_an_inconclusive_budget_fails_when_strict(pytester, fixture_site):
+    pytester.makepyfile(test_audit=INCONCLUSIVE)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-strict")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*inconclusive (strict)*"])
