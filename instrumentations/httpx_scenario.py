@@ -15,14 +15,10 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from otelaudit.http_workload import HEADERS, api_request
 from otelaudit.model import Telemetry
 from otelaudit.scenario import Scenario, Workload
 
-HEADERS = {
-    "Accept": "application/json",
-    "User-Agent": "otelaudit-scenario/1.0",
-    "Authorization": "Bearer 0123456789abcdef",
-}
 
 
 class HttpxWorkload(Workload):
@@ -36,14 +32,9 @@ class HttpxWorkload(Workload):
         self.counter = itertools.count()
 
     async def operation(self) -> None:
-        n = next(self.counter)
-        headers = {"X-Request-Id": f"req-{n}"}
-        if n % 2:
-            order = {"item_id": n % 100, "quantity": 2, "note": "gift wrap"}
-            response = await self.client.post("/api/orders", json=order, headers=headers)
-        else:
-            params = {"page": n % 10, "per_page": 20, "sort": "-created"}
-            response = await self.client.get("/api/items", params=params, headers=headers)
+        request = api_request(next(self.counter))
+        response = await self.client.request(request.method, request.path, params=request.query,
+                                             json=request.body, headers=request.headers)
         response.raise_for_status()
         response.json()
 

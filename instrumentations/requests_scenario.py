@@ -18,14 +18,10 @@ import itertools
 import threading
 from typing import Any, List
 
+from otelaudit.http_workload import HEADERS, api_request
 from otelaudit.model import Telemetry
 from otelaudit.scenario import Scenario, Workload
 
-HEADERS = {
-    "Accept": "application/json",
-    "User-Agent": "otelaudit-scenario/1.0",
-    "Authorization": "Bearer 0123456789abcdef",
-}
 
 
 class RequestsWorkload(Workload):
@@ -53,13 +49,9 @@ class RequestsWorkload(Workload):
 
     def _call(self, n: int) -> None:
         session = self._session()
-        headers = {"X-Request-Id": f"req-{n}"}
-        if n % 2:
-            order = {"item_id": n % 100, "quantity": 2, "note": "gift wrap"}
-            response = session.post(f"{self.base}/api/orders", json=order, headers=headers, timeout=10)
-        else:
-            params = {"page": n % 10, "per_page": 20, "sort": "-created"}
-            response = session.get(f"{self.base}/api/items", params=params, headers=headers, timeout=10)
+        request = api_request(n)
+        response = session.request(request.method, f"{self.base}{request.path}", params=request.query,
+                                   json=request.body, headers=request.headers, timeout=10)
         response.raise_for_status()
         response.json()
 

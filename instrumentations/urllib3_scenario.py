@@ -18,14 +18,10 @@ import asyncio
 import itertools
 from typing import Any
 
+from otelaudit.http_workload import HEADERS, api_request
 from otelaudit.model import Telemetry
 from otelaudit.scenario import Scenario, Workload
 
-HEADERS = {
-    "Accept": "application/json",
-    "User-Agent": "otelaudit-scenario/1.0",
-    "Authorization": "Bearer 0123456789abcdef",
-}
 
 
 class Urllib3Workload(Workload):
@@ -38,13 +34,9 @@ class Urllib3Workload(Workload):
         self.counter = itertools.count()
 
     def _call(self, n: int) -> None:
-        headers = {**HEADERS, "X-Request-Id": f"req-{n}"}
-        if n % 2:
-            order = {"item_id": n % 100, "quantity": 2, "note": "gift wrap"}
-            response = self.pool.request("POST", f"{self.base}/api/orders", json=order, headers=headers, timeout=10.0)
-        else:
-            fields = {"page": str(n % 10), "per_page": "20", "sort": "-created"}
-            response = self.pool.request("GET", f"{self.base}/api/items", fields=fields, headers=headers, timeout=10.0)
+        request = api_request(n)
+        response = self.pool.request(request.method, f"{self.base}{request.path}", fields=request.query,
+                                     json=request.body, headers={**HEADERS, **request.headers}, timeout=10.0)
         if response.status != 200:
             raise RuntimeError(f"loopback server answered {response.status}")
         response.json()
