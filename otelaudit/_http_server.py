@@ -3,12 +3,16 @@ is never charged to the measured client: `python -m otelaudit._http_server`.
 
 It prints `host port` on its first stdout line, answers every request with a small JSON
 body, keeps connections alive, and exits when its stdin closes (its parent went away).
-A raw asyncio protocol keeps it far cheaper than the clients it serves."""
+A raw asyncio protocol keeps it far cheaper than the clients it serves; other loopback
+servers (`_llm_server`) reuse it with their own `respond(head, body) -> bytes`."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Callable
+
+Respond = Callable[[bytes, bytes], bytes]
 
 BODY = b'{"ok": true, "items": [1, 2, 3], "message": "hello from otelaudit"}'
 RESPONSE = (
@@ -20,8 +24,13 @@ RESPONSE = (
 )
 
 
+def fixed_response(head: bytes, body: bytes) -> bytes:
+    return RESPONSE
+
+
 class HttpResponder(asyncio.Protocol):
-    def __init__(self) -> None:
+    def __init__(self, respond: Respond = fixed_response) -> None:
+        self.respond = respond
         self.buffer = b""
         self.transport: "asyncio.Transport | None" = None
 
@@ -38,9 +47,10 @@ class HttpResponder(asyncio.Protocol):
             total = head_end + 4 + length
             if len(self.buffer) < total:
                 return
+            head, body = self.buffer[:head_end], self.buffer[head_end + 4:total]
             self.buffer = self.buffer[total:]
             assert self.transport is not None
-            self.transport.write(RESPONSE)
+            self.transport.write(self.respond(head, body))
 
 
 def _content_length(head: bytes) -> int:
@@ -51,9 +61,9 @@ def _content_length(head: bytes) -> int:
     return 0
 
 
-async def serve(host: str = "127.0.0.1") -> None:
+async def serve(respond: Respond = fixed_response, host: str = "127.0.0.1") -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(HttpResponder, host, 0, backlog=1024)
+    server = await loop.create_server(lambda: HttpResponder(respond), host, 0, backlog=1024)
     port = server.sockets[0].getsockname()[1]
     print(f"{host} {port}", flush=True)
     await loop.run_in_executor(None, sys.stdin.read)  # returns when the parent closes stdin

@@ -9,7 +9,7 @@ from importlib import metadata
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from otelaudit.model import Instrumentor
-from otelaudit.scenario import Scenario
+from otelaudit.scenario import Scenario, scenario_for
 
 INSTRUMENTOR_GROUP = "opentelemetry_instrumentor"
 
@@ -67,7 +67,7 @@ def select_targets(
     """Matches user-given names (entry-point or distribution names; none means all)."""
     installed = list(instrumentors)
     if not names:
-        return Selection(tuple(Target(i, scenarios.get(i.name), False) for i in installed), ())
+        return Selection(tuple(Target(i, scenario_for(scenarios, i.name, i.distribution), False) for i in installed), ())
     chosen: List[Target] = []
     unknown: List[str] = []
     for name in names:
@@ -78,5 +78,5 @@ def select_targets(
             unknown.append(name)
         for match in matches:
             if all(t.instrumentor != match for t in chosen):
-                chosen.append(Target(match, scenarios.get(match.name), True))
+                chosen.append(Target(match, scenario_for(scenarios, match.name, match.distribution), True))
     return Selection(tuple(chosen), tuple(unknown))

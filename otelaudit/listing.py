@@ -9,7 +9,7 @@ from typing import List
 from otelaudit.discovery import discover_instrumentors
 from otelaudit.registry import load_catalog
 from otelaudit.render_terminal import table
-from otelaudit.scenario import library_version
+from otelaudit.scenario import Scenario, library_version, scenario_for, unsupported_version
 
 
 def render_listing() -> str:
@@ -17,18 +17,32 @@ def render_listing() -> str:
     catalog = load_catalog()
     scenarios = catalog.scenarios
     rows: List[List[str]] = [["INSTRUMENTOR", "DISTRIBUTION", "VERSION", "SCENARIO", "LIBRARY"]]
+    used = set()
     for instrumentor in instrumentors:
-        scenario = scenarios.get(instrumentor.name)
+        scenario = scenario_for(scenarios, instrumentor.name, instrumentor.distribution)
         if scenario is None:
             coverage, library = "not covered", "—"
         else:
+            used.add(scenario.key)
             coverage = scenario.name
-            library = library_version(scenario) or f"missing: {scenario.install_hint}"
+            library = _library_cell(scenario)
         rows.append([instrumentor.name, instrumentor.distribution, instrumentor.version, coverage, library])
     lines = table(rows) if instrumentors else ["no instrumentors installed (entry-point group opentelemetry_instrumentor)"]
-    installed = {i.name for i in instrumentors}
-    idle = sorted(name for name in scenarios if name not in installed)
+    idle = sorted(key for key in scenarios if key not in used)
     if idle:
         lines += ["", "scenarios whose instrumentor is not installed: " + ", ".join(idle)]
     lines += [f"warning: {error}" for error in catalog.errors]
     return "\n".join(lines)
+
+
+def _library_cell(scenario: Scenario) -> str:
+    """The library version it would drive, or why it can't run here (library or server missing)."""
+    from otelaudit.servers import unavailable
+
+    version = library_version(scenario)
+    if version is None:
+        return f"missing: {scenario.install_hint}"
+    problems = [reason for reason in map(unavailable, scenario.servers) if reason]
+    if problems:
+        return f"{version}, missing: {problems[0]}"
+    return version if unsupported_version(scenario) is None else f"{version} (outside {scenario.supported_versions})"

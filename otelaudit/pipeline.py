@@ -20,8 +20,8 @@ from otelaudit.verify import verify_findings
 from otelaudit.whatif import WhatIf
 from otelaudit.registry import Catalog, load_catalog
 from otelaudit.runner import Runner, SubprocessRunner
-from otelaudit.scenario import Scenario, library_version
-from otelaudit.servers import ServerError, running_servers
+from otelaudit.scenario import Scenario, library_version, unsupported_version
+from otelaudit.servers import ServerError, ServerMissing, running_servers
 
 SCHEMA_VERSION = "1.0"
 
@@ -91,7 +91,8 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
     if importlib.util.find_spec(scenario.library) is None:
         message = f"library {scenario.library!r} is not installed ({scenario.install_hint})"
         return replace(result, failure=Failure("missing-library", message))
-    result = replace(result, library_version=library_version(scenario))
+    outside = unsupported_version(scenario)
+    result = replace(result, library_version=library_version(scenario), warnings=(outside,) if outside else ())
     ignore = frozenset(options.ignore_rules)
     try:
         with running_servers(scenario.servers) as servers:
@@ -106,6 +107,8 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
                     return session.spec("sdk", round_index, measured.ops, whatif=fix)
 
                 result = verify_findings(result, make_spec, session.run, options.rounds, options.seed, on_progress)
+    except ServerMissing as error:
+        return replace(result, failure=Failure("missing-library", str(error)))
     except ServerError as error:
         return replace(result, status="error", failure=Failure("workload-crashed", str(error)))
     return result
@@ -164,7 +167,7 @@ def _measure(session: ScenarioRun, on_progress: Progress) -> Measured:
 def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, seed: int) -> ScenarioResult:
     probe = measured.probe
     if probe is not None and probe.failure is not None:
-        result = replace(result, warnings=(f"call-count probe failed: {probe.failure.message}",))
+        result = replace(result, warnings=result.warnings + (f"call-count probe failed: {probe.failure.message}",))
     elif probe is not None:
         result = replace(result, call_counts=probe.call_counts, repeated_calls=probe.repeated_calls)
     failure = analysis.first_failure(measured.runs)

@@ -18,7 +18,8 @@ ENTRY_POINT_GROUP = "otelaudit_scenarios"
 
 @dataclass(frozen=True)
 class Catalog:
-    """Scenarios by the instrumentor entry-point name they cover, and load errors."""
+    """Scenarios by `Scenario.key` (the entry-point name they cover, qualified by the
+    instrumentor's distribution for distribution-bound ones), and load errors."""
 
     scenarios: Dict[str, Scenario]
     errors: Tuple[str, ...]
@@ -48,7 +49,7 @@ def load_catalog() -> Catalog:
         if isinstance(scenario, Scenario):
             found.append(scenario)
     # Plugins come last, so a plugin's scenario replaces a bundled one for the same instrumentor.
-    return Catalog({s.instrumentor: s for s in found}, tuple(errors))
+    return Catalog({s.key: s for s in found}, tuple(errors))
 
 
 def all_scenarios() -> Dict[str, Scenario]:

@@ -53,7 +53,10 @@ class Scenario:
     """A workload bound to the instrumentor entry point it exercises.
 
     `expects` is the telemetry one operation should produce under the SDK arm; a run
-    that produces none is invalid, never "0% overhead".
+    that produces none is invalid, never "0% overhead". `supported_versions` is the PEP 440
+    range of the library's distribution the workload is known to drive correctly.
+    `instrumentor_distribution` binds the scenario to one distribution's instrumentor when
+    several distributions register the same entry-point name (e.g. two `openai` ones).
     """
 
     name: str
@@ -68,10 +71,47 @@ class Scenario:
     env: Mapping[str, str] = field(default_factory=dict)
     instrument_kwargs: Mapping[str, Any] = field(default_factory=dict)
     library_version: Optional[Callable[[], str]] = None
+    supported_versions: Optional[str] = None
+    instrumentor_distribution: Optional[str] = None
+
+    @property
+    def key(self) -> str:
+        """Its key in the catalog: the entry-point name, qualified by distribution if bound to one."""
+        if self.instrumentor_distribution is None:
+            return self.instrumentor
+        return f"{self.instrumentor}@{normalise(self.instrumentor_distribution)}"
 
     @property
     def install_hint(self) -> str:
         return f"pip install {self.distribution}" if self.distribution else f"module {self.library} is unavailable"
+
+
+def normalise(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def scenario_for(scenarios: Mapping[str, Scenario], name: str, distribution: str) -> Optional[Scenario]:
+    """The scenario covering entry point `name` of `distribution`: a distribution-bound one first."""
+    return scenarios.get(f"{name}@{normalise(distribution)}") or scenarios.get(name)
+
+
+def unsupported_version(scenario: Scenario) -> Optional[str]:
+    """A one-line warning when the installed library is outside the scenario's stated range."""
+    if scenario.supported_versions is None or scenario.distribution is None:
+        return None
+    from importlib import metadata
+
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    try:
+        installed = metadata.version(scenario.distribution)
+    except metadata.PackageNotFoundError:
+        return None
+    if Version(installed) in SpecifierSet(scenario.supported_versions):
+        return None
+    return (f"{scenario.distribution} {installed} is outside the range the {scenario.name} scenario supports "
+            f"({scenario.supported_versions}): its figures may not reflect the library's normal behaviour")
 
 
 def library_version(scenario: Scenario) -> Optional[str]:

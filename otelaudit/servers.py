@@ -1,21 +1,37 @@
 """Starts the loopback servers a scenario needs, each in its own process, and stops
 them when the scenario is done. A server kind is a module run with `python -m` that
-prints `host port` on its first line and exits when its stdin closes."""
+prints `host port` on its first line (or `missing REASON` when what it runs is not
+installed) and exits when its stdin closes."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import subprocess
 import sys
-from typing import Dict, Iterator, Sequence, Tuple
+from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 SERVER_MODULES: Dict[str, str] = {
     "http": "otelaudit._http_server",
+    "llm": "otelaudit._llm_server",
+    "redis": "otelaudit._redis_server",
+    "postgres": "otelaudit._postgres_server",
 }
 
 
 class ServerError(RuntimeError):
     pass
+
+
+class ServerMissing(ServerError):
+    """The server's software is not installed: the scenario is not covered here."""
+
+
+def unavailable(kind: str) -> Optional[str]:
+    """Why a server kind cannot run here (with how to install it), without starting it."""
+    module = importlib.import_module(SERVER_MODULES[kind])
+    check = getattr(module, "unavailable", None)
+    return check() if check is not None else None
 
 
 @contextlib.contextmanager
@@ -34,7 +50,13 @@ def _running(kind: str) -> Iterator[Tuple[str, int]]:
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline().decode().split()
+        first = process.stdout.readline().decode().strip()
+        word, _, rest = first.partition(" ")
+        if word == "missing":
+            raise ServerMissing(f"{kind} server unavailable: {rest}")
+        if word == "failed":
+            raise ServerError(f"{kind} server failed: {rest}")
+        line = first.split()
         if len(line) != 2:
             raise ServerError(f"{kind} server did not start (exit code {process.poll()})")
         yield line[0], int(line[1])
