@@ -1,0 +1,73 @@
+"""sqlalchemy: Core queries through an engine on a file-backed sqlite database.
+
+The engine is created in setup, after instrumentation (the instrumentor wraps
+`create_engine`, so only engines created afterwards are traced), with a small table of
+orders. Each operation checks a connection out of the pool, runs a parameterised SELECT
+with a WHERE clause on two bound values, an ORDER BY and a LIMIT (the SQL text and
+its statement cache are on the hot path), fetches the rows, and returns the connection.
+Blocking calls run on the default thread pool (concurrency 4, sqlite allows concurrent
+readers of one file), as an async service wraps a sync engine. Expects per operation
+two spans (`connect` for `Engine.connect()` and the statement) and four measurements of
+`db.client.connections.usage` (idle and used, at checkout and at return).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import tempfile
+
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario, Workload
+
+ROWS = 500
+
+
+class SqlalchemyWorkload(Workload):
+    async def setup(self) -> None:
+        import sqlalchemy as sa
+
+        self.directory = tempfile.TemporaryDirectory(prefix="otelaudit-sqlalchemy-")
+        self.engine = sa.create_engine(f"sqlite:///{os.path.join(self.directory.name, 'shop.db')}",
+                                       pool_size=self.context.concurrency)
+        metadata = sa.MetaData()
+        self.orders = sa.Table(
+            "orders", metadata,
+            sa.Column("id", sa.Integer, primary_key=True), sa.Column("customer", sa.String(40), index=True),
+            sa.Column("status", sa.String(16)), sa.Column("total", sa.Float))
+        metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            connection.execute(self.orders.insert(), [
+                {"id": i, "customer": f"customer-{i % 50}", "status": ("paid", "shipped")[i % 2], "total": i * 2.5}
+                for i in range(ROWS)])
+        self.query = (sa.select(self.orders.c.id, self.orders.c.status, self.orders.c.total)
+                      .where(self.orders.c.customer == sa.bindparam("customer"), self.orders.c.status == sa.bindparam("status"))
+                      .order_by(self.orders.c.id.desc()).limit(20))
+        self.counter = itertools.count()
+
+    def _call(self, n: int) -> None:
+        with self.engine.connect() as connection:
+            rows = connection.execute(self.query, {"customer": f"customer-{n % 50}", "status": ("paid", "shipped")[n % 2]}).all()
+        if not rows:
+            raise RuntimeError("query returned no rows")
+
+    async def operation(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._call, next(self.counter))
+
+    async def teardown(self) -> None:
+        self.engine.dispose()
+        self.directory.cleanup()
+
+
+SCENARIO = Scenario(
+    name="sqlalchemy",
+    instrumentor="sqlalchemy",
+    library="sqlalchemy",
+    distribution="sqlalchemy",
+    supported_versions=">=1.4,<2.1",
+    workload=SqlalchemyWorkload,
+    expects=Telemetry(spans=2, metric_measurements=4),
+    description=__doc__ or "",
+    concurrency=4,
+)
