@@ -1,0 +1,70 @@
+"""aiohttp-server: requests over loopback to an aiohttp web application.
+
+The application is built in setup (after instrumentation: the instrumentor swaps
+`aiohttp.web.Application` for one with its middleware) with two routes, and served on
+127.0.0.1 by aiohttp's own server in the measured process. A hand-written keep-alive
+HTTP/1.1 client (`otelaudit.web_workload.LoopbackClient`, one connection per worker,
+concurrency 8) sends the shared web request mix: even operations GET
+`/api/items/{item_id}` with a query string, odd ones POST a JSON order to `/api/orders`,
+which the handler parses; every request carries host, user agent, accept,
+authorization, forwarded-for and request-id headers. Expects per operation one server
+span and three HTTP server metric measurements (active requests up and down, duration).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario, Workload
+from otelaudit.web_workload import LoopbackClient, item, order, web_request
+
+
+def _build_app() -> Any:
+    from aiohttp import web
+
+    async def get_item(request: web.Request) -> web.Response:
+        return web.json_response(item(int(request.match_info["item_id"]), request.query.get("fields", "id")))
+
+    async def create_order(request: web.Request) -> web.Response:
+        return web.json_response(order(await request.json()), status=201)
+
+    app = web.Application()
+    app.router.add_get("/api/items/{item_id}", get_item)
+    app.router.add_post("/api/orders", create_order)
+    return app
+
+
+class AiohttpServerWorkload(Workload):
+    async def setup(self) -> None:
+        from aiohttp import web
+
+        self.runner = web.AppRunner(_build_app(), access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = self.runner.addresses[0][1]
+        self.client = LoopbackClient("127.0.0.1", port, self.context.concurrency)
+        await self.client.open()
+        self.counter = itertools.count()
+
+    async def operation(self) -> None:
+        await self.client.send(web_request(next(self.counter)))
+
+    async def teardown(self) -> None:
+        await self.client.close()
+        await self.runner.cleanup()
+
+
+SCENARIO = Scenario(
+    name="aiohttp_server",
+    instrumentor="aiohttp-server",
+    library="aiohttp",
+    distribution="aiohttp",
+    supported_versions=">=3.9,<4",
+    workload=AiohttpServerWorkload,
+    expects=Telemetry(spans=1, metric_measurements=3),
+    description=__doc__ or "",
+    concurrency=8,
+)

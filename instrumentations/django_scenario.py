@@ -1,0 +1,46 @@
+"""django: WSGI requests to a small JSON API through Django's middleware stack.
+
+The project (`otelaudit._django_site`, named by `DJANGO_SETTINGS_MODULE` so the
+instrumentor can add its middleware to the configured settings) has the security,
+common and clickjacking middleware and two URL patterns: even operations GET
+`/api/items/<int:item_id>` with a query string, odd ones POST a JSON order to
+`/api/orders`, which the view parses. Each operation calls the WSGI handler (built in
+setup, after instrumentation) with the environ a server builds from the shared web
+request mix (`otelaudit.web_workload`), on the default thread pool (concurrency 8, as a
+threaded WSGI server). Expects per operation one server span and three HTTP server
+metric measurements (active requests up and down, duration).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario, Workload
+from otelaudit.web_workload import call_wsgi, web_request
+
+
+class DjangoWorkload(Workload):
+    async def setup(self) -> None:
+        from django.core.wsgi import get_wsgi_application
+
+        self.app = get_wsgi_application()
+        self.counter = itertools.count()
+
+    async def operation(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, call_wsgi, self.app, web_request(next(self.counter)))
+
+
+SCENARIO = Scenario(
+    name="django",
+    instrumentor="django",
+    library="django",
+    distribution="django",
+    supported_versions=">=4.2,<7",
+    workload=DjangoWorkload,
+    expects=Telemetry(spans=1, metric_measurements=3),
+    description=__doc__ or "",
+    concurrency=8,
+    env={"DJANGO_SETTINGS_MODULE": "otelaudit._django_site"},
+)

@@ -1,0 +1,65 @@
+"""fastapi: in-process ASGI requests to a small JSON API with a validated body.
+
+The FastAPI app is built in setup (after instrumentation: the instrumentor swaps the
+`FastAPI` class) with two routes: even operations GET `/api/items/{item_id}` (a typed
+path parameter and a query parameter), odd ones POST a JSON order validated by a
+pydantic model to `/api/orders`. Each operation calls the ASGI app directly, as a server
+would, with the shared web request mix (`otelaudit.web_workload`: host, user agent,
+accept, authorization, forwarded-for and request-id headers). No sockets: all cost is
+the framework's and the middleware's. Concurrency 8. Expects per operation, like
+starlette's, the server span plus the ASGI `http send` spans (and `http receive` for
+the POST body: 3.5 on average) and 4.5 HTTP server metric measurements.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads the route signatures' annotations,
+# and `Order` is local to `_build_app` (the library is imported only in the child).
+import itertools
+from typing import Any, Dict
+
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario, Workload
+from otelaudit.web_workload import call_asgi, item, order, web_request
+
+
+def _build_app() -> Any:
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+
+    class Order(BaseModel):
+        item_id: int
+        quantity: int
+        note: str = ""
+
+    app = FastAPI()
+
+    @app.get("/api/items/{item_id}")
+    async def get_item(item_id: int, fields: str = "id") -> Dict[str, Any]:
+        return item(item_id, fields)
+
+    @app.post("/api/orders", status_code=201)
+    async def create_order(body: Order) -> Dict[str, Any]:
+        return order(body.model_dump() if hasattr(body, "model_dump") else body.dict())
+
+    return app
+
+
+class FastapiWorkload(Workload):
+    async def setup(self) -> None:
+        self.app = _build_app()
+        self.counter = itertools.count()
+
+    async def operation(self) -> None:
+        await call_asgi(self.app, web_request(next(self.counter)))
+
+
+SCENARIO = Scenario(
+    name="fastapi",
+    instrumentor="fastapi",
+    library="fastapi",
+    distribution="fastapi",
+    supported_versions=">=0.100,<1",
+    workload=FastapiWorkload,
+    expects=Telemetry(spans=3.5, metric_measurements=4.5),
+    description=__doc__ or "",
+    concurrency=8,
+)

@@ -1,0 +1,59 @@
+"""flask: WSGI requests to a small JSON API, from a thread pool as a WSGI server would.
+
+The Flask app is built in setup (after instrumentation: the instrumentor swaps the
+`Flask` class) with two routes: even operations GET `/api/items/<int:item_id>` with a
+query string, odd ones POST a JSON order to `/api/orders`, which the view parses. Each
+operation calls the WSGI app with the environ a server builds from the shared web
+request mix (`otelaudit.web_workload`: host, user agent, accept, authorization,
+forwarded-for, request id), on the default thread pool (concurrency 8, as a threaded
+WSGI server). Expects per operation one server span and three HTTP server metric
+measurements (active requests up and down, duration).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any
+
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario, Workload
+from otelaudit.web_workload import call_wsgi, item, order, web_request
+
+
+def _build_app() -> Any:
+    from flask import Flask, jsonify, request
+
+    app = Flask("otelaudit_flask_scenario")
+
+    @app.get("/api/items/<int:item_id>")
+    def get_item(item_id: int) -> Any:
+        return jsonify(item(item_id, request.args.get("fields", "id")))
+
+    @app.post("/api/orders")
+    def create_order() -> Any:
+        return jsonify(order(request.get_json())), 201
+
+    return app
+
+
+class FlaskWorkload(Workload):
+    async def setup(self) -> None:
+        self.app = _build_app()
+        self.counter = itertools.count()
+
+    async def operation(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, call_wsgi, self.app, web_request(next(self.counter)))
+
+
+SCENARIO = Scenario(
+    name="flask",
+    instrumentor="flask",
+    library="flask",
+    distribution="flask",
+    supported_versions=">=2.2,<4",
+    workload=FlaskWorkload,
+    expects=Telemetry(spans=1, metric_measurements=3),
+    description=__doc__ or "",
+    concurrency=8,
+)

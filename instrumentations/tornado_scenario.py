@@ -1,0 +1,72 @@
+"""tornado: requests over loopback to a Tornado web application.
+
+The application is built in setup (after instrumentation: the instrumentor wraps
+`RequestHandler` methods and the application) with two handlers, and served on
+127.0.0.1 by Tornado's HTTP server on the measured process's asyncio loop. A
+hand-written keep-alive HTTP/1.1 client (`otelaudit.web_workload.LoopbackClient`, one
+connection per worker, concurrency 8) sends the shared web request mix: even operations
+GET `/api/items/(\\d+)` with a query string, odd ones POST a JSON order to `/api/orders`,
+which the handler parses; every request carries host, user agent, accept,
+authorization, forwarded-for and request-id headers. Expects per operation one server
+span and five HTTP server metric measurements (active requests up and down, duration,
+request size and response size).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario, Workload
+from otelaudit.web_workload import LoopbackClient, item, order, web_request
+
+
+def _build_app() -> Any:
+    import tornado.web
+
+    class ItemHandler(tornado.web.RequestHandler):
+        def get(self, item_id: str) -> None:
+            self.write(item(int(item_id), self.get_query_argument("fields", "id")))
+
+    class OrderHandler(tornado.web.RequestHandler):
+        def post(self) -> None:
+            self.set_status(201)
+            self.write(order(json.loads(self.request.body)))
+
+    return tornado.web.Application([(r"/api/items/(\d+)", ItemHandler), (r"/api/orders", OrderHandler)])
+
+
+class TornadoWorkload(Workload):
+    async def setup(self) -> None:
+        import tornado.httpserver
+        import tornado.netutil
+
+        sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+        self.server = tornado.httpserver.HTTPServer(_build_app(), xheaders=True)
+        self.server.add_sockets(sockets)
+        self.client = LoopbackClient("127.0.0.1", sockets[0].getsockname()[1], self.context.concurrency)
+        await self.client.open()
+        self.counter = itertools.count()
+
+    async def operation(self) -> None:
+        await self.client.send(web_request(next(self.counter)))
+
+    async def teardown(self) -> None:
+        await self.client.close()
+        self.server.stop()
+        await self.server.close_all_connections()
+
+
+SCENARIO = Scenario(
+    name="tornado",
+    instrumentor="tornado",
+    library="tornado",
+    distribution="tornado",
+    supported_versions=">=6.2,<7",
+    workload=TornadoWorkload,
+    expects=Telemetry(spans=1, metric_measurements=5),
+    description=__doc__ or "",
+    concurrency=8,
+)
