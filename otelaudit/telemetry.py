@@ -70,15 +70,19 @@ def _install_metrics(counter: TelemetryCounter) -> None:
 
     provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
     consumer = getattr(provider, "_measurement_consumer", None)
-    if consumer is not None:
-        consume = consumer.consume_measurement
+    # The one reader's storage sees synchronous measurements and those of observable
+    # instruments' callbacks at collection; the consumer sees only the former.
+    storages = list(getattr(consumer, "_reader_storages", {}).values())
+    target = storages[0] if len(storages) == 1 else consumer
+    if target is not None:
+        consume = target.consume_measurement
 
         def counting_consume(*args: Any, **kwargs: Any) -> Any:
             if not _is_sdk_self_metric(args[0] if args else None):
                 counter.add("metric_measurements")
             return consume(*args, **kwargs)
 
-        consumer.consume_measurement = counting_consume
+        target.consume_measurement = counting_consume
     metrics.set_meter_provider(provider)
 
 
