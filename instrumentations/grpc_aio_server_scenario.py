@@ -1,0 +1,33 @@
+"""grpc (aio server): unary calls to a local gRPC service, measuring the server instrumentation.
+
+The service and its client run in the measured process (`otelaudit.grpc_workload`,
+aio flavour): `/shop.Orders/Get` answers a ~1 KB JSON order over a loopback
+HTTP/2 channel, and each operation is one call with request metadata (authorization,
+request id, tenant). Server and channel are built in setup, after instrumentation (the
+instrumentor adds its interceptors to servers or channels created afterwards); only
+the server side is instrumented, the client side's cost is the same in every arm.
+Concurrency 8. Expects one span per operation (the RPC's server span).
+"""
+
+from __future__ import annotations
+
+from otelaudit.grpc_workload import AioGrpcWorkload
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario
+
+
+class GrpcAioServerWorkload(AioGrpcWorkload):
+    pass
+
+
+SCENARIO = Scenario(
+    name="grpc_aio_server",
+    instrumentor="grpc_aio_server",
+    library="grpc",
+    distribution="grpcio",
+    supported_versions=">=1.50,<2",
+    workload=GrpcAioServerWorkload,
+    expects=Telemetry(spans=1),
+    description=__doc__ or "",
+    concurrency=8,
+)
