@@ -44,7 +44,7 @@ SCENARIO = Scenario(
     instrumentor="redis",
     library="redis",
     distribution="redis",
-    supported_versions=">=4.5,<8",
+    supported_versions=">=4.5,<9",
     workload=RedisWorkload,
     expects=Telemetry(spans=3),
     description=__doc__ or "",
