@@ -1,0 +1,75 @@
+"""The catalog's coverage of what people run: scenarios bound to one distribution when
+two share an entry-point name, stated library version ranges, and scenarios whose
+backing server is missing reported as not covered in one line."""
+
+from importlib import metadata
+
+import pytest
+
+from otelaudit.discovery import discover_instrumentors, select_targets
+from otelaudit.registry import all_scenarios
+from otelaudit.scenario import scenario_for, unsupported_version
+
+COVERED = {"openai_v2", "openai_openllmetry", "anthropic", "fastapi", "starlette", "flask", "django",
+           "aiohttp_server", "tornado", "aiohttp_client", "urllib", "httpx", "requests", "urllib3", "sqlalchemy",
+           "redis", "psycopg", "jinja2", "sqlite3", "threading", "system_metrics", "grpc_server", "grpc_client",
+           "grpc_aio_server", "grpc_aio_client", "logging", "asyncio"}
+
+
+def test_every_production_instrumentation_has_a_scenario():
+    assert COVERED <= {s.name for s in all_scenarios().values()}
+
+
+def test_the_two_openai_instrumentations_get_their_own_scenarios():
+    scenarios = all_scenarios()
+    contrib = scenario_for(scenarios, "openai", "opentelemetry-instrumentation-openai-v2")
+    openllmetry = scenario_for(scenarios, "openai", "opentelemetry_instrumentation_openai")
+    assert contrib is not None and contrib.name == "openai_v2"
+    assert openllmetry is not None and openllmetry.name == "openai_openllmetry"
+    assert scenario_for(scenarios, "openai", "someone-elses-openai-instrumentation") is None
+
+
+def test_installed_openai_instrumentations_are_both_selected_by_entry_point_name():
+    installed = [i for i in discover_instrumentors() if i.name == "openai"]
+    if len(installed) < 2:
+        pytest.skip("needs both openai instrumentations (pip install '.[genai]')")
+    targets = select_targets(["openai"], installed, all_scenarios()).targets
+    assert sorted(t.scenario.name for t in targets if t.scenario) == ["openai_openllmetry", "openai_v2"]
+
+
+def test_installed_libraries_are_inside_the_ranges_their_scenarios_support():
+    checked = []
+    for scenario in all_scenarios().values():
+        if scenario.supported_versions is None or scenario.distribution is None:
+            continue
+        try:
+            metadata.version(scenario.distribution)
+        except metadata.PackageNotFoundError:
+            continue
+        assert unsupported_version(scenario) is None, unsupported_version(scenario)
+        checked.append(scenario.name)
+    assert {"openai_v2", "anthropic", "sqlalchemy", "redis", "psycopg", "jinja2"} <= set(checked)
+
+
+def test_a_library_outside_the_range_is_named_with_the_range():
+    scenario = all_scenarios()["sqlalchemy"]
+    from dataclasses import replace
+
+    warning = unsupported_version(replace(scenario, supported_versions="<1"))
+    assert warning is not None and "sqlalchemy" in warning and "(<1)" in warning
+
+
+def test_a_scenario_whose_server_is_missing_is_not_covered_in_one_line(otelaudit, monkeypatch, tmp_path):
+    # A PATH holding only the Python interpreter: no redis-server to start.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir))
+    run = otelaudit("scan", "redis", "--quick")
+    assert run.code == 5, run.stderr  # the targeted library's backing software is missing
+    assert run.stderr.strip() == ("otelaudit: redis: redis server unavailable: redis-server is not on PATH "
+                                  "(apt-get install redis-server)")
+    result = run.result("redis")
+    assert result["status"] == "not-covered"
+    assert result["failure"]["message"] == ("redis server unavailable: redis-server is not on PATH "
+                                            "(apt-get install redis-server)")
+    assert "\n" not in result["failure"]["message"]
