@@ -35,7 +35,7 @@ def row(result: ScenarioResult) -> List[str]:
     library = result.library_version or result.library or "—"
     baseline = result.arms.get("baseline")
     return [
-        result.instrumentor,
+        label(result),
         library,
         result.status,
         telemetry(result.telemetry_per_op),
@@ -46,6 +46,17 @@ def row(result: ScenarioResult) -> List[str]:
         signed_us(result.overhead.latency_p99_us.estimate) if result.overhead else "—",
         verdict(result.overhead),
     ]
+
+
+def label(result: ScenarioResult) -> str:
+    """The entry-point name, with the scenario's when they differ: two distributions may
+    register the same entry point (the two `openai` instrumentations)."""
+    def plain(name: str) -> str:
+        return name.lower().replace("-", "_")
+
+    if result.scenario is None or plain(result.scenario) == plain(result.instrumentor):
+        return result.instrumentor
+    return f"{result.instrumentor} ({result.scenario})"
 
 
 def finding_lines(result: ScenarioResult, most: int = 3) -> List[str]:
