@@ -73,3 +73,18 @@ def test_a_scenario_whose_server_is_missing_is_not_covered_in_one_line(otelaudit
     assert result["failure"]["message"] == ("redis server unavailable: redis-server is not on PATH "
                                             "(apt-get install redis-server)")
     assert "\n" not in result["failure"]["message"]
+
+
+def test_the_readme_plugin_example_defines_a_valid_scenario():
+    from pathlib import Path
+
+    from otelaudit.scenario import Scenario, Workload
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    code = readme.split("# acme_cache_otelaudit/scenario.py\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {"__name__": "acme_cache_otelaudit.scenario"}
+    exec(compile(code, "README example", "exec"), namespace)
+    scenario = namespace["SCENARIO"]
+    assert isinstance(scenario, Scenario) and issubclass(scenario.workload, Workload)
+    assert scenario.key == "acme_cache" and scenario.description.startswith("acme_cache:")
+    assert scenario.expects.spans == 1.1
