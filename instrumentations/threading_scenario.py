@@ -13,7 +13,6 @@ Expects three spans per operation (the request and its two tasks).
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from typing import Any
@@ -47,6 +46,8 @@ class ThreadingWorkload(Workload):
                 future.result()
 
     async def operation(self) -> None:
+        import asyncio  # not at module level: asyncio imports threading, the library under audit
+
         await asyncio.get_running_loop().run_in_executor(None, self._handle, next(self.counter))
 
     async def teardown(self) -> None:

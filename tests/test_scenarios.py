@@ -45,8 +45,9 @@ def test_the_expected_scenarios_are_bundled() -> None:
 
 
 def test_each_instrumentor_has_one_bundled_scenario() -> None:
-    instrumentors = [_scenario(m).instrumentor for m in MODULES]
-    assert len(instrumentors) == len(set(instrumentors))
+    # Keyed by entry point, qualified by distribution where two share one (openai).
+    keys = [_scenario(m).key for m in MODULES]
+    assert len(keys) == len(set(keys))
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -89,7 +90,8 @@ def test_distribution_is_set_exactly_for_non_stdlib_libraries(module: str) -> No
 
     scenario = _scenario(module)
     spec = importlib.util.find_spec(scenario.library)
-    assert spec is not None, f"{scenario.library} must be installed for the test suite"
+    if spec is None:  # the test extra pulls the default, genai and data scenarios' libraries
+        pytest.skip(f"{scenario.library} is not installed ({scenario.install_hint})")
     origin = spec.origin or ""
     in_stdlib = origin in ("built-in", "frozen") or Ownership({}, Ownership.of_environment().stdlib_dirs).is_stdlib(origin)
     assert (scenario.distribution is None) == in_stdlib
