@@ -101,7 +101,7 @@ def anthropic_message(model: str, stream: bool, input_tokens: int) -> bytes:
     def event(kind: str, data: Dict[str, Any]) -> str:
         return f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n"
 
-    start = {**message, "content": [], "stop_reason": None, "stop_sequence": None, "usage": {**usage, "output_tokens": 1}}
+    start: Dict[str, Any] = {**message, "content": [], "stop_reason": None, "stop_sequence": None, "usage": {**usage, "output_tokens": 1}}
     events = [event("message_start", {"message": start}),
               event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}),
               event("ping", {})]
