@@ -13,12 +13,11 @@ span and three HTTP server metric measurements (active requests up and down, dur
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
-from otelaudit.web_workload import LoopbackClient, item, order, web_request
+from otelaudit.scenario import Scenario
+from otelaudit.web_workload import LoopbackServerWorkload, item, order
 
 
 def _build_app() -> Any:
@@ -36,24 +35,16 @@ def _build_app() -> Any:
     return app
 
 
-class AiohttpServerWorkload(Workload):
-    async def setup(self) -> None:
+class AiohttpServerWorkload(LoopbackServerWorkload):
+    async def start_server(self) -> int:
         from aiohttp import web
 
         self.runner = web.AppRunner(_build_app(), access_log=None)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = self.runner.addresses[0][1]
-        self.client = LoopbackClient("127.0.0.1", port, self.context.concurrency)
-        await self.client.open()
-        self.counter = itertools.count()
+        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
+        return int(self.runner.addresses[0][1])
 
-    async def operation(self) -> None:
-        await self.client.send(web_request(next(self.counter)))
-
-    async def teardown(self) -> None:
-        await self.client.close()
+    async def stop_server(self) -> None:
         await self.runner.cleanup()
 
 

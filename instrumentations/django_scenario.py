@@ -13,23 +13,18 @@ metric measurements (active requests up and down, duration).
 
 from __future__ import annotations
 
-import asyncio
-import itertools
+from typing import Any
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
-from otelaudit.web_workload import call_wsgi, web_request
+from otelaudit.scenario import Scenario
+from otelaudit.web_workload import WsgiWorkload
 
 
-class DjangoWorkload(Workload):
-    async def setup(self) -> None:
+class DjangoWorkload(WsgiWorkload):
+    def build_app(self) -> Any:
         from django.core.wsgi import get_wsgi_application
 
-        self.app = get_wsgi_application()
-        self.counter = itertools.count()
-
-    async def operation(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(None, call_wsgi, self.app, web_request(next(self.counter)))
+        return get_wsgi_application()
 
 
 SCENARIO = Scenario(

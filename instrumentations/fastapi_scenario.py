@@ -13,12 +13,11 @@ the POST body: 3.5 on average) and 4.5 HTTP server metric measurements.
 
 # No `from __future__ import annotations`: FastAPI reads the route signatures' annotations,
 # and `Order` is local to `_build_app` (the library is imported only in the child).
-import itertools
 from typing import Any, Dict
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
-from otelaudit.web_workload import call_asgi, item, order, web_request
+from otelaudit.scenario import Scenario
+from otelaudit.web_workload import AsgiWorkload, item, order
 
 
 def _build_app() -> Any:
@@ -43,13 +42,9 @@ def _build_app() -> Any:
     return app
 
 
-class FastapiWorkload(Workload):
-    async def setup(self) -> None:
-        self.app = _build_app()
-        self.counter = itertools.count()
-
-    async def operation(self) -> None:
-        await call_asgi(self.app, web_request(next(self.counter)))
+class FastapiWorkload(AsgiWorkload):
+    def build_app(self) -> Any:
+        return _build_app()
 
 
 SCENARIO = Scenario(

@@ -12,13 +12,11 @@ measurements (active requests up and down, duration).
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 from typing import Any
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
-from otelaudit.web_workload import call_wsgi, item, order, web_request
+from otelaudit.scenario import Scenario
+from otelaudit.web_workload import WsgiWorkload, item, order
 
 
 def _build_app() -> Any:
@@ -37,13 +35,9 @@ def _build_app() -> Any:
     return app
 
 
-class FlaskWorkload(Workload):
-    async def setup(self) -> None:
-        self.app = _build_app()
-        self.counter = itertools.count()
-
-    async def operation(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(None, call_wsgi, self.app, web_request(next(self.counter)))
+class FlaskWorkload(WsgiWorkload):
+    def build_app(self) -> Any:
+        return _build_app()
 
 
 SCENARIO = Scenario(

@@ -11,23 +11,11 @@ Concurrency 8. Expects one span per operation (the RPC's client span).
 
 from __future__ import annotations
 
-from otelaudit.grpc_workload import SyncGrpcWorkload
-from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario
+from otelaudit.grpc_workload import SyncGrpcWorkload, grpc_scenario
 
 
 class GrpcClientWorkload(SyncGrpcWorkload):
     pass
 
 
-SCENARIO = Scenario(
-    name="grpc_client",
-    instrumentor="grpc_client",
-    library="grpc",
-    distribution="grpcio",
-    supported_versions=">=1.50,<2",
-    workload=GrpcClientWorkload,
-    expects=Telemetry(spans=1),
-    description=__doc__ or "",
-    concurrency=8,
-)
+SCENARIO = grpc_scenario("grpc_client", GrpcClientWorkload, __doc__ or "")

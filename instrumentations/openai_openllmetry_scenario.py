@@ -1,15 +1,10 @@
 """openai, instrumented by OpenLLMetry's `opentelemetry-instrumentation-openai` (Traceloop).
 
 Both this and the contrib `opentelemetry-instrumentation-openai-v2` register the entry
-point `openai`; the scenario is bound to this distribution and drives the same traffic
-as the `openai_v2` scenario, so their figures compare directly.
-
-Each operation sends, through one shared `openai.AsyncOpenAI` pointed at the loopback
-fake API (`_llm_server`, its own process): a chat completion (system prompt, a user turn
-that varies per request, temperature, max_tokens, user), the same request with
-`stream=True` (server-sent events, 120 content chunks plus usage, ending
-`data: [DONE]`, consumed chunk by chunk), and an embeddings call for three documents
-(1536 dimensions each). Concurrency 8, as a service handling several conversations.
+point `openai`; the scenario is bound to this distribution and drives the traffic of
+the `openai_v2` scenario (`otelaudit.genai_workload.OpenAIWorkload`: per operation a
+chat completion, the same request streamed as 120 SSE chunks, and an embeddings call,
+at concurrency 8, against the loopback fake API), so their figures compare directly.
 Its defaults stay as they are (prompt and completion content are recorded on spans).
 Expects per operation three spans (one per call) and 15 metric measurements:
 `gen_ai.client.operation.duration` per call, `gen_ai.client.token.usage` (input and
@@ -20,25 +15,13 @@ embeddings vector size.
 
 from __future__ import annotations
 
-from otelaudit.genai_workload import OpenAIWorkload
+from otelaudit.genai_workload import OpenAIWorkload, openai_scenario
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario
 
 
 class OpenLLMetryOpenAIWorkload(OpenAIWorkload):
     pass
 
 
-SCENARIO = Scenario(
-    name="openai_openllmetry",
-    instrumentor="openai",
-    instrumentor_distribution="opentelemetry-instrumentation-openai",
-    library="openai",
-    distribution="openai",
-    supported_versions=">=1.26,<4",
-    workload=OpenLLMetryOpenAIWorkload,
-    expects=Telemetry(spans=3, metric_measurements=15),
-    description=__doc__ or "",
-    concurrency=8,
-    servers=("llm",),
-)
+SCENARIO = openai_scenario("openai_openllmetry", "opentelemetry-instrumentation-openai",
+                           OpenLLMetryOpenAIWorkload, Telemetry(spans=3, metric_measurements=15), __doc__ or "")

@@ -14,25 +14,13 @@ tokens of the embeddings call.
 
 from __future__ import annotations
 
-from otelaudit.genai_workload import OpenAIWorkload
+from otelaudit.genai_workload import OpenAIWorkload, openai_scenario
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario
 
 
 class OpenAIV2Workload(OpenAIWorkload):
     pass
 
 
-SCENARIO = Scenario(
-    name="openai_v2",
-    instrumentor="openai",
-    instrumentor_distribution="opentelemetry-instrumentation-openai-v2",
-    library="openai",
-    distribution="openai",
-    supported_versions=">=1.26,<4",
-    workload=OpenAIV2Workload,
-    expects=Telemetry(spans=3, metric_measurements=8),
-    description=__doc__ or "",
-    concurrency=8,
-    servers=("llm",),
-)
+SCENARIO = openai_scenario("openai_v2", "opentelemetry-instrumentation-openai-v2",
+                           OpenAIV2Workload, Telemetry(spans=3, metric_measurements=8), __doc__ or "")

@@ -18,12 +18,11 @@ when the request has a body: 4.5 on average).
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
-from otelaudit.web_workload import call_asgi, item, order, web_request
+from otelaudit.scenario import Scenario
+from otelaudit.web_workload import AsgiWorkload, item, order
 
 
 def _build_app() -> Any:
@@ -46,13 +45,9 @@ def _build_app() -> Any:
     )
 
 
-class StarletteWorkload(Workload):
-    async def setup(self) -> None:
-        self.app = _build_app()
-        self.counter = itertools.count()
-
-    async def operation(self) -> None:
-        await call_asgi(self.app, web_request(next(self.counter)))
+class StarletteWorkload(AsgiWorkload):
+    def build_app(self) -> Any:
+        return _build_app()
 
 
 SCENARIO = Scenario(

@@ -54,12 +54,6 @@ class ThreadingWorkload(Workload):
         self.pool.shutdown()
 
 
-def _python_version() -> str:
-    import platform
-
-    return f"python {platform.python_version()}"
-
-
 SCENARIO = Scenario(
     name="threading",
     instrumentor="threading",
@@ -68,5 +62,4 @@ SCENARIO = Scenario(
     expects=Telemetry(spans=3),
     description=__doc__ or "",
     concurrency=4,
-    library_version=_python_version,
 )

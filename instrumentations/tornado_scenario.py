@@ -14,13 +14,12 @@ request size and response size).
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
-from otelaudit.web_workload import LoopbackClient, item, order, web_request
+from otelaudit.scenario import Scenario
+from otelaudit.web_workload import LoopbackServerWorkload, item, order
 
 
 def _build_app() -> Any:
@@ -38,23 +37,17 @@ def _build_app() -> Any:
     return tornado.web.Application([(r"/api/items/(\d+)", ItemHandler), (r"/api/orders", OrderHandler)])
 
 
-class TornadoWorkload(Workload):
-    async def setup(self) -> None:
+class TornadoWorkload(LoopbackServerWorkload):
+    async def start_server(self) -> int:
         import tornado.httpserver
         import tornado.netutil
 
         sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
         self.server = tornado.httpserver.HTTPServer(_build_app(), xheaders=True)
         self.server.add_sockets(sockets)
-        self.client = LoopbackClient("127.0.0.1", sockets[0].getsockname()[1], self.context.concurrency)
-        await self.client.open()
-        self.counter = itertools.count()
+        return int(sockets[0].getsockname()[1])
 
-    async def operation(self) -> None:
-        await self.client.send(web_request(next(self.counter)))
-
-    async def teardown(self) -> None:
-        await self.client.close()
+    async def stop_server(self) -> None:
         self.server.stop()
         await self.server.close_all_connections()
 

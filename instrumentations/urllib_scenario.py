@@ -52,12 +52,6 @@ class UrllibWorkload(Workload):
         await asyncio.get_running_loop().run_in_executor(None, self._call, next(self.counter))
 
 
-def _python_version() -> str:
-    import platform
-
-    return f"python {platform.python_version()}"
-
-
 SCENARIO = Scenario(
     name="urllib",
     instrumentor="urllib",
@@ -67,5 +61,4 @@ SCENARIO = Scenario(
     description=__doc__ or "",
     concurrency=8,
     servers=("http",),
-    library_version=_python_version,
 )

@@ -6,9 +6,10 @@ operation, request parameters an application sets, and an embeddings batch."""
 from __future__ import annotations
 
 import itertools
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Type
 
-from otelaudit.scenario import Workload
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario, Workload
 
 CHAT_MODEL = "gpt-4o-mini"
 EMBEDDING_MODEL = "text-embedding-3-small"
@@ -92,3 +93,11 @@ class AnthropicWorkload(Workload):
 
     async def teardown(self) -> None:
         await self.client.close()
+
+
+def openai_scenario(name: str, distribution: str, workload: Type[Workload], expects: Telemetry,
+                    description: str) -> Scenario:
+    """A scenario of the `openai` entry point bound to one of the distributions registering it."""
+    return Scenario(name=name, instrumentor="openai", instrumentor_distribution=distribution, library="openai",
+                    distribution="openai", supported_versions=">=1.26,<4", workload=workload, expects=expects,
+                    description=description, concurrency=8, servers=("llm",))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from typing import Any, Tuple
+from typing import Any, Tuple, Type
 
-from otelaudit.scenario import Workload
+from otelaudit.model import Telemetry
+from otelaudit.scenario import Scenario, Workload
 
 METHOD = "/shop.Orders/Get"
 ANSWER = json.dumps({"order_id": 1, "status": "shipped", "lines": [
@@ -87,3 +88,11 @@ class SyncGrpcWorkload(Workload):
     async def teardown(self) -> None:
         self.channel.close()
         self.server.stop(None)
+
+
+def grpc_scenario(name: str, workload: Type[Workload], description: str) -> Scenario:
+    """The scenario of one of the four grpc instrumentors (`name` is its entry point):
+    one span per call, on the side that entry point instruments."""
+    return Scenario(name=name, instrumentor=name, library="grpc", distribution="grpcio",
+                    supported_versions=">=1.50,<2", workload=workload, expects=Telemetry(spans=1),
+                    description=description, concurrency=8)

@@ -14,7 +14,10 @@ import io
 import json
 import sys
 from dataclasses import dataclass
+import itertools
 from typing import Any, Dict, List, Optional, Tuple
+
+from otelaudit.scenario import Workload
 
 COMMON_HEADERS: Tuple[Tuple[str, str], ...] = (
     ("host", "api.internal:8000"),
@@ -151,3 +154,54 @@ class LoopbackClient:
         while not self.idle.empty():
             _, writer = self.idle.get_nowait()
             writer.close()
+
+
+class AppWorkload(Workload):
+    """Builds the scenario's app in setup (after instrumentation: instrumentors swap the
+    framework's classes, so only apps built afterwards are traced) and numbers requests."""
+
+    def build_app(self) -> Any:
+        raise NotImplementedError
+
+    async def setup(self) -> None:
+        self.app = self.build_app()
+        self.counter = itertools.count()
+
+
+class AsgiWorkload(AppWorkload):
+    """Each operation: the next request of the mix, straight into the ASGI app."""
+
+    async def operation(self) -> None:
+        await call_asgi(self.app, web_request(next(self.counter)))
+
+
+class WsgiWorkload(AppWorkload):
+    """Each operation: the next request into the WSGI app on the default thread pool, as a
+    threaded WSGI server runs it."""
+
+    async def operation(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, call_wsgi, self.app, web_request(next(self.counter)))
+
+
+class LoopbackServerWorkload(Workload):
+    """Serves the scenario's app on loopback in the measured process (`start_server`
+    returns its port) and sends the mix through a `LoopbackClient`."""
+
+    async def start_server(self) -> int:
+        raise NotImplementedError
+
+    async def stop_server(self) -> None:
+        raise NotImplementedError
+
+    async def setup(self) -> None:
+        port = await self.start_server()
+        self.client = LoopbackClient("127.0.0.1", port, self.context.concurrency)
+        await self.client.open()
+        self.counter = itertools.count()
+
+    async def operation(self) -> None:
+        await self.client.send(web_request(next(self.counter)))
+
+    async def teardown(self) -> None:
+        await self.client.close()
+        await self.stop_server()
