@@ -110,7 +110,7 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
                 return {"ops": phase.ops, "wall_s": phase.wall_s}
             await _run_ops(workload, spec.warmup_ops, spec.concurrency)
             if spec.mode == "probe":
-                return {"ops": spec.ops, **await probe_calls(spec, workload)}
+                return {"ops": spec.ops, **await probe_calls(spec, workload, scenario.distribution)}
             if spec.mode == "profile":
                 from otelaudit.profiling import profile_ops
 
@@ -136,13 +136,13 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
     }
 
 
-async def probe_calls(spec: RunSpec, workload: Any) -> dict:
+async def probe_calls(spec: RunSpec, workload: Any, library: Optional[str] = None) -> dict:
     """Counts costly calls and repeated identical calls over `spec.ops` operations."""
     from otelaudit.ownership import Ownership
     from otelaudit.probe import CallRecorder, attribute, resolve_targets
     from otelaudit.repeats import NumberedOperations, RepeatRecorder
 
-    ownership = Ownership.of_environment(audited_package(spec))
+    ownership = Ownership.of_environment(audited_package(spec), library)
     repeats = RepeatRecorder(ownership.is_audited, ownership.owner_name)
     recorder = CallRecorder(*resolve_targets(), on_other_call=repeats.observe)
     recorder.install()

@@ -44,13 +44,16 @@ class Ownership:
         self.package_dirs = package_dirs
 
     @classmethod
-    def of_environment(cls, audited: Optional[Tuple[str, str, str]] = None) -> "Ownership":
+    def of_environment(cls, audited: Optional[Tuple[str, str, str]] = None,
+                       library: Optional[str] = None) -> "Ownership":
         """`audited` is (distribution, version, package directory) of the instrumentor under
-        audit: telemetry even when its files are not listed (editable or path installs)."""
+        audit: telemetry even when its files are not listed (editable or path installs).
+        `library` is the distribution the scenario drives: library code even when it depends
+        on the OTel API for tracing of its own (anthropic 2.x), as the baseline runs it too."""
         owners: Dict[str, Owner] = {}
         for dist in metadata.distributions():
             name = dist.metadata["Name"] or "?"
-            telemetry = name.lower() != HARNESS and (
+            telemetry = name.lower() not in (HARNESS, (library or "").lower()) and (
                 name.lower().startswith(TELEMETRY_PREFIX) or _requires_otel_api(dist)
                 or (audited is not None and name.lower() == audited[0].lower()))
             owner = Owner(name, dist.version, telemetry)
@@ -65,7 +68,7 @@ class Ownership:
         return cls(owners, stdlib, package_dirs)
 
     @classmethod
-    def for_instrumentor(cls, instrumentor: "Instrumentor") -> "Ownership":
+    def for_instrumentor(cls, instrumentor: "Instrumentor", library: Optional[str] = None) -> "Ownership":
         """The environment's ownership, with the instrumentor's own package as telemetry."""
         import importlib.util
 
@@ -76,8 +79,8 @@ class Ownership:
             spec = None
         origin = spec.origin if spec is not None else None
         if not origin:
-            return cls.of_environment()
-        return cls.of_environment((instrumentor.distribution, instrumentor.version, os.path.dirname(origin)))
+            return cls.of_environment(library=library)
+        return cls.of_environment((instrumentor.distribution, instrumentor.version, os.path.dirname(origin)), library)
 
     def owner(self, filename: str) -> Optional[Owner]:
         real = os.path.realpath(filename)

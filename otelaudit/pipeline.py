@@ -195,7 +195,8 @@ def _hotspots(measured: Measured, target: Target, seed: int) -> Tuple[Hotspot, .
     from otelaudit.ownership import Ownership
     from otelaudit.profiling import hotspots
 
-    return hotspots(baseline, treated, Ownership.for_instrumentor(target.instrumentor), seed)
+    library = target.scenario.distribution if target.scenario else None
+    return hotspots(baseline, treated, Ownership.for_instrumentor(target.instrumentor, library), seed)
 
 
 def _with_findings(result: ScenarioResult, scenario: Scenario, ignore: FrozenSet[str]) -> ScenarioResult:

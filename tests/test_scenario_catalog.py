@@ -88,3 +88,16 @@ def test_the_readme_plugin_example_defines_a_valid_scenario():
     assert isinstance(scenario, Scenario) and issubclass(scenario.workload, Workload)
     assert scenario.key == "acme_cache" and scenario.description.startswith("acme_cache:")
     assert scenario.expects.spans == 1.1
+
+
+def test_a_client_with_tracing_of_its_own_is_library_code_in_its_scenario():
+    import anthropic
+
+    from otelaudit.ownership import Ownership
+
+    dist = metadata.distribution("anthropic")
+    if not any(r.startswith("opentelemetry-api") and "extra" not in r for r in dist.requires or ()):
+        pytest.skip("this anthropic release does not depend on the OpenTelemetry API")
+    source = anthropic.__file__
+    assert Ownership.of_environment().is_telemetry(source)  # elsewhere: other vendors' telemetry code
+    assert not Ownership.of_environment(library="anthropic").is_telemetry(source)
