@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
-from otelaudit.budgets import Outcome, Verdict
+from otelaudit.budgets import Outcome, Verdict, subject
 from otelaudit.codec import from_data, to_data
 from otelaudit.environment import describe_environment
 from otelaudit.model import Environment, ScenarioResult
@@ -53,16 +53,16 @@ def environment_differences(saved: Environment, current: Environment) -> List[st
 
 
 def compare(saved: Optional[ScenarioResult], current: ScenarioResult, threshold: float = DEFAULT_THRESHOLD) -> Verdict:
-    name = f"regression[{current.instrumentor}]"
+    name = f"regression[{subject(current)}]"
     if saved is None or saved.overhead is None:
-        return Verdict(name, "inconclusive", f"{current.instrumentor}: nothing saved to compare with")
+        return Verdict(name, "inconclusive", f"{subject(current)}: nothing saved to compare with")
     if current.overhead is None:
-        return Verdict(name, "fail", f"{current.instrumentor}: no valid measurement to compare")
+        return Verdict(name, "fail", f"{subject(current)}: no valid measurement to compare")
     before, now = saved.overhead.cpu_us_per_op, current.overhead.cpu_us_per_op
     allowed = threshold * abs(before.estimate)
     least, most = now.ci_low - before.ci_high, now.ci_high - before.ci_low
     outcome: Outcome = "fail" if least > allowed else "pass" if most <= allowed else "inconclusive"
     return Verdict(name, outcome, (
-        f"{current.instrumentor}: CPU overhead {now.estimate:.3g} µs/op [{now.ci_low:.3g}, {now.ci_high:.3g}] vs "
+        f"{subject(current)}: CPU overhead {now.estimate:.3g} µs/op [{now.ci_low:.3g}, {now.ci_high:.3g}] vs "
         f"saved {before.estimate:.3g} [{before.ci_low:.3g}, {before.ci_high:.3g}]: change between {least:+.3g} and "
         f"{most:+.3g} µs/op, allowed +{allowed:.3g} ({threshold:.0%}): {outcome}"))

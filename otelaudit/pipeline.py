@@ -129,6 +129,7 @@ class ScenarioRun:
             ops=ops, warmup_ops=max(ops // 10, scenario.concurrency * 2), concurrency=scenario.concurrency,
             instrumentor_value=instrumentor.value, instrumentor_distribution=instrumentor.distribution,
             instrumentor_version=instrumentor.version, instrument_kwargs=dict(scenario.instrument_kwargs),
+            also_instrument=scenario.also_instrument,
             servers=dict(self.servers), whatif=whatif, mode=mode, calibrate_s=self.options.calibrate_s,
             memory_ops=self.options.memory_ops,
         )
