@@ -42,8 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="timed phase of each measuring process (default 0.1)")
     group.addoption("--otelaudit-strict", action="store_true", default=None,
                     help="fail, rather than warn, when a budget is inconclusive")
-    group.addoption("--otelaudit-save", metavar="NAME", help="save every audited result as a named run")
-    group.addoption("--otelaudit-compare", metavar="NAME", help="fail on a CPU-overhead regression against a saved run")
+    group.addoption("--otelaudit-save", metavar="NAME", help="save every audited result as the next numbered run NNNN_NAME")
+    group.addoption("--otelaudit-compare", metavar="NAME", help="fail on a CPU-overhead regression against a saved run (NAME, NNNN or a file)")
     group.addoption("--otelaudit-threshold", type=float, default=None,
                     help="regression threshold as a fraction of the saved overhead (default 0.10)")
     group.addoption("--otelaudit-storage", metavar="DIR", help="where saved runs live (default .otelaudit)")

@@ -31,10 +31,10 @@ def reference_of(target: Target) -> str:
         if not module or not name:
             raise ValueError(f"a workload reference looks like 'package.module:function', got {target!r}")
         return target
-    module, name = getattr(target, "__module__", None), getattr(target, "__qualname__", "")
-    if not module or "<" in name:
+    owner, qualname = getattr(target, "__module__", None), getattr(target, "__qualname__", "")
+    if not owner or "<" in qualname:
         raise ValueError(f"{target!r} is not importable by name: define it at module level")
-    return f"{module}:{name}"
+    return f"{owner}:{qualname}"
 
 
 def resolve(reference: str) -> Callable[..., Any]:

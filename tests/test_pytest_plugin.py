@@ -55,8 +55,9 @@ def test_save_then_compare_catches_an_injected_regression(pytester, fixture_site
     saved = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-save", "before",
                                          "--otelaudit-storage", storage)
     saved.assert_outcomes(passed=1)
-    saved.stdout.fnmatch_lines(["*otelaudit: saved 1 audited result(s) to *before.json*"])
-    same = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-compare", "before",
+    # pytest-benchmark's storage layout: <storage>/<machine id>/<NNNN>_<name>.json
+    saved.stdout.fnmatch_lines(["*otelaudit: saved 1 audited result(s) to *runs/*-64bit/0001_before.json*"])
+    same = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-compare", "0001",
                                         "--otelaudit-storage", storage, "--otelaudit-threshold", "10")
     same.assert_outcomes(passed=1)  # within ten times the saved overhead: no regression
     monkeypatch.setenv("FIXTURE_EXTRA_WORK", "20000")  # hundreds of µs per call, versus tens before
