@@ -70,3 +70,31 @@ def test_speedscope_export_has_one_profile_per_arm_weighted_in_us_per_op(sqlite_
     assert sum(sdk["weights"]) == pytest.approx(sum(s.instrumented_us for s in flame.stacks), rel=1e-3)
     frames = document["shared"]["frames"]
     assert all(0 <= i < len(frames) for sample in sdk["samples"] for i in sample)
+
+
+CLICK_A_FRAME = """<script>
+(function(){
+  var svg=document.querySelector('svg.flame-graph');
+  var frames=Array.prototype.filter.call(svg.querySelectorAll('g.frame'),function(g){return g.dataset.depth==='1';});
+  frames.sort(function(a,b){return (+a.dataset.w)-(+b.dataset.w);});
+  var chosen=frames[Math.floor(frames.length/2)];  // a middling frame, narrower than the graph
+  chosen.querySelector('rect').dispatchEvent(new MouseEvent('click',{bubbles:true}));
+  var shown=Array.prototype.filter.call(svg.querySelectorAll('g.frame'),function(g){return g.style.display!=='none';});
+  document.body.dataset.zoom=JSON.stringify({before:+chosen.dataset.w,
+    after:+chosen.querySelector('rect').getAttribute('width'), shown:shown.length,
+    total:svg.querySelectorAll('g.frame').length});
+})();
+</script></body>"""
+
+
+def test_clicking_a_flame_graph_frame_zooms_to_it(sqlite_scan, tmp_path):
+    page = tmp_path / "clicked.html"
+    page.write_text(sqlite_scan.html_path.read_text().replace("</body>", CLICK_A_FRAME))
+    dom = subprocess.run([_chromium(), *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r'data-zoom="([^"]*)"', dom)
+    assert found, "the click script did not run"
+    zoom = json.loads(html.unescape(found.group(1)))
+    assert zoom["before"] < 1.0
+    assert zoom["after"] == pytest.approx(1200)  # the clicked frame now spans the whole graph
+    assert zoom["shown"] < zoom["total"]  # its siblings are hidden
