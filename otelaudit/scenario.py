@@ -73,6 +73,7 @@ class Scenario:
     library_version: Optional[Callable[[], str]] = None
     supported_versions: Optional[str] = None
     instrumentor_distribution: Optional[str] = None
+    also_instrument: Tuple[str, ...] = ()  # further instrumentors ("module:Class") applied alongside
 
     @property
     def key(self) -> str:
