@@ -42,20 +42,14 @@ class SystemMetricsWorkload(Workload):
                 flush()
 
 
-def _psutil_version() -> str:
-    from importlib import metadata
-
-    return f"psutil {metadata.version('psutil')}"
-
-
 SCENARIO = Scenario(
     name="system_metrics",
     instrumentor="system_metrics",
     library="psutil",
     distribution="psutil",
+    supported_versions=">=5.9,<8",
     workload=SystemMetricsWorkload,
     expects=Telemetry(metric_measurements=0.75),
     description=__doc__ or "",
     concurrency=1,
-    library_version=_psutil_version,
 )
