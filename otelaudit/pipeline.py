@@ -219,7 +219,8 @@ def _unknown(name: str, catalog: Catalog) -> ScenarioResult:
     hint = ""
     scenario = next((s for s in catalog.scenarios.values() if name in (s.name, s.instrumentor)), None)
     if scenario is not None:
-        hint = f" (a scenario exists: install its instrumentation, e.g. pip install opentelemetry-instrumentation-{scenario.instrumentor})"
+        package = scenario.instrumentor_distribution or f"opentelemetry-instrumentation-{scenario.instrumentor}"
+        hint = f" (a scenario exists: install its instrumentation, e.g. pip install {package})"
     return ScenarioResult(
         instrumentor=name, distribution=None, version=None, scenario=None, status="not-covered", targeted=True,
         failure=Failure("unknown-target", f"no installed instrumentor or distribution named {name!r}{hint}"),
