@@ -8,7 +8,9 @@ thread), then waits for both, as a sync handler parallelising lookups does. The 
 the application's own (through the OpenTelemetry API: no-ops without an SDK); the
 instrumentation's work is the context hand-over, which the workload checks under an
 SDK: a task span whose trace is not the request's fails the run. Concurrency 4.
-Expects three spans per operation (the request and its two tasks).
+Expects three spans per operation (the request and its two tasks). As those spans are
+the application's, the SDK overhead includes recording them; the API overhead is the
+instrumentation's own wrappers alone.
 """
 
 from __future__ import annotations
