@@ -285,3 +285,9 @@ class Report:
     settings: ScanSettings
     results: Tuple[ScenarioResult, ...]
     warnings: Tuple[str, ...] = ()
+    cold_start: Optional["otelaudit.coldstart_model.ColdStartReport"] = None  # `otelaudit coldstart`
+
+
+# The cold-start section's types build on the classes above, so they are imported last;
+# `import a.b` (not `from a.b import`) also works while either module is half-initialised.
+import otelaudit.coldstart_model  # noqa: E402
