@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from otelaudit import __version__
+from otelaudit import __version__, coldstart_cli
 
 if TYPE_CHECKING:
     from otelaudit.budgets import Budget
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="installed instrumentors and the scenarios that cover them")
     listing.set_defaults(handler=run_list)
+    coldstart_cli.add_parser(commands, EXIT_CODES_HELP)
     return parser
 
 

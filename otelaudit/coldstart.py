@@ -218,12 +218,14 @@ def verify_lazy_imports(session: TargetSession, result: TargetColdStart, patches
                         warnings.append(f"could not verify OA201 for {finding.target}: {run.failure.message}")
                         return replace(result, warnings=tuple(warnings))
                     measured[arm].append(run)
-        total = [[(r.library_import_s + r.instrumentation_import_s) * 1e6 for r in measured[a]]
-                 for a in ("control", "patched")]
+        # Start-up as a service pays it: the imports and instrument().
+        total = [[(r.library_import_s + r.instrumentation_import_s + (r.instrument_s or 0.0)) * 1e6
+                  for r in measured[a]] for a in ("control", "patched")]
         saving = stats.paired_difference(total[0], total[1], seed=rng.randrange(1 << 30))
         moved = analysis.first_call_extra(measured["control"], measured["patched"], rng.randrange(1 << 30))
         interval = f"[{saving.ci_low / 1000:.1f}, {saving.ci_high / 1000:.1f}] ms, 95% CI"
-        note = (f" Measured with the patch applied: start-up {saving.estimate / 1000:.1f} ms shorter ({interval})"
+        note = (f" Measured with the patch applied: start-up (imports + instrument()) {saving.estimate / 1000:.1f} ms "
+                f"shorter ({interval})"
                 if saving.ci_low > 0 else
                 f" Measured with the patch applied: no start-up saving shown at this precision ({interval}; "
                 "the module may be imported by another path anyway)")
@@ -240,6 +242,7 @@ def cold_start(options: ColdStartOptions, on_progress: Progress = lambda message
     catalog = load_catalog()
     selection = select_targets(options.targets, discover_instrumentors(), catalog.scenarios)
     section = ColdStartReport(rounds=options.rounds, simulated_distributions=options.simulate_distributions,
+                              unknown_targets=selection.unknown,
                               warnings=tuple(f"no installed instrumentor or distribution named {n!r}"
                                              for n in selection.unknown))
     extra = {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": ",".join(options.auto_exclude)} if options.auto_exclude else {}

@@ -133,4 +133,5 @@ class ColdStartReport:
     auto: Optional[AutoStartup] = None
     auto_simulated: Optional[AutoStartup] = None  # the same with the simulated distributions added
     instrument_ms_simulated: Dict[str, Estimate] = field(default_factory=dict)
+    unknown_targets: Tuple[str, ...] = ()
     warnings: Tuple[str, ...] = ()

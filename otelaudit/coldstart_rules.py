@@ -23,6 +23,10 @@ from otelaudit.ownership import display_path
 MIN_IMPORT_MS = 1.0
 MIN_IMPORT_SHARE = 0.05
 
+# The instrumentor protocol's methods run at start-up (instrument() calls _instrument()):
+# an import they need is start-up cost wherever it is written.
+STARTUP_FUNCTIONS = frozenset({"_instrument", "instrument", "instrumentation_dependencies", "__init__"})
+
 IsAudited = Callable[[str], bool]
 
 
@@ -43,7 +47,7 @@ def lazy_import_findings(modules: Sequence[ModuleCost], files: Dict[str, str], i
         if not source_file.endswith(".py") or not is_audited(source_file):
             continue
         patch = _patch_for(source_file, importer, cost.module)
-        if patch is None:
+        if patch is None or any(name in STARTUP_FUNCTIONS for name, _ in patch.site.functions):
             continue
         reported.append(cost.module)
         found.append((_finding(cost, source_file, patch), patch, importer))
