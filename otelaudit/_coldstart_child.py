@@ -63,21 +63,24 @@ def load(name):
 
 
 def import_phase(spec, recorder):
-    """Returns (library seconds, instrumentation seconds, instrumentor class, new module files)."""
+    """Returns the phase's timings (wall and CPU) and new module files, and the instrumentor class."""
     before = set(sys.modules)
     marker(BEGIN)
+    cpu = time.process_time()
     start = time.perf_counter()
     try:
         load(spec["library"])
     except Exception as error:
         raise PhaseFailed("missing-library", f"importing {spec['library']} raised {describe(error)}") from error
     library_s = time.perf_counter() - start
+    library_cpu_s = time.process_time() - cpu
     marker(LIBRARY)
-    instrumentor, instrumentation_s = None, 0.0
+    instrumentor, instrumentation_s, instrumentation_cpu_s = None, 0.0, 0.0
     if spec["arm"] == "instrumented":
         module_name, _, attr = spec["instrumentor_value"].partition(":")
         if recorder is not None:
             recorder.install()
+        cpu = time.process_time()
         start = time.perf_counter()
         try:
             instrumentor = load(module_name)
@@ -89,10 +92,13 @@ def import_phase(spec, recorder):
             if recorder is not None:
                 recorder.remove()
         instrumentation_s = time.perf_counter() - start
+        instrumentation_cpu_s = time.process_time() - cpu
     marker(DONE)
     files = {name: getattr(sys.modules[name], "__file__", None) or "" for name in set(sys.modules) - before
              if name in sys.modules}
-    return library_s, instrumentation_s, instrumentor, files
+    return {"library_import_s": library_s, "instrumentation_import_s": instrumentation_s,
+            "library_import_cpu_s": library_cpu_s, "instrumentation_import_cpu_s": instrumentation_cpu_s,
+            "module_files": files}, instrumentor
 
 
 def measure(spec):
@@ -105,11 +111,10 @@ def measure(spec):
 
         recorder = PhaseRecorder()
     try:
-        library_s, instrumentation_s, instrumentor, files = import_phase(spec, recorder)
+        timings, instrumentor = import_phase(spec, recorder)
     except PhaseFailed as error:
         return failed(spec, error.kind, str(error))
-    result = {"arm": spec["arm"], "round": spec["round"], "library_import_s": library_s,
-              "instrumentation_import_s": instrumentation_s, "module_files": files}
+    result = {"arm": spec["arm"], "round": spec["round"], **timings}
     if recorder is not None:
         recorder.next_phase()
     counter = None
@@ -121,9 +126,10 @@ def measure(spec):
         try:
             if recorder is not None:
                 recorder.install()
-            start = time.perf_counter()
+            cpu, start = time.process_time(), time.perf_counter()
             instrumentor().instrument(**spec["instrument_kwargs"])
             result["instrument_s"] = time.perf_counter() - start
+            result["instrument_cpu_s"] = time.process_time() - cpu
         except Exception as error:
             return failed(spec, "instrument-failed", f"instrument() raised {describe(error)}")
         finally:

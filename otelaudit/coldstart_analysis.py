@@ -28,6 +28,17 @@ def import_ms(base: Sequence[ColdRun], treated: Sequence[ColdRun], seed: int) ->
                                    [r.library_import_s * 1000 for r in base], seed=seed)
 
 
+def import_cpu_ms(base: Sequence[ColdRun], treated: Sequence[ColdRun], seed: int) -> Estimate:
+    return stats.paired_difference(
+        [(r.library_import_cpu_s + r.instrumentation_import_cpu_s) * 1000 for r in treated],
+        [r.library_import_cpu_s * 1000 for r in base], seed=seed)
+
+
+def startup_cpu_us(run: ColdRun) -> float:
+    """CPU a service spends on it at start-up: the imports and instrument()."""
+    return (run.library_import_cpu_s + run.instrumentation_import_cpu_s + run.instrument_cpu_s) * 1e6
+
+
 def ms(values: Sequence[float], seed: int) -> Optional[Estimate]:
     return stats.bootstrap([v * 1000 for v in values], seed=seed) if values else None
 

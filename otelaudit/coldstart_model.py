@@ -44,6 +44,9 @@ class ColdRun:
     library_import_s: float = 0.0
     instrumentation_import_s: float = 0.0
     instrument_s: Optional[float] = None
+    library_import_cpu_s: float = 0.0
+    instrumentation_import_cpu_s: float = 0.0
+    instrument_cpu_s: float = 0.0
     first_op_us: Tuple[float, ...] = ()
     steady_op_us: float = 0.0
     telemetry_items: float = 0.0
@@ -85,6 +88,7 @@ class TargetColdStart:
     import_ms: Optional[Estimate] = None  # paired: (library + instrumentation) − library
     instrumentation_import_ms: Optional[Estimate] = None  # in-process, instrumented arm
     instrument_ms: Optional[Estimate] = None
+    import_cpu_ms: Optional[Estimate] = None  # as import_ms, in process CPU time (steadier on a busy machine)
     modules_added: int = 0
     top_modules: Tuple[ModuleCost, ...] = ()
     by_distribution: Dict[str, float] = field(default_factory=dict)  # self ms summed per owner

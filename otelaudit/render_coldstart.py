@@ -9,7 +9,7 @@ from typing import List, Optional, Sequence
 from otelaudit.coldstart_model import AutoStartup, ColdStartReport, PhaseCalls, TargetColdStart
 from otelaudit.model import Estimate
 
-HEADERS = ("INSTRUMENTOR", "STATUS", "IMPORT OVER LIBRARY (95% CI)", "instrument()", "MODULES ADDED",
+HEADERS = ("INSTRUMENTOR", "STATUS", "IMPORT OVER LIBRARY (95% CI)", "IMPORT CPU", "instrument()", "MODULES ADDED",
            "FIRST CALL EXTRA")
 MODULES_SHOWN = 3
 
@@ -27,7 +27,8 @@ def us_as_ms(value: Optional[Estimate]) -> str:
 
 
 def row(target: TargetColdStart) -> List[str]:
-    return [target.instrumentor, target.status, ms(target.import_ms, signed=True), ms(target.instrument_ms),
+    return [target.instrumentor, target.status, ms(target.import_ms, signed=True), ms(target.import_cpu_ms, signed=True),
+            ms(target.instrument_ms),
             str(target.modules_added) if target.status in ("ok", "invalid") else "—",
             us_as_ms(target.first_call_extra_us)]
 
