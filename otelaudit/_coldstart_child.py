@@ -118,6 +118,11 @@ def measure(spec):
     if recorder is not None:
         recorder.next_phase()
     counter = None
+    if spec["arm"] == "auto":  # opentelemetry-instrument's sitecustomize instrumented at start-up
+        from otelaudit.telemetry import TelemetryCounter, install_sdk
+
+        counter = TelemetryCounter()
+        install_sdk(counter)
     if instrumentor is not None:
         from otelaudit.telemetry import TelemetryCounter, install_sdk
 
@@ -138,17 +143,18 @@ def measure(spec):
     if recorder is not None:
         result["phase_calls"] = recorder.phase_calls(spec)
     try:
-        first, steady = first_operations(spec)
+        first, steady, first_done_at = first_operations(spec)
     except Exception as error:
         return failed(spec, "workload-crashed", f"workload raised {describe(error)}")
-    result.update(first_op_us=first, steady_op_us=steady)
+    result.update(first_op_us=first, steady_op_us=steady, first_op_done_at=first_done_at)
     if counter is not None:
         result["telemetry_items"] = counter.snapshot().total
     return result
 
 
 def first_operations(spec):
-    """Microseconds of each of the first operations, and the median of later ones."""
+    """Microseconds of each of the first operations, the median of later ones, and the
+    wall-clock time (epoch seconds) when the first operation finished."""
     import asyncio
 
     from otelaudit._child import load_scenario
@@ -162,18 +168,19 @@ def first_operations(spec):
         workload = scenario.workload(WorkloadContext(concurrency=1, servers=servers))
         await workload.setup()
         try:
-            times = []
+            times, done_at = [], 0.0
             for _ in range(spec["first_ops"] + spec["steady_ops"]):
                 start = time.perf_counter()
                 await workload.operation()
                 times.append((time.perf_counter() - start) * 1e6)
+                done_at = done_at or time.time()
         finally:
             await workload.teardown()
-        return times
+        return times, done_at
 
-    times = asyncio.run(run())
+    times, done_at = asyncio.run(run())
     first = times[:spec["first_ops"]]
-    return first, median(times[spec["first_ops"]:] or first)
+    return first, median(times[spec["first_ops"]:] or first), done_at
 
 
 def describe(error):

@@ -15,8 +15,9 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from otelaudit import __version__, coldstart_analysis as analysis, rules, stats
 from otelaudit.coldstart_auto import measure_auto
@@ -65,6 +66,7 @@ def run_child(spec: dict, extra_env: Mapping[str, str], timeout_s: float, python
         with open(spec_path, "w", encoding="utf-8") as handle:
             json.dump(spec, handle)
         command = [python, "-X", "importtime", "-m", "otelaudit._coldstart_child", spec_path, result_path]
+        spawned = time.time()
         try:
             completed = subprocess.run(command, env=child_environment(extra_env), cwd=workdir, stdin=subprocess.DEVNULL,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout_s)
@@ -77,7 +79,8 @@ def run_child(spec: dict, extra_env: Mapping[str, str], timeout_s: float, python
             return ColdRun(spec["arm"], spec["round"], failure=Failure("workload-crashed", message))
         with open(result_path, encoding="utf-8") as handle:
             run = from_data(ColdRun, json.load(handle))
-    return replace(run, imports=parse(between(stderr, BEGIN, DONE)))
+    to_first = run.first_op_done_at - spawned if run.first_op_done_at else None
+    return replace(run, imports=parse(between(stderr, BEGIN, DONE)), to_first_op_s=to_first)
 
 
 @dataclass(frozen=True)
@@ -104,12 +107,12 @@ class TargetSession:
         return run_child(spec, env, self.options.timeout_s, self.options.python)
 
 
-def interleaved(rounds: int, rng: random.Random) -> List[Tuple[int, ColdArm]]:
+def interleaved(rounds: int, rng: random.Random, arms: Sequence[ColdArm]) -> List[Tuple[int, ColdArm]]:
     order: List[Tuple[int, ColdArm]] = []
     for round_index in range(rounds):
-        arms: List[ColdArm] = ["baseline", "instrumented"]
-        rng.shuffle(arms)
-        order += [(round_index, arm) for arm in arms]
+        shuffled = list(arms)
+        rng.shuffle(shuffled)
+        order += [(round_index, arm) for arm in shuffled]
     return order
 
 
@@ -135,11 +138,19 @@ def _measure(session: TargetSession, result: TargetColdStart, simulated_env: Map
              on_progress: Progress) -> Tuple[TargetColdStart, Optional[stats.Estimate]]:
     options, name = session.options, session.target.instrumentor.name
     runs: List[ColdRun] = []
-    for index, (round_index, arm) in enumerate(interleaved(options.rounds, random.Random(options.seed)), 1):
-        on_progress(f"{name}: cold start round {round_index + 1}/{options.rounds} {arm} ({index}/{options.rounds * 2})")
-        run = session.run(session.spec(arm, round_index))
+    auto_env = _auto_env(options)
+    arms: List[ColdArm] = ["baseline", "instrumented"]
+    if auto_env:
+        arms.append("auto")
+    order = interleaved(options.rounds, random.Random(options.seed), arms)
+    for index, (round_index, arm) in enumerate(order, 1):
+        on_progress(f"{name}: cold start round {round_index + 1}/{options.rounds} {arm} ({index}/{len(order)})")
+        run = session.run(session.spec(arm, round_index), auto_env if arm == "auto" else None)
         runs.append(run)
-        if run.failure is not None:  # repeating a crash only wastes the user's time
+        if run.failure is not None and arm == "auto":
+            auto_failure = f"under opentelemetry-instrument: {run.failure.message}"
+            result = replace(result, warnings=tuple(dict.fromkeys(result.warnings + (auto_failure,))))
+        elif run.failure is not None:  # repeating a crash only wastes the user's time
             status = "not-covered" if run.failure.kind == "missing-library" else "error"
             return replace(result, status=status, failure=run.failure), None  # type: ignore[arg-type]
     on_progress(f"{name}: probing environment scans")
@@ -157,6 +168,20 @@ def _measure(session: TargetSession, result: TargetColdStart, simulated_env: Map
 
 
 Patches = List[Tuple[Finding, LazyPatch, str]]
+
+
+def _auto_env(options: ColdStartOptions) -> Dict[str, str]:
+    """The environment that makes a child start as under opentelemetry-instrument (its
+    sitecustomize first on PYTHONPATH); empty when not measuring auto-instrumentation."""
+    from otelaudit.coldstart_auto import auto_directory
+
+    directory = auto_directory() if options.auto else None
+    if directory is None:
+        return {}
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [directory, os.environ.get("PYTHONPATH")]))}
+    if options.auto_exclude:
+        env["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] = ",".join(options.auto_exclude)
+    return env
 
 
 def _summarise(session: TargetSession, result: TargetColdStart, runs: List[ColdRun],
@@ -180,7 +205,9 @@ def _summarise(session: TargetSession, result: TargetColdStart, runs: List[ColdR
         instrument_ms=analysis.ms([r.instrument_s for r in treated if r.instrument_s is not None], seed),
         modules_added=len(added), top_modules=tuple(added[:TOP_MODULES]), by_distribution=by_distribution(added),
         phase_calls=probe.phase_calls, first_call=first_calls,
-        first_call_extra_us=analysis.first_call_extra(base, treated, seed), warnings=tuple(warnings))
+        first_call_extra_us=analysis.first_call_extra(base, treated, seed),
+        to_first_op_ms=analysis.to_first_op(arms, seed), to_first_op_added_ms=analysis.to_first_op_added(arms, seed),
+        warnings=tuple(warnings + analysis.auto_warnings(arms)))
     if not any(r.telemetry_items for r in treated):
         return replace(result, status="invalid", failure=Failure(
             "no-telemetry", "the instrumented arm produced no telemetry in its first operations")), []

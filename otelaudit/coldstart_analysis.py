@@ -13,13 +13,42 @@ from otelaudit.model import Estimate
 
 
 def paired(runs: Sequence[ColdRun]) -> Dict[ColdArm, List[ColdRun]]:
-    """Runs of rounds where both arms succeeded, ordered by round."""
+    """Runs of rounds where every measured arm succeeded, ordered by round."""
     by_round: Dict[int, Dict[str, ColdRun]] = {}
     for run in runs:
         if run.failure is None:
             by_round.setdefault(run.round, {})[run.arm] = run
-    complete = [arms for _, arms in sorted(by_round.items()) if len(arms) == 2]
-    return {"baseline": [a["baseline"] for a in complete], "instrumented": [a["instrumented"] for a in complete]}
+    complete = [arms for _, arms in sorted(by_round.items()) if {"baseline", "instrumented"} <= set(arms)]
+    paired_arms: Dict[ColdArm, List[ColdRun]] = {"baseline": [a["baseline"] for a in complete],
+                                                 "instrumented": [a["instrumented"] for a in complete]}
+    if complete and all("auto" in a for a in complete):  # optional: a failed auto run drops the arm
+        paired_arms["auto"] = [a["auto"] for a in complete]
+    return paired_arms
+
+
+def to_first_op(arms: Dict[ColdArm, List[ColdRun]], seed: int) -> Dict[str, Estimate]:
+    """Per arm: from spawning the interpreter to the end of its first operation."""
+    return {arm: stats.bootstrap([r.to_first_op_s * 1000 for r in runs if r.to_first_op_s is not None], seed=seed)
+            for arm, runs in arms.items() if runs and all(r.to_first_op_s is not None for r in runs)}
+
+
+def to_first_op_added(arms: Dict[ColdArm, List[ColdRun]], seed: int) -> Dict[str, Estimate]:
+    """Per instrumented arm, its time to the first operation minus the baseline's, by round."""
+    base = [r.to_first_op_s for r in arms.get("baseline", [])]
+    added = {}
+    for arm in ("instrumented", "auto"):
+        treated = [r.to_first_op_s for r in arms.get(arm, [])]
+        if base and len(treated) == len(base) and None not in base and None not in treated:
+            added[arm] = stats.paired_difference([t * 1000 for t in treated], [b * 1000 for b in base], seed=seed)  # type: ignore[operator]
+    return added
+
+
+def auto_warnings(arms: Dict[ColdArm, List[ColdRun]]) -> List[str]:
+    runs = arms.get("auto", [])
+    if runs and not any(r.telemetry_items for r in runs):
+        return ["under opentelemetry-instrument the first operations produced no telemetry "
+                "(the instrumentor was excluded, failed to load, or does not instrument this way)"]
+    return []
 
 
 def import_ms(base: Sequence[ColdRun], treated: Sequence[ColdRun], seed: int) -> Estimate:

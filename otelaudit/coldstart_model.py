@@ -9,7 +9,7 @@ from typing import Dict, Literal, Optional, Tuple
 
 from otelaudit.model import CallCount, Estimate, Failure, Finding
 
-ColdArm = Literal["baseline", "instrumented"]
+ColdArm = Literal["baseline", "instrumented", "auto"]  # auto: under opentelemetry-instrument's sitecustomize
 Phase = Literal["import", "instrument"]
 AutoArm = Literal["plain", "sitecustomize", "launcher"]
 
@@ -49,6 +49,8 @@ class ColdRun:
     instrument_cpu_s: float = 0.0
     first_op_us: Tuple[float, ...] = ()
     steady_op_us: float = 0.0
+    first_op_done_at: float = 0.0  # epoch seconds, from the child
+    to_first_op_s: Optional[float] = None  # process spawn to the end of the first operation
     telemetry_items: float = 0.0
     imports: Tuple[ImportEntry, ...] = ()
     module_files: Dict[str, str] = field(default_factory=dict)  # module -> file, probe runs only
@@ -95,6 +97,8 @@ class TargetColdStart:
     phase_calls: Tuple[PhaseCalls, ...] = ()
     first_call: Tuple[FirstCall, ...] = ()
     first_call_extra_us: Optional[Estimate] = None  # paired: instrumented − baseline first-op excess
+    to_first_op_ms: Dict[str, Estimate] = field(default_factory=dict)  # per arm: spawn → first operation done
+    to_first_op_added_ms: Dict[str, Estimate] = field(default_factory=dict)  # per arm, paired against baseline
     findings: Tuple[Finding, ...] = ()
     failure: Optional[Failure] = None
     warnings: Tuple[str, ...] = ()

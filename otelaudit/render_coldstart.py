@@ -10,7 +10,7 @@ from otelaudit.coldstart_model import AutoStartup, ColdStartReport, PhaseCalls, 
 from otelaudit.model import Estimate
 
 HEADERS = ("INSTRUMENTOR", "STATUS", "IMPORT OVER LIBRARY (95% CI)", "IMPORT CPU", "instrument()", "MODULES ADDED",
-           "FIRST CALL EXTRA")
+           "FIRST CALL EXTRA", "SPAWN→1ST OP +INSTRUMENTED", "+AUTO")
 MODULES_SHOWN = 3
 
 
@@ -30,7 +30,8 @@ def row(target: TargetColdStart) -> List[str]:
     return [target.instrumentor, target.status, ms(target.import_ms, signed=True), ms(target.import_cpu_ms, signed=True),
             ms(target.instrument_ms),
             str(target.modules_added) if target.status in ("ok", "invalid") else "—",
-            us_as_ms(target.first_call_extra_us)]
+            us_as_ms(target.first_call_extra_us), ms(target.to_first_op_added_ms.get("instrumented"), signed=True),
+            ms(target.to_first_op_added_ms.get("auto"), signed=True)]
 
 
 def scans(phases: Sequence[PhaseCalls]) -> str:
@@ -43,7 +44,9 @@ def terminal_lines(section: ColdStartReport) -> List[str]:
     from otelaudit.render_terminal import table
 
     lines = [f"Cold start — {section.rounds} interleaved rounds of fresh interpreters, library-only baseline vs "
-             "library + instrumentation; medians, 95% bootstrap CIs", ""]
+             "library + instrumentation (and the library under opentelemetry-instrument: AUTO); medians, 95% "
+             "bootstrap CIs. FIRST CALL EXTRA: how much more the first operation exceeds the steady state than "
+             "in the baseline; SPAWN→1ST OP: process start to the first operation done, over the baseline", ""]
     if section.targets:
         lines += table([list(HEADERS)] + [row(t) for t in section.targets])
     for target in section.targets:

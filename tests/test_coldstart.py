@@ -133,6 +133,9 @@ def test_auto_instrumentation_start_up_per_instrumentor_and_in_a_simulated_envir
     assert sqlite["outcome"] == "instrumented" and sqlite["load_ms"]["estimate"] > 0
     assert section["simulated_distributions"] == 150 and section["auto_simulated"]["rounds"] == 2
     assert "sqlite3" in section["instrument_ms_simulated"]
+    target = section["targets"][0]
+    assert set(target["to_first_op_added_ms"]) == {"instrumented", "auto"}  # spawn → first query, over baseline
+    assert not target["warnings"], target["warnings"]  # the auto arm produced telemetry
     assert "SIMULATED large environment: +150" in run.stdout
 
 
