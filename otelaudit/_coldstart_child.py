@@ -3,7 +3,8 @@
 Imports the library, then (instrumented arm) the instrumentation, between stderr
 markers so the parent can read `-X importtime` for exactly that phase; then installs
 the SDK, times instrument(), and times the first operations against the steady state.
-Only the standard library is imported before the measured phase.
+The auto arm starts under opentelemetry-instrument's sitecustomize and only installs
+the SDK. Only the standard library is imported before the measured phase.
 """
 
 import importlib.util

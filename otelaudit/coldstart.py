@@ -34,7 +34,6 @@ from otelaudit.servers import ServerError, running_servers
 from otelaudit.simulated_env import simulated_environment
 
 SCHEMA_VERSION = "1.0"
-MAX_VERIFIED = 2
 TOP_MODULES = 10
 Progress = Callable[[str], None]
 
@@ -117,25 +116,25 @@ def interleaved(rounds: int, rng: random.Random, arms: Sequence[ColdArm]) -> Lis
 
 
 def audit_target(target: Target, options: ColdStartOptions, simulated_env: Mapping[str, str],
-                 on_progress: Progress) -> Tuple[TargetColdStart, Optional[stats.Estimate]]:
+                 on_progress: Progress) -> TargetColdStart:
     instrumentor, scenario = target.instrumentor, target.scenario
     result = TargetColdStart(instrumentor.name, instrumentor.distribution, instrumentor.version,
                              scenario.library if scenario else None, "not-covered")
     if scenario is None:
-        return replace(result, failure=Failure("no-scenario", f"no scenario covers instrumentor {instrumentor.name!r}")), None
+        return replace(result, failure=Failure("no-scenario", f"no scenario covers instrumentor {instrumentor.name!r}"))
     if importlib.util.find_spec(scenario.library) is None:
         return replace(result, failure=Failure("missing-library", f"library {scenario.library!r} is not installed "
-                                                                  f"({scenario.install_hint})")), None
+                                                                  f"({scenario.install_hint})"))
     try:
         with running_servers(scenario.servers) as servers:
             session = TargetSession(target, options, servers)
             return _measure(session, result, simulated_env, on_progress)
     except ServerError as error:
-        return replace(result, status="error", failure=Failure("workload-crashed", str(error))), None
+        return replace(result, status="error", failure=Failure("workload-crashed", str(error)))
 
 
 def _measure(session: TargetSession, result: TargetColdStart, simulated_env: Mapping[str, str],
-             on_progress: Progress) -> Tuple[TargetColdStart, Optional[stats.Estimate]]:
+             on_progress: Progress) -> TargetColdStart:
     options, name = session.options, session.target.instrumentor.name
     runs: List[ColdRun] = []
     auto_env = _auto_env(options)
@@ -152,19 +151,22 @@ def _measure(session: TargetSession, result: TargetColdStart, simulated_env: Map
             result = replace(result, warnings=tuple(dict.fromkeys(result.warnings + (auto_failure,))))
         elif run.failure is not None:  # repeating a crash only wastes the user's time
             status = "not-covered" if run.failure.kind == "missing-library" else "error"
-            return replace(result, status=status, failure=run.failure), None  # type: ignore[arg-type]
+            return replace(result, status=status, failure=run.failure)  # type: ignore[arg-type]
     on_progress(f"{name}: probing environment scans")
     probe = session.run(session.spec("instrumented", -1, probe=True))
     result, patches = _summarise(session, result, runs, probe)
     if patches:
+        from otelaudit.coldstart_verify import verify_lazy_imports
+
         result = verify_lazy_imports(session, result, patches, on_progress)
-    simulated = None
-    if simulated_env:
-        on_progress(f"{name}: instrument() with {options.simulate_distributions} simulated distributions")
-        sim_runs = [session.run(session.spec("instrumented", r), simulated_env) for r in range(options.rounds)]
-        simulated = analysis.ms([r.instrument_s for r in sim_runs if r.failure is None and r.instrument_s is not None],
-                                options.seed)
-    return result, simulated
+    if simulated_env and result.status == "ok":
+        on_progress(f"{name}: instrumented arm with {options.simulate_distributions} simulated distributions")
+        done = [r for r in (session.run(session.spec("instrumented", i), simulated_env) for i in range(options.rounds))
+                if r.failure is None]
+        result = replace(
+            result, instrumentation_import_ms_simulated=analysis.ms([r.instrumentation_import_s for r in done], options.seed),
+            instrument_ms_simulated=analysis.ms([r.instrument_s for r in done if r.instrument_s is not None], options.seed))
+    return result
 
 
 Patches = List[Tuple[Finding, LazyPatch, str]]
@@ -222,48 +224,6 @@ def _summarise(session: TargetSession, result: TargetColdStart, runs: List[ColdR
     return replace(result, findings=tuple(rules.rank(findings))), lazy
 
 
-def verify_lazy_imports(session: TargetSession, result: TargetColdStart, patches: Patches,
-                        on_progress: Progress) -> TargetColdStart:
-    """Runs the instrumented arm with the importer's source patched and with its own
-    source (the control), interleaved; the paired import-time difference is the saving."""
-    findings, warnings = list(result.findings), list(result.warnings)
-    rng = random.Random(session.options.seed + 1)
-    for finding, patch, importer in patches[:MAX_VERIFIED]:
-        on_progress(f"{session.target.instrumentor.name}: verifying lazy import of {finding.target}")
-        assert finding.call_site is not None
-        with tempfile.TemporaryDirectory(prefix="otelaudit-lazy-") as workdir:
-            sources = {"control": finding.call_site.file, "patched": os.path.join(workdir, "patched.py")}
-            with open(sources["patched"], "w", encoding="utf-8") as handle:
-                handle.write(patch.patched_source)
-            measured: Dict[str, List[ColdRun]] = {"control": [], "patched": []}
-            for round_index in range(session.options.rounds):
-                arms = ["control", "patched"]
-                rng.shuffle(arms)
-                for arm in arms:
-                    run = session.run(session.spec("instrumented", round_index, patch_module=importer,
-                                                   patch_source=sources[arm]))
-                    if run.failure is not None:
-                        warnings.append(f"could not verify OA201 for {finding.target}: {run.failure.message}")
-                        return replace(result, warnings=tuple(warnings))
-                    measured[arm].append(run)
-        # In CPU time: on a shared machine wall time mostly measures the neighbours.
-        total = [[analysis.startup_cpu_us(r) for r in measured[a]] for a in ("control", "patched")]
-        saving = stats.paired_difference(total[0], total[1], seed=rng.randrange(1 << 30))
-        moved = analysis.first_call_extra(measured["control"], measured["patched"], rng.randrange(1 << 30))
-        interval = f"[{saving.ci_low / 1000:.1f}, {saving.ci_high / 1000:.1f}] ms, 95% CI"
-        note = (f" Measured with the patch applied: start-up (imports + instrument()) {saving.estimate / 1000:.1f} ms "
-                f"less CPU ({interval})"
-                if saving.ci_low > 0 else
-                f" Measured with the patch applied: no start-up saving shown at this precision ({interval}; "
-                "the module may be imported by another path anyway)")
-        if moved is not None and saving.ci_low > 0:
-            note += f"; the first operation takes {moved.estimate / 1000:+.1f} ms (it now pays the import)"
-        index = next(i for i, f in enumerate(findings) if (f.rule, f.target, f.call_site) ==
-                     (finding.rule, finding.target, finding.call_site))
-        findings[index] = replace(findings[index], verified_saving_us=saving, suggestion=finding.suggestion + note + ".")
-    return replace(result, findings=tuple(rules.rank(findings)), warnings=tuple(warnings))
-
-
 def cold_start(options: ColdStartOptions, on_progress: Progress = lambda message: None,
                on_result: Callable[[Report], None] = lambda report: None) -> Report:
     catalog = load_catalog()
@@ -274,14 +234,11 @@ def cold_start(options: ColdStartOptions, on_progress: Progress = lambda message
                                              for n in selection.unknown))
     extra = {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": ",".join(options.auto_exclude)} if options.auto_exclude else {}
     with simulated_environment(options.simulate_distributions) as simulated_env:
-        results, simulated = [], {}
+        results: List[TargetColdStart] = []
         for target in selection.targets:
             on_progress(f"{target.instrumentor.name}: cold start")
-            result, instrument_sim = audit_target(target, options, simulated_env, on_progress)
-            results.append(result)
-            if instrument_sim is not None:
-                simulated[result.instrumentor] = instrument_sim
-            section = replace(section, targets=tuple(results), instrument_ms_simulated=dict(simulated))
+            results.append(audit_target(target, options, simulated_env, on_progress))
+            section = replace(section, targets=tuple(results))
             on_result(_report(options, section, selection.targets))
         if options.auto:
             on_progress("opentelemetry-instrument start-up")

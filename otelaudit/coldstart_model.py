@@ -99,6 +99,9 @@ class TargetColdStart:
     first_call_extra_us: Optional[Estimate] = None  # paired: instrumented − baseline first-op excess
     to_first_op_ms: Dict[str, Estimate] = field(default_factory=dict)  # per arm: spawn → first operation done
     to_first_op_added_ms: Dict[str, Estimate] = field(default_factory=dict)  # per arm, paired against baseline
+    # With --simulate-distributions: the instrumented arm again with N more distributions on the path.
+    instrumentation_import_ms_simulated: Optional[Estimate] = None
+    instrument_ms_simulated: Optional[Estimate] = None
     findings: Tuple[Finding, ...] = ()
     failure: Optional[Failure] = None
     warnings: Tuple[str, ...] = ()
@@ -140,6 +143,5 @@ class ColdStartReport:
     targets: Tuple[TargetColdStart, ...] = ()
     auto: Optional[AutoStartup] = None
     auto_simulated: Optional[AutoStartup] = None  # the same with the simulated distributions added
-    instrument_ms_simulated: Dict[str, Estimate] = field(default_factory=dict)
     unknown_targets: Tuple[str, ...] = ()
     warnings: Tuple[str, ...] = ()

@@ -100,9 +100,10 @@ def auto_lines(auto: AutoStartup, label: str) -> List[str]:
 def simulated_lines(section: ColdStartReport) -> List[str]:
     lines = [f"SIMULATED large environment: +{section.simulated_distributions} synthetic distributions on the path"]
     for target in section.targets:
-        simulated = section.instrument_ms_simulated.get(target.instrumentor)
-        if simulated is not None:
-            lines.append(f"  {target.instrumentor}: instrument() {ms(target.instrument_ms)} real → {ms(simulated)} simulated")
+        if target.instrument_ms_simulated is not None:
+            lines.append(f"  {target.instrumentor}: import {ms(target.instrumentation_import_ms)} real → "
+                         f"{ms(target.instrumentation_import_ms_simulated)} simulated; instrument() "
+                         f"{ms(target.instrument_ms)} → {ms(target.instrument_ms_simulated)}")
     if section.auto_simulated is not None:
         lines += ["  " + line for line in auto_lines(section.auto_simulated, "opentelemetry-instrument start-up (simulated)")]
     return lines
