@@ -9,14 +9,18 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
-from typing import Any, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-from otelaudit.probe import CallRecorder, Target, attribute, resolve_targets
+from otelaudit.probe import CallRecorder, Target, resolve_targets
 
 METADATA_FILE = Target("open(<distribution metadata file>)", "package-metadata")
 PATH_LISTING = Target("os.listdir(<sys.path entry>)", "environment-scan")
 METADATA_DIRS = (".dist-info", ".egg-info")
 SCAN_CATEGORIES = frozenset({"package-metadata", "environment-scan"})
+
+if TYPE_CHECKING:
+    from otelaudit.model import CallCount
+    from otelaudit.ownership import Ownership
 
 
 class PhaseRecorder:
@@ -80,9 +84,31 @@ class PhaseRecorder:
 
         self._close()
         ownership = Ownership.of_environment(_audited(spec))
-        return [to_data(PhaseCalls(phase, tuple(c for c in attribute(hits, 1, ownership)  # type: ignore[arg-type]
-                                                if c.category in SCAN_CATEGORIES), files, listings))
+        return [to_data(PhaseCalls(phase, attribute_to_telemetry(hits, ownership), files, listings))  # type: ignore[arg-type]
                 for phase, hits, files, listings in self.phases]
+
+
+def attribute_to_telemetry(hits: Counter, ownership: "Ownership") -> Tuple["CallCount", ...]:
+    """Environment scans per call site: the innermost frame owned by telemetry code, so a
+    scan made through a third-party helper (a metadata backport) is still charged to the
+    instrumentation, API or SDK line that asked for it."""
+    from otelaudit.model import CallCount, Frame
+
+    grouped: Dict[Tuple[str, Frame], List[Any]] = {}
+    for (target, chain), count in hits.items():
+        if target.category not in SCAN_CATEGORIES:
+            continue
+        index = next((i for i, (file, _, _) in enumerate(chain)
+                      if not ownership.is_stdlib(file) and ownership.is_telemetry(file)), None)
+        if index is None:
+            continue
+        frames = tuple(Frame(f, line, fn, ownership.owner_name(f)) for f, line, fn in chain)
+        entry = grouped.setdefault((target.name, frames[index]), [target, 0, frames, ownership.owner(chain[index][0])])
+        entry[1] += count
+    counts = [CallCount(target=name, category=target.category, calls_per_op=float(total), call_site=site,
+                        distribution=owner.distribution, version=owner.version, chain=frames)
+              for (name, site), (target, total, frames, owner) in grouped.items()]
+    return tuple(sorted(counts, key=lambda c: (-c.calls_per_op, c.target)))
 
 
 def _audited(spec: dict) -> Optional[Tuple[str, str, str]]:
