@@ -198,8 +198,7 @@ def _summarise(session: TargetSession, result: TargetColdStart, runs: List[ColdR
     warnings = list(result.warnings)
     if probe.failure is not None:
         warnings.append(f"environment-scan probe failed: {probe.failure.message}")
-    first_calls = tuple(c for c in (analysis.first_call("baseline", base, seed),
-                                    analysis.first_call("instrumented", treated, seed)) if c is not None)
+    first_calls = tuple(c for c in (analysis.first_call(arm, runs, seed) for arm, runs in arms.items()) if c is not None)
     result = replace(
         result, status="ok", rounds=len(treated), import_ms=import_ms,
         import_cpu_ms=analysis.import_cpu_ms(base, treated, seed),
