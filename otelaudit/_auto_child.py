@@ -77,6 +77,7 @@ def main(argv):
     def load_instrumentor(self, entry_point, **kwargs):
         entry = row(entry_point.name)
         state["instrument_s"] = 0.0
+        before = set(sys.modules)
         began = time.perf_counter()
         try:
             original_load(self, entry_point, **kwargs)
@@ -88,6 +89,9 @@ def main(argv):
             total = time.perf_counter() - began
             entry["instrument_s"] = state["instrument_s"]
             entry["load_s"] = max(total - state["instrument_s"], 0.0)
+            added = set(sys.modules) - before  # what this instrumentor made the process import
+            entry["modules_imported"] = len(added)
+            entry["packages_imported"] = sorted({name.partition(".")[0] for name in added} - {""}, key=_private_last)
 
     def instrument(self, **kwargs):
         began = time.perf_counter()
@@ -108,6 +112,11 @@ def main(argv):
         json.dump(result, handle)
     os.replace(tmp, argv[1])
     return 0
+
+
+def _private_last(name):
+    """Third-party packages first (a library imported eagerly), then stdlib, then private."""
+    return (name.startswith("_"), name in getattr(sys, "stdlib_module_names", ()), name)
 
 
 if __name__ == "__main__":

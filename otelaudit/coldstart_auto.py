@@ -100,6 +100,8 @@ def _summarise(samples: Dict[str, List[float]], breakdowns: List[dict], rounds: 
             load_ms=_ms([r["load_s"] * 1000 for r in rows], seed),
             instrument_ms=_ms([r["instrument_s"] * 1000 for r in rows], seed),
             outcome=max(set(r["outcome"] for r in rows), key=[r["outcome"] for r in rows].count),
+            modules_imported=int(stats.median([r.get("modules_imported", 0) for r in rows])),
+            packages_imported=tuple(rows[0].get("packages_imported", ())),
         ) for name, rows in names.items()),
         key=lambda c: -(c.dependency_check_ms.estimate + c.load_ms.estimate + c.instrument_ms.estimate)))
     failure = None if complete else Failure("workload-crashed", "the auto-instrumentation breakdown child failed")

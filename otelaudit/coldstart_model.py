@@ -117,6 +117,8 @@ class AutoInstrumentorCost:
     load_ms: Estimate
     instrument_ms: Estimate
     outcome: str = "instrumented"
+    modules_imported: int = 0  # by its load and instrument(), the first instrumentor to need a module pays it
+    packages_imported: Tuple[str, ...] = ()  # their top-level packages (a library imported eagerly shows here)
 
 
 @dataclass(frozen=True)

@@ -89,12 +89,17 @@ def auto_lines(auto: AutoStartup, label: str) -> List[str]:
              f"{ms(auto.total_added_ms, signed=True)} in all",
              f"  in-process: import + initialize() {ms(auto.initialize_in_process_ms)}, distro and configurators "
              f"{ms(auto.distro_ms)} ({auto.distro or 'none'})"]
-    rows = [["  INSTRUMENTOR", "DEPENDENCY CHECK", "LOAD (IMPORT)", "instrument()", "OUTCOME"]]
-    rows += [[f"  {c.name}", ms(c.dependency_check_ms), ms(c.load_ms), ms(c.instrument_ms), c.outcome]
+    rows = [["  INSTRUMENTOR", "DEPENDENCY CHECK", "LOAD (IMPORT)", "instrument()", "OUTCOME", "MODULES IMPORTED"]]
+    rows += [[f"  {c.name}", ms(c.dependency_check_ms), ms(c.load_ms), ms(c.instrument_ms), c.outcome,
+              f"{c.modules_imported} ({_packages(c.packages_imported)})" if c.modules_imported else "0"]
              for c in auto.instrumentors]
     if auto.failure is not None:
         lines.append(f"  warning: {auto.failure.message}")
     return lines + (table(rows) if auto.instrumentors else [])
+
+
+def _packages(names: Sequence[str], shown: int = 5) -> str:
+    return ", ".join(names[:shown]) + (f", +{len(names) - shown} more" if len(names) > shown else "")
 
 
 def simulated_lines(section: ColdStartReport) -> List[str]:
