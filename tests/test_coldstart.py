@@ -26,6 +26,22 @@ def test_importtime_output_of_a_real_interpreter_parses_into_chains():
     assert entries["json"].cumulative_us >= entries["json.decoder"].cumulative_us > 0
 
 
+def test_added_modules_are_those_no_baseline_run_imported_with_median_costs():
+    from otelaudit.coldstart_model import ImportEntry
+    from otelaudit.importtime import added_modules, by_distribution
+
+    def run(*entries):
+        return [ImportEntry(module, self_us, self_us, chain) for module, self_us, chain in entries]
+
+    baseline = [run(("lib", 100, ("lib",)))]
+    treated = [run(("lib", 90, ("lib",)), ("heavy", 3000, ("inst", "heavy")), ("inst", 200, ("inst",))),
+               run(("heavy", 5000, ("inst", "heavy")), ("inst", 400, ("inst",)))]
+    added = added_modules(treated, baseline, {"heavy": "heavy-dist", "inst": "inst-dist"})
+    assert [(c.module, c.self_ms, c.chain, c.runs) for c in added] == [
+        ("heavy", 4.0, ("inst", "heavy"), 2), ("inst", 0.3, ("inst",), 2)]
+    assert by_distribution(added) == {"heavy-dist": 4.0, "inst-dist": 0.3}
+
+
 SOURCE = '''"""doc"""
 import json
 from . import _heavy as heavy
