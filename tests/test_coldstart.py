@@ -137,6 +137,18 @@ def test_cold_start_renders_in_every_format(planted_cold):
 
 
 @pytest.mark.scan
+def test_cold_start_html_shows_its_chart_in_headless_chromium(planted_cold, rendered_in_browser):
+    _, _, directory = planted_cold
+    page = directory / "r.html"
+    done = subprocess.run([sys.executable, "-m", "otelaudit", "report", str(directory / "r.json"), "--format", "html",
+                           "-o", str(page)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    rendered = rendered_in_browser(page)
+    assert rendered["coldStartBars"] >= 2  # import (wall and CPU) and instrument() bars of the planted target
+    assert "otelaudit_planted_cold._slow_codec" in page.read_text() and "[OA201]" in page.read_text()
+
+
+@pytest.mark.scan
 def test_auto_instrumentation_start_up_per_instrumentor_and_in_a_simulated_environment(otelaudit, tmp_path):
     run = otelaudit("coldstart", "sqlite3", "--rounds", "2", "--quick", "--simulate-distributions", "150",
                     "--json", str(tmp_path / "a.json"), "--quiet")
