@@ -19,6 +19,7 @@ def add_parser(commands: Any, epilog: str) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds and operations: a smoke run")
     parser.add_argument("--json", metavar="PATH", help="write the JSON report here (atomically, after every target)")
     parser.add_argument("--markdown", metavar="PATH", help="write a markdown report")
+    parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report with the cold-start chart")
     parser.add_argument("--simulate-distributions", type=int, default=0, metavar="N",
                         help="also measure with N synthetic installed distributions prepended to the path "
                              "(simulates a large environment; reported as simulated)")
@@ -62,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
         from otelaudit import render_markdown
 
         write_atomically(args.markdown, render_markdown.render(report))
+    if args.html:
+        from otelaudit import render_html
+
+        write_atomically(args.html, render_html.render(report))
     print(render(report))
     return exit_code(report, bool(args.targets))
 
