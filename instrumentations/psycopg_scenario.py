@@ -12,7 +12,6 @@ span per operation (the statement).
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 
 from otelaudit.model import Telemetry
@@ -28,6 +27,8 @@ class PsycopgWorkload(Workload):
 
         host, port = self.context.server("postgres")
         dsn = f"host={host} port={port} user=otelaudit dbname=postgres"
+        import asyncio  # here, not at import: `otelaudit list` imports this module
+
         self.connections: asyncio.Queue = asyncio.Queue()
         for _ in range(self.context.concurrency):
             await self.connections.put(await psycopg.AsyncConnection.connect(dsn, autocommit=True))

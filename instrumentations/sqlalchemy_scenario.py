@@ -13,7 +13,6 @@ two spans (`connect` for `Engine.connect()` and the statement) and four measurem
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import tempfile
@@ -53,6 +52,8 @@ class SqlalchemyWorkload(Workload):
             raise RuntimeError("query returned no rows")
 
     async def operation(self) -> None:
+        import asyncio  # here, not at import: `otelaudit list` imports this module
+
         await asyncio.get_running_loop().run_in_executor(None, self._call, next(self.counter))
 
     async def teardown(self) -> None:

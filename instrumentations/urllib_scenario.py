@@ -13,7 +13,6 @@ production. Expects per operation one client span and three metric measurements
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from typing import Any
@@ -49,6 +48,8 @@ class UrllibWorkload(Workload):
             json.loads(response.read())
 
     async def operation(self) -> None:
+        import asyncio  # here, not at import: `otelaudit list` imports this module
+
         await asyncio.get_running_loop().run_in_executor(None, self._call, next(self.counter))
 
 

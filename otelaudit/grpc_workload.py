@@ -7,7 +7,6 @@ default executor."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from typing import Any, Tuple, Type
@@ -83,6 +82,8 @@ class SyncGrpcWorkload(Workload):
             raise RuntimeError("wrong answer")
 
     async def operation(self) -> None:
+        import asyncio  # here, not at import: `otelaudit list` imports this module
+
         await asyncio.get_running_loop().run_in_executor(None, self._call, next(self.counter))
 
     async def teardown(self) -> None:

@@ -27,8 +27,15 @@ class ServerMissing(ServerError):
     """The server's software is not installed: the scenario is not covered here."""
 
 
+# Kinds that run software from the OS, which may be missing; ours always run (and import
+# asyncio, which `otelaudit list` must not).
+NATIVE_KINDS = frozenset({"redis", "postgres"})
+
+
 def unavailable(kind: str) -> Optional[str]:
     """Why a server kind cannot run here (with how to install it), without starting it."""
+    if kind not in NATIVE_KINDS:
+        return None
     module = importlib.import_module(SERVER_MODULES[kind])
     check = getattr(module, "unavailable", None)
     return check() if check is not None else None

@@ -9,15 +9,17 @@ with `{"id", "fields", "price"}` and the POST with 201 `{"order_id", "item_id", 
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import sys
 from dataclasses import dataclass
 import itertools
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from otelaudit.scenario import Workload
+
+if TYPE_CHECKING:  # asyncio is imported where it runs: `otelaudit list` imports this module
+    import asyncio
 
 COMMON_HEADERS: Tuple[Tuple[str, str], ...] = (
     ("host", "api.internal:8000"),
@@ -120,10 +122,14 @@ class LoopbackClient:
     def __init__(self, host: str, port: int, connections: int) -> None:
         self.address = (host, port)
         self.size = connections
+        import asyncio
+
         self.idle: "asyncio.Queue[Tuple[asyncio.StreamReader, asyncio.StreamWriter]]" = asyncio.Queue()
 
     async def open(self) -> None:
         for _ in range(self.size):
+            import asyncio
+
             await self.idle.put(await asyncio.open_connection(*self.address))
 
     async def send(self, request: WebRequest) -> None:
@@ -138,7 +144,7 @@ class LoopbackClient:
         check(request, status)
 
     @staticmethod
-    async def _response(reader: asyncio.StreamReader) -> int:
+    async def _response(reader: "asyncio.StreamReader") -> int:
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
         length: Optional[int] = None
         for line in head[1:]:
@@ -180,6 +186,8 @@ class WsgiWorkload(AppWorkload):
     threaded WSGI server runs it."""
 
     async def operation(self) -> None:
+        import asyncio
+
         await asyncio.get_running_loop().run_in_executor(None, call_wsgi, self.app, web_request(next(self.counter)))
 
 
