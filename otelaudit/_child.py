@@ -176,6 +176,12 @@ def _quantile(ordered: list, q: float) -> float:
     return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
 
 
+def pin_to_cpu(cpu: Optional[str]) -> None:
+    """`--jobs`: one measured process per core, so parallel scans never share one."""
+    if cpu and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {int(cpu)})
+
+
 def peak_rss_kib() -> int:
     try:
         import resource
@@ -189,7 +195,7 @@ def measure(spec: RunSpec) -> RunResult:
     scenario = load_scenario(spec.scenario_module, spec.scenario_name)
     import_library(scenario)
     import_s = instrument_s = conflict = instrumentor_class = None
-    if spec.arm != "baseline":  # imported before the SDK so its import time is the same in both arms
+    if spec.arm not in ("baseline", "control"):  # imported before the SDK so its import time is the same in both arms
         instrumentor_class, import_s = load_instrumentor(spec)
     counter = None
     if spec.arm == "sdk":
@@ -219,6 +225,7 @@ def measure(spec: RunSpec) -> RunResult:
 
 def main(argv: list) -> int:
     spec_path, result_path = argv[1], argv[2]
+    pin_to_cpu(os.environ.get("OTELAUDIT_CPU"))
     with open(spec_path, encoding="utf-8") as handle:
         spec = from_data(RunSpec, json.load(handle))
     try:

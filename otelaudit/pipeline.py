@@ -16,6 +16,8 @@ from otelaudit.discovery import Target, discover_instrumentors, select_targets
 from otelaudit.environment import describe_environment
 from otelaudit.model import ARMS, Arm, Failure, Hotspot, Report, RunResult, ScanSettings, ScenarioResult
 from otelaudit.plan import RunMode, RunSpec, interleaved_rounds, ops_for
+from otelaudit.adaptive import DEFAULT_MAX_ROUNDS, RoundsPlayed, StopRule, parse_target
+from otelaudit.rounds import arms_for, precision_reached, timed_rounds, with_noise_floor
 from otelaudit.verify import verify_findings
 from otelaudit.whatif import WhatIf
 from otelaudit.registry import Catalog, load_catalog
@@ -34,6 +36,7 @@ class Measured:
     ops: int
     probe: Optional[RunResult] = None
     profiles: Tuple[RunResult, ...] = ()
+    played: Optional[RoundsPlayed] = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,18 @@ class ScanOptions:
     seed: int = field(default_factory=lambda: random.SystemRandom().randrange(1 << 30))
     quick: bool = False
     command: str = "otelaudit scan"
+    precision: Optional[str] = None  # "2%" or "3us": add rounds until the CI half-width is this small
+    budget_s: Optional[float] = None  # ... or until this much time has gone on the rounds
+    max_rounds: int = DEFAULT_MAX_ROUNDS
+    control_arm: bool = True  # the A/A arm that measures the noise floor
+    deterministic: bool = False  # also count instructions per op (otelaudit.counting)
+    count_ops: int = 400
+    jobs: int = 1
+    shard: Optional[Tuple[int, int]] = None  # (index from 1, count)
+
+    def stop_rule(self) -> StopRule:
+        target = parse_target(self.precision) if self.precision else None
+        return StopRule(self.rounds, max(self.max_rounds, self.rounds), target, self.budget_s)
 
     @classmethod
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":
@@ -98,6 +113,7 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
             session = ScenarioRun(scenario, target, options, runner, servers)
             measured = _measure(session, on_progress)
             result = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured, options.seed)
+            result = _with_precision(result, measured, options)
             if result.status == "ok":
                 result = replace(result, hotspots=_hotspots(measured, target, options.seed))
             result = _with_findings(result, scenario, ignore)
@@ -144,21 +160,17 @@ def _measure(session: ScenarioRun, on_progress: Progress) -> Measured:
     if not calibration.ok:
         return Measured([calibration], 0)
     ops = ops_for(calibration.throughput, options.seconds_per_run)
-    runs: List[RunResult] = []
-    order = interleaved_rounds(options.rounds, random.Random(options.seed))
-    for index, (round_index, arm) in enumerate(order, 1):
-        on_progress(f"{name}: round {round_index + 1}/{options.rounds} {arm} ({index}/{len(order)})")
-        run = session.run(session.spec(arm, round_index, ops))
-        runs.append(run)
-        if not run.ok:  # repeating a crash or a hang only wastes the user's time
-            return Measured(runs, ops)
+    runs, played = timed_rounds(lambda arm, i: session.run(session.spec(arm, i, ops)), arms_for(options.control_arm),
+                                options.stop_rule(), options.seed, lambda m: on_progress(f"{name}: {m}"))
+    if not played.completed:
+        return Measured(runs, ops, played=played)
     on_progress(f"{name}: probing call counts")
     probe = session.run(session.spec("sdk", -1, options.probe_ops, "probe"))
     profiles = []
     for round_index, arm in interleaved_rounds(options.profile_rounds, random.Random(options.seed), ("baseline", "sdk")):
         on_progress(f"{name}: sampling hotspots ({arm})")
         profiles.append(session.run(session.spec(arm, round_index, ops, "profile")))
-    return Measured(runs, ops, probe, tuple(profiles))
+    return Measured(runs, ops, probe, tuple(profiles), played)
 
 
 def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, seed: int) -> ScenarioResult:
@@ -182,6 +194,14 @@ def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, see
         api_overhead=analysis.compare("api", by_arm["api"], by_arm["baseline"], seed),
         warnings=result.warnings + analysis.shortfall_warning(produced, scenario.expects),
     )
+
+
+def _with_precision(result: ScenarioResult, measured: Measured, options: ScanOptions) -> ScenarioResult:
+    if measured.played is None or result.status != "ok":
+        return result
+    arms = arms_for(options.control_arm)
+    reached = precision_reached(measured.runs, measured.played, options.stop_rule(), options.seed, arms)
+    return replace(with_noise_floor(result, measured.runs, options.seed), precision=reached)
 
 
 def _hotspots(measured: Measured, target: Target, seed: int) -> Tuple[Hotspot, ...]:
@@ -231,7 +251,9 @@ def _report(options: ScanOptions, results: Sequence[ScenarioResult], targets: Se
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         command=options.command,
         environment=describe_environment(extra),
-        settings=ScanSettings(options.rounds, options.seconds_per_run, options.timeout_s, options.seed, options.quick),
+        settings=ScanSettings(options.rounds, options.seconds_per_run, options.timeout_s, options.seed, options.quick,
+                              options.precision, options.budget_s, options.control_arm, options.deterministic,
+                              options.jobs, f"{options.shard[0]}/{options.shard[1]}" if options.shard else None),
         results=tuple(results),
         warnings=catalog.errors,
     )
