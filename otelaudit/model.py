@@ -341,3 +341,4 @@ class InstructionCounts:
     ratio: float
     spread_pct: float
     disagreement: Optional[str] = None
+    verdict: Optional[Verdict] = None

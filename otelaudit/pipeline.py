@@ -114,6 +114,9 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
             measured = _measure(session, on_progress)
             result = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured, options.seed)
             result = _with_precision(result, measured, options)
+            if options.deterministic and result.status == "ok":
+                on_progress(f"{instrumentor.name}: counting instructions")
+                result = _with_counts(result, session)
             if result.status == "ok":
                 result = replace(result, hotspots=_hotspots(measured, target, options.seed))
             result = _with_findings(result, scenario, ignore)
@@ -202,6 +205,23 @@ def _with_precision(result: ScenarioResult, measured: Measured, options: ScanOpt
     arms = arms_for(options.control_arm)
     reached = precision_reached(measured.runs, measured.played, options.stop_rule(), options.seed, arms)
     return replace(with_noise_floor(result, measured.runs, options.seed), precision=reached)
+
+
+def _with_counts(result: ScenarioResult, session: "ScenarioRun") -> ScenarioResult:
+    from otelaudit import counting
+
+    method = counting.available_method()
+    if method is None:
+        return replace(result, warnings=result.warnings + ("no instruction counter: install valgrind",))
+    try:
+        counts = counting.measure_arms(counting.InstructionCounter(method), lambda arm, n: session.spec(arm, -1, n),
+                                       ARMS, session.scenario.env, session.options.timeout_s * 5,
+                                       session.options.count_ops)
+    except counting.CountingFailed as error:
+        return replace(result, warnings=result.warnings + (f"instruction counting failed: {error}",))
+    if result.overhead is not None:
+        counts = replace(counts, disagreement=counting.disagreement(counts, result.overhead))
+    return replace(result, instructions=counts, warnings=result.warnings + ((counts.disagreement,) if counts.disagreement else ()))
 
 
 def _hotspots(measured: Measured, target: Target, seed: int) -> Tuple[Hotspot, ...]:

@@ -86,7 +86,8 @@ class Auditor:
         budget = Budget.from_mapping({**_as_mapping(self.budget), **budgets}) if budgets else self.budget
         options = ScanOptions.quick_defaults(targets=(target,), rounds=int(self.settings["rounds"]),
                                              seconds_per_run=float(self.settings["seconds_per_run"]),
-                                             command=f"pytest (otelaudit fixture) {target}")
+                                             command=f"pytest (otelaudit fixture) {target}",
+                                             deterministic=budget.counts_instructions)
         result = scan(options).results[0]
         self.audited[result.instrumentor] = result
         self._judge(check_budget(result, budget) + self._regression(result))

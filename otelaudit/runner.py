@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from typing import Mapping, Optional, Protocol
+from typing import Mapping, Optional, Protocol, Sequence
 
 from otelaudit.codec import from_data, to_data
 from otelaudit.model import Failure, RunResult
@@ -35,8 +35,9 @@ class SubprocessRunner:
     environment's interpreter (version comparison)."""
 
     def __init__(self, python: str = sys.executable, cpu: Optional[int] = None,
-                 isolated: bool = False) -> None:
+                 isolated: bool = False, prefix: Sequence[str] = ()) -> None:
         self.python = python
+        self.prefix = list(prefix)  # e.g. a counting tool the child runs under
         self.cpu = cpu
         self.isolated = isolated
 
@@ -46,7 +47,7 @@ class SubprocessRunner:
             result_path = os.path.join(workdir, "result.json")
             with open(spec_path, "w", encoding="utf-8") as handle:
                 json.dump(to_data(spec), handle)
-            command = [self.python, "-m", "otelaudit._child", spec_path, result_path]
+            command = [*self.prefix, self.python, "-m", "otelaudit._child", spec_path, result_path]
             try:
                 completed = subprocess.run(
                     command, env=self.environment(env), cwd=workdir,
