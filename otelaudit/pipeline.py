@@ -18,10 +18,12 @@ from otelaudit.model import ARMS, Arm, Failure, Hotspot, Report, RunResult, Scan
 from otelaudit.plan import RunMode, RunSpec, interleaved_rounds, ops_for
 from otelaudit.adaptive import DEFAULT_MAX_ROUNDS, RoundsPlayed, StopRule, parse_target
 from otelaudit.rounds import arms_for, precision_reached, timed_rounds, with_noise_floor
+from otelaudit.parallel import effective_jobs, run_all
+from otelaudit.sharding import shard_of
 from otelaudit.verify import verify_findings
 from otelaudit.whatif import WhatIf
 from otelaudit.registry import Catalog, load_catalog
-from otelaudit.runner import Runner, SubprocessRunner
+from otelaudit.runner import Runner
 from otelaudit.scenario import Scenario, library_version
 from otelaudit.servers import ServerError, running_servers
 
@@ -82,17 +84,26 @@ def scan(
     on_progress: Progress = lambda message: None,
     on_result: Callable[[Report], None] = lambda report: None,
 ) -> Report:
-    runner = runner or SubprocessRunner()
     catalog = load_catalog()
     selection = select_targets(options.targets, discover_instrumentors(), catalog.scenarios)
-    results: List[ScenarioResult] = [_unknown(name, catalog) for name in selection.unknown]
-    for target in selection.targets:
+    targets = list(selection.targets)
+    unknown: List[ScenarioResult] = [_unknown(name, catalog) for name in selection.unknown]
+    if options.shard is not None:  # unknown names are reported once, by the first shard
+        targets = shard_of(targets, options.shard)
+        unknown = unknown if options.shard[0] == 1 else []
+    options = replace(options, jobs=effective_jobs(options.jobs))
+
+    def audit(target: Target, job_runner: Runner) -> ScenarioResult:
         on_progress(f"{target.instrumentor.name}: starting")
         started = time.perf_counter()
-        result = audit_target(target, options, runner, on_progress)
-        results.append(_with_duration(result, time.perf_counter() - started))
-        on_result(_report(options, results, selection.targets, catalog))
-    return _report(options, results, selection.targets, catalog)
+        result = audit_target(target, options, job_runner, on_progress)
+        return _with_duration(result, time.perf_counter() - started)
+
+    def done(results: List[ScenarioResult]) -> None:
+        on_result(_report(options, unknown + results, targets, catalog))
+
+    results = run_all(targets, audit, options.jobs, runner, done)
+    return _report(options, unknown + results, targets, catalog)
 
 
 def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progress: Progress) -> ScenarioResult:
