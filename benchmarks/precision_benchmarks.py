@@ -78,11 +78,24 @@ def summary(results: List[ABResult], deterministic: bool) -> Dict[str, Any]:
         out["median_half_width_pct"] = round(statistics.median(r.precision.half_width_pct for r in timed if r.precision), 3)
         out["median_noise_floor_pct"] = round(statistics.median(r.noise_floor.floor_pct for r in timed if r.noise_floor), 3)
         out["stops"] = sorted({r.precision.stop for r in timed if r.precision})
+    out["runs"] = [run_detail(r) for r in results]
     counted = [r.instructions for r in results if r.instructions is not None]
     if counted:
         out["median_instruction_overhead_pct"] = round(statistics.median(100 * (c.ratio - 1) for c in counted), 4)
         out["max_count_spread_pct"] = round(max(c.spread_pct for c in counted), 4)
     return out
+
+
+def run_detail(r: ABResult) -> Dict[str, Any]:
+    detail: Dict[str, Any] = {"failure": r.failure} if r.failure else {}
+    if r.comparison is not None and r.precision is not None and r.noise_floor is not None:
+        detail.update(verdict=r.comparison.verdict, rounds=r.precision.rounds, stop=r.precision.stop,
+                      estimate_pct=round(100 * r.comparison.cpu_us_per_op.estimate / r.baseline_cpu_us_per_op, 3),
+                      half_width_pct=round(r.precision.half_width_pct, 3), floor_pct=round(r.noise_floor.floor_pct, 3))
+    if r.instructions is not None:
+        detail.update(count_verdict=r.instructions.verdict, count_overhead_pct=round(100 * (r.instructions.ratio - 1), 4),
+                      count_spread_pct=round(r.instructions.spread_pct, 4))
+    return detail
 
 
 def repeat(count: int, make: Callable[[int], ABResult]) -> List[ABResult]:
@@ -109,11 +122,11 @@ def run_aa(args: argparse.Namespace) -> Dict[str, Any]:
     return {"settings": vars_of(args), **summary(results, False)}
 
 
-def calibrate_extra(fraction: float, deterministic: bool) -> Dict[str, Any]:
+def calibrate_extra(fraction: float, deterministic: bool, count_ops: int) -> Dict[str, Any]:
     """n so that FIXTURE_EXTRA_LOOPS=n costs `fraction` of an operation: cost(n) = a + b·n
     fitted on two sizes (the call itself has a fixed cost), against cost(0)."""
     sizes = (100, 2000)
-    costs = [_cost(extra, deterministic) for extra in (0, *sizes)]
+    costs = [_cost(extra, deterministic, count_ops) for extra in (0, *sizes)]
     slope = (costs[2] - costs[1]) / (sizes[1] - sizes[0])
     fixed = costs[1] - costs[0] - slope * sizes[0]
     extra = max(1, round((fraction * costs[0] - fixed) / slope))
@@ -121,14 +134,14 @@ def calibrate_extra(fraction: float, deterministic: bool) -> Dict[str, Any]:
             "unit": "instructions" if deterministic else "µs CPU", "planted_fraction": (fixed + slope * extra) / costs[0]}
 
 
-def _cost(extra: int, deterministic: bool) -> float:
+def _cost(extra: int, deterministic: bool, count_ops: int) -> float:
     run = session()
-    spec = run.spec("sdk", -1, 400)
+    spec = run.spec("sdk", -1, count_ops)  # the per-op count depends a little on N: calibrate at the N measured
     env = {"FIXTURE_EXTRA_LOOPS": str(extra)}
     if deterministic:
         method = counting.available_method()
         assert method is not None, "deterministic mode needs valgrind or hardware counters"
-        return statistics.median(counting.per_op(counting.InstructionCounter(method), spec, env, 600, 2))
+        return statistics.median(counting.per_op(counting.InstructionCounter(method), spec, env, 600, 3))
     runner = SubprocessRunner()
     ops = 20_000  # ~0.3 s per run at this scenario's rate
     values = [runner.run(run.spec("sdk", i, ops), env, 120).cpu_us_per_op for i in range(9)]
@@ -136,7 +149,7 @@ def _cost(extra: int, deterministic: bool) -> float:
 
 
 def run_planted(args: argparse.Namespace) -> Dict[str, Any]:
-    plant = calibrate_extra(args.fraction, args.deterministic)
+    plant = calibrate_extra(args.fraction, args.deterministic, args.count_ops)
     print(f"planted: {plant}", file=sys.stderr)
     a, b = side("A", 0), side("B", plant["extra_loops"])
     if args.deterministic:
@@ -185,7 +198,7 @@ def main() -> int:
         step.add_argument("--budget")
         step.add_argument("--fraction", type=float, default=0.02)
         step.add_argument("--deterministic", action="store_true")
-        step.add_argument("--count-ops", type=int, default=400)
+        step.add_argument("--count-ops", type=int, default=ABSettings.count_ops)
         step.add_argument("--output", help="results file name (default: the step's name)")
     args = parser.parse_args()
     started = time.perf_counter()

@@ -43,8 +43,8 @@ class ABSettings:
     seed: int = 0
     timeout_s: float = 120.0
     deterministic: bool = False
-    count_ops: int = 400
-    count_repeats: int = 2
+    count_ops: int = 2000
+    count_repeats: int = 3
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ class ScanOptions:
     max_rounds: int = DEFAULT_MAX_ROUNDS
     control_arm: bool = True  # the A/A arm that measures the noise floor
     deterministic: bool = False  # also count instructions per op (otelaudit.counting)
-    count_ops: int = 400
+    count_ops: int = 2000
     jobs: int = 1
     shard: Optional[Tuple[int, int]] = None  # (index from 1, count)
 
