@@ -146,7 +146,12 @@ def run_from_cli(args: argparse.Namespace, precision: Dict[str, object]) -> int:
     from otelaudit.render_compare import render
 
     progress = ProgressPrinter(enabled=not args.quiet)
-    a, b = prepare_versions(args.versions, args.find_links, args.cache_dir, progress)
+
+    def note(message: str) -> None:  # building an environment takes a while: always say so
+        if not args.quiet:
+            print(f"otelaudit: {message}", file=sys.stderr)
+
+    a, b = prepare_versions(args.versions, args.find_links, args.cache_dir, note)
     target = parse_target(str(precision["precision"])) if precision.get("precision") else None
     rule = StopRule(args.rounds, 200, target, precision.get("budget_s"))  # type: ignore[arg-type]
     settings = ABSettings(rule, seconds_per_run=args.seconds_per_run, seed=args.seed, timeout_s=args.timeout,

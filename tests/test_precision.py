@@ -130,7 +130,8 @@ def test_shards_partition_the_targets():
 
 def content(report) -> str:
     """The report without what differs between any two runs: when, by which command, how long."""
-    results = [dataclasses.replace(r, duration_s=0.0) for r in report.results]
+    results = [dataclasses.replace(r, duration_s=0.0, precision=dataclasses.replace(r.precision, elapsed_s=0.0)
+                                   if r.precision else None) for r in report.results]
     return report_json.dumps(dataclasses.replace(report, created="", command="", results=tuple(results),
                                                  settings=dataclasses.replace(report.settings, shard=None)))
 
@@ -158,3 +159,16 @@ def test_parallel_jobs_keep_the_order_and_say_how_many_ran(fixture_site):
     report = scan(options, runner=FakeRunner())
     assert [r.instrumentor for r in report.results] == ["fixture-silent", "fixture-ok", "fixture-nolib"]
     assert report.settings.jobs == effective_jobs(8) <= 8
+
+
+def test_instruction_budgets_are_deterministic_pass_or_fail():
+    from otelaudit.budgets import Budget, check
+    from otelaudit.model import InstructionCounts, ScenarioResult
+
+    counts = InstructionCounts("valgrind", 2000, {"baseline": 10000.0, "sdk": 25000.0}, 15000.0, 2.5, 0.1)
+    result = ScenarioResult("x", "d", "1", "s", "ok", overhead=comparison(1.0, 0.5, 1.5, "overhead"), instructions=counts)
+    budget = Budget.from_mapping({"max_instructions_per_op": 20000, "max_instruction_ratio": 2})
+    assert budget.counts_instructions
+    assert [v.outcome for v in check(result, budget)] == ["pass", "fail"]
+    unmeasured = dataclasses.replace(result, instructions=None)
+    assert [v.outcome for v in check(unmeasured, budget)] == ["fail", "fail"]

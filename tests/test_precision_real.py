@@ -6,6 +6,7 @@ runs merges into the unsharded report's content."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from otelaudit.pipeline import ScanOptions, ScenarioRun
 from otelaudit.registry import load_catalog
 from otelaudit.runner import SubprocessRunner
 
+from conftest import FIXTURE_SITE
 from planted_versions import build_wheel
 
 pytestmark = pytest.mark.scan
@@ -58,9 +60,15 @@ def test_compare_reports_a_planted_regression_and_the_finding_that_appeared(tmp_
     assert [f["rule"] for f in data["appeared"]] == ["OA101"]
     assert data["disappeared"] == []
     assert data["a"]["instrumentor"]["version"] == "1.0" and data["b"]["instrumentor"]["version"] == "2.0"
-    # the environments are cached: a second comparison reuses them
-    again = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert again.returncode == 0 and "building an environment" not in again.stderr
+    # One pin: against the installed version (here the fixture site's, which reads metadata per call);
+    # the environment of 1.0 is cached from the comparison above.
+    env = {**os.environ, "PYTHONPATH": str(FIXTURE_SITE)}
+    built = {p: p.stat().st_mtime for p in (tmp_path / "envs").glob("*/otelaudit-ready.json")}
+    one = subprocess.run(command[:5] + command[6:-1], capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+    assert one.returncode == 0, one.stderr
+    assert len(built) == 2 and "building an environment" not in one.stderr
+    assert {p: p.stat().st_mtime for p in (tmp_path / "envs").glob("*/otelaudit-ready.json")} == built
+    assert "(installed)" in one.stdout and "appeared in otelaudit-planted (installed): [OA101]" in one.stdout
 
 
 def summary(report: dict) -> list:
