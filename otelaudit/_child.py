@@ -40,6 +40,9 @@ def describe(error: BaseException) -> str:
 def load_scenario(module_name: str, name: str) -> Scenario:
     """The scenario object named `name` in the module that defines its workload."""
     module = importlib.import_module(module_name)
+    factory = getattr(module, "scenario_named", None)  # scenarios built from a name (user workloads)
+    if callable(factory):
+        return factory(name)
     for value in vars(module).values():
         if isinstance(value, Scenario) and value.name == name:
             return value
@@ -53,10 +56,9 @@ def import_library(scenario: Scenario) -> None:
         raise RunFailed("missing-library", f"{scenario.library} is not importable ({scenario.install_hint}): {error}")
 
 
-def load_instrumentor(spec: RunSpec) -> Tuple[Any, float]:
-    """Imports the instrumentor class; returns it with the import's seconds."""
-    assert spec.instrumentor_value is not None
-    module_name, _, attr = spec.instrumentor_value.partition(":")
+def load_instrumentor(value: str) -> Tuple[Any, float]:
+    """Imports an instrumentor class ("module:Class"); returns it with the import's seconds."""
+    module_name, _, attr = value.partition(":")
     try:
         start = time.perf_counter()
         target: Any = importlib.import_module(module_name)
@@ -195,8 +197,12 @@ def measure(spec: RunSpec) -> RunResult:
     scenario = load_scenario(spec.scenario_module, spec.scenario_name)
     import_library(scenario)
     import_s = instrument_s = conflict = instrumentor_class = None
+    extras: list = []
     if spec.arm not in ("baseline", "control"):  # imported before the SDK so its import time is the same in both arms
-        instrumentor_class, import_s = load_instrumentor(spec)
+        assert spec.instrumentor_value is not None
+        instrumentor_class, import_s = load_instrumentor(spec.instrumentor_value)
+        extras = [load_instrumentor(value) for value in spec.also_instrument]
+        import_s += sum(seconds for _, seconds in extras)
     counter = None
     if spec.arm == "sdk":
         from otelaudit.telemetry import TelemetryCounter, install_sdk
@@ -205,6 +211,7 @@ def measure(spec: RunSpec) -> RunResult:
         install_sdk(counter)
     if instrumentor_class is not None:
         instrument_s = instrument(instrumentor_class, spec.instrument_kwargs)
+        instrument_s += sum(instrument(extra, {}) for extra, _ in extras)
         conflict = dependency_conflict(instrumentor_class)
     if spec.whatif is not None:
         apply_whatif(spec.whatif)

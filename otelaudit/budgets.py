@@ -55,10 +55,17 @@ class Verdict:
     message: str
 
 
+def subject(result: ScenarioResult) -> str:
+    """What a verdict is about: the instrumentor, or a user workload with its instrumentor."""
+    if result.scenario and ":" in result.scenario:
+        return f"{result.scenario} under {result.instrumentor}"
+    return result.instrumentor
+
+
 def check(result: ScenarioResult, budget: Budget) -> List[Verdict]:
     if result.status != "ok" or result.overhead is None:
         why = result.failure.message if result.failure else result.status
-        return [Verdict("measurement", "fail", f"{result.instrumentor}: no valid measurement ({why})")]
+        return [Verdict("measurement", "fail", f"{subject(result)}: no valid measurement ({why})")]
     verdicts = [_interval(name, limit, getattr(result.overhead, INTERVAL_BUDGETS[name][0]), result)
                 for name, limit in budget.limits.items() if name in INTERVAL_BUDGETS]
     verdicts += [_count(name, limit, result) for name, limit in budget.limits.items() if name in COUNT_BUDGETS]
@@ -77,7 +84,7 @@ def _interval(name: str, limit: float, value: Estimate, result: ScenarioResult) 
     else:
         outcome = "inconclusive"
     top = f"; top finding: {result.findings[0].title}" if outcome != "pass" and result.findings else ""
-    return Verdict(name, outcome, f"{result.instrumentor}: {name}={limit:g}: {outcome}: {measured}{top}")
+    return Verdict(name, outcome, f"{subject(result)}: {name}={limit:g}: {outcome}: {measured}{top}")
 
 
 def _count(name: str, limit: float, result: ScenarioResult) -> Verdict:
@@ -98,15 +105,15 @@ def _calls(key: str, limit: float, result: ScenarioResult) -> Verdict:
     where = "; ".join(f"{c.target}() × {c.calls_per_op:.3g}/op at {c.call_site.file}:{c.call_site.line}"
                       for c in matching[:3])
     return Verdict(f"max_calls_per_op[{key}]", outcome,
-                   f"{result.instrumentor}: {key} calls per operation {total:.3g} (limit {limit:g}): {outcome}"
+                   f"{subject(result)}: {key} calls per operation {total:.3g} (limit {limit:g}): {outcome}"
                    + (f" — {where}" if where and outcome == "fail" else ""))
 
 
 def _rule(rule: str, result: ScenarioResult) -> Verdict:
     found: Optional[Any] = next((f for f in result.findings if f.rule == rule), None)
     if found is None:
-        return Verdict(f"forbid_rules[{rule}]", "pass", f"{result.instrumentor}: no {rule} finding")
-    return Verdict(f"forbid_rules[{rule}]", "fail", f"{result.instrumentor}: [{rule}] {found.title}")
+        return Verdict(f"forbid_rules[{rule}]", "pass", f"{subject(result)}: no {rule} finding")
+    return Verdict(f"forbid_rules[{rule}]", "fail", f"{subject(result)}: [{rule}] {found.title}")
 
 
 def parse_cli(specs: List[str]) -> Budget:

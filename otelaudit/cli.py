@@ -4,8 +4,9 @@ are imported inside the subcommand that needs them, so `--help` and `list` stay 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 from otelaudit import __version__
 
@@ -23,6 +24,16 @@ EXIT_CODES_HELP = """exit codes:
                                                10 a --fail-on budget was exceeded
 When several occur, the largest code wins. Codes 4 and 5 count only for targets named
 on the command line."""
+
+
+def _renderer(module: str, function: str = "render") -> "Callable[[], Callable[[Report], str]]":
+    """A renderer, imported only when chosen."""
+    return lambda: getattr(importlib.import_module(f"otelaudit.{module}"), function)
+
+
+RENDERERS = {"markdown": _renderer("render_markdown"), "html": _renderer("render_html"),
+             "json": _renderer("report_json", "dumps"),
+             "text": _renderer("render_terminal"), "speedscope": _renderer("render_speedscope")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--quick", action="store_true", help="a smoke run of a few seconds per scenario")
     scan.add_argument("--json", metavar="PATH", help="write the JSON report here (atomically, after every scenario)")
     scan.add_argument("--markdown", metavar="PATH", help="write a markdown report, ready to paste into an upstream issue")
+    scan.add_argument("--html", metavar="PATH", help="write a self-contained HTML report (chart, flame graphs)")
     scan.add_argument("--seconds-per-run", type=_positive_float, metavar="S",
                       help="timed phase of each measuring process (default 0.5; 0.1 with --quick)")
     scan.add_argument("--timeout", type=_positive_float, default=120.0, metavar="S",
@@ -90,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="render a saved JSON report again")
     report.add_argument("path", metavar="RESULT.json")
-    report.add_argument("--format", choices=("markdown", "json", "text"), default="markdown")
+    report.add_argument("--format", choices=tuple(RENDERERS), default="markdown",
+                        help="markdown (an upstream issue), html (self-contained page), json, text, "
+                             "speedscope (profiles for speedscope.app)")
     report.add_argument("--output", "-o", metavar="PATH", help="write here (atomically) instead of stdout")
     report.set_defaults(handler=run_report)
 
@@ -142,11 +156,11 @@ def run_scan(args: argparse.Namespace) -> int:
     progress.done()
     if args.json:
         write_report(args.json, report)
-    if args.markdown:
-        from otelaudit import render_markdown
-        from otelaudit.report_json import write_atomically
+    for path, kind in ((args.markdown, "markdown"), (args.html, "html")):
+        if path:
+            from otelaudit.report_json import write_atomically
 
-        write_atomically(args.markdown, render_markdown.render(report))
+            write_atomically(path, RENDERERS[kind]()(report))
     print(render(report))
     for result in report.results:
         if exit_code_for([result]):  # one line per failure that decides the exit code
@@ -248,7 +262,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from otelaudit import render_markdown, render_terminal, report_json
+    from otelaudit import report_json
     from otelaudit.errors import UsageError
 
     try:
@@ -256,8 +270,7 @@ def run_report(args: argparse.Namespace) -> int:
             report = report_json.loads(handle.read())
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise UsageError(f"cannot read a report from {args.path}: {error}") from error
-    renderers = {"markdown": render_markdown.render, "json": report_json.dumps, "text": render_terminal.render}
-    text = renderers[args.format](report)
+    text = RENDERERS[args.format]()(report)
     if args.output:
         report_json.write_atomically(args.output, text if text.endswith("\n") else text + "\n")
     else:

@@ -138,6 +138,28 @@ class Hotspot:
 
 
 @dataclass(frozen=True)
+class FlameStack:
+    """One root-first stack (indices into `DiffFlame.frames`) and the µs per operation
+    spent in its last frame itself, in each arm."""
+
+    frames: Tuple[int, ...]
+    baseline_us: float
+    instrumented_us: float
+
+
+@dataclass(frozen=True)
+class DiffFlame:
+    """A differential flame graph: sampled self time per stack in the baseline and the
+    instrumented (sdk) arm, µs per operation, averaged over each arm's profiles. Frames are
+    functions (line 0); stacks too small to see are folded into their parent."""
+
+    frames: Tuple[Frame, ...]
+    stacks: Tuple[FlameStack, ...]
+    baseline_profiles: int
+    instrumented_profiles: int
+
+
+@dataclass(frozen=True)
 class RunResult:
     """What one fresh child interpreter measured for one arm in one round."""
 
@@ -256,6 +278,7 @@ class ScenarioResult:
     failure: Optional[Failure] = None
     warnings: Tuple[str, ...] = ()
     targeted: bool = False
+    flame: Optional[DiffFlame] = None
     duration_s: float = 0.0
     noise_floor: Optional["NoiseFloor"] = None
     precision: Optional["PrecisionReached"] = None

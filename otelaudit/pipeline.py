@@ -14,7 +14,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 from otelaudit import __version__, analysis, rules
 from otelaudit.discovery import Target, discover_instrumentors, select_targets
 from otelaudit.environment import describe_environment
-from otelaudit.model import ARMS, Arm, Failure, Hotspot, Report, RunResult, ScanSettings, ScenarioResult
+from otelaudit.model import ARMS, Arm, Failure, Report, RunResult, ScanSettings, ScenarioResult
 from otelaudit.plan import RunMode, RunSpec, interleaved_rounds, ops_for
 from otelaudit.adaptive import DEFAULT_MAX_ROUNDS, RoundsPlayed, StopRule, parse_target
 from otelaudit.rounds import arms_for, precision_reached, timed_rounds, with_noise_floor
@@ -129,7 +129,7 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
                 on_progress(f"{instrumentor.name}: counting instructions")
                 result = _with_counts(result, session)
             if result.status == "ok":
-                result = replace(result, hotspots=_hotspots(measured, target, options.seed))
+                result = _with_profiles(result, measured, target, options.seed)
             result = _with_findings(result, scenario, ignore)
             if result.findings:
                 def make_spec(fix: WhatIf, round_index: int) -> RunSpec:
@@ -159,6 +159,7 @@ class ScenarioRun:
             ops=ops, warmup_ops=max(ops // 10, scenario.concurrency * 2), concurrency=scenario.concurrency,
             instrumentor_value=instrumentor.value, instrumentor_distribution=instrumentor.distribution,
             instrumentor_version=instrumentor.version, instrument_kwargs=dict(scenario.instrument_kwargs),
+            also_instrument=scenario.also_instrument,
             servers=dict(self.servers), whatif=whatif, mode=mode, calibrate_s=self.options.calibrate_s,
             memory_ops=self.options.memory_ops,
         )
@@ -235,15 +236,19 @@ def _with_counts(result: ScenarioResult, session: "ScenarioRun") -> ScenarioResu
     return replace(result, instructions=counts, warnings=result.warnings + ((counts.disagreement,) if counts.disagreement else ()))
 
 
-def _hotspots(measured: Measured, target: Target, seed: int) -> Tuple[Hotspot, ...]:
+def _with_profiles(result: ScenarioResult, measured: Measured, target: Target, seed: int) -> ScenarioResult:
+    """Hotspots and the differential flame graph, both from the sampled profiles."""
     baseline = [r.profile for r in measured.profiles if r.arm == "baseline" and r.profile is not None]
     treated = [r.profile for r in measured.profiles if r.arm == "sdk" and r.profile is not None]
     if not baseline or not treated:
-        return ()
+        return result
+    from otelaudit.flamegraph import differential
     from otelaudit.ownership import Ownership
     from otelaudit.profiling import hotspots
 
-    return hotspots(baseline, treated, Ownership.for_instrumentor(target.instrumentor), seed)
+    ownership = Ownership.for_instrumentor(target.instrumentor)
+    return replace(result, hotspots=hotspots(baseline, treated, ownership, seed),
+                   flame=differential(baseline, treated, ownership))
 
 
 def _with_findings(result: ScenarioResult, scenario: Scenario, ignore: FrozenSet[str]) -> ScenarioResult:

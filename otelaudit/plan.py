@@ -28,6 +28,7 @@ class RunSpec:
     instrumentor_distribution: Optional[str] = None
     instrumentor_version: Optional[str] = None
     instrument_kwargs: Dict[str, object] = field(default_factory=dict)
+    also_instrument: Tuple[str, ...] = ()
     servers: Dict[str, Tuple[str, int]] = field(default_factory=dict)
     whatif: Optional[WhatIf] = None
     mode: RunMode = "measure"

@@ -1,10 +1,12 @@
 """pytest plugin (entry point `pytest11: otelaudit`): a fixture that audits a scenario —
-bundled, or the user's own registered under the `otelaudit_scenarios` entry-point group —
-in fresh subprocesses, and a marker that holds its overhead budgets:
+bundled or registered under the `otelaudit_scenarios` entry-point group — or the user's
+own function under the instrumentors they run, always in fresh subprocesses, and a marker
+that holds its overhead budgets:
 
     @pytest.mark.otelaudit(max_cpu_ratio=2.0, max_calls_per_op={"package-metadata": 0})
     def test_httpx_overhead(otelaudit):
         otelaudit.audit("httpx")
+        otelaudit.audit_workload(handle_order, ["requests", "sqlite3"], setup=make_client)
 
 Options share the `--otelaudit-` prefix; defaults can live in `[tool.otelaudit]` of
 pyproject.toml. Inconclusive budgets warn, or fail with `--otelaudit-strict`."""
@@ -15,13 +17,14 @@ import os
 import sys
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Sequence
 
 import pytest
 
 from otelaudit import baselines
 from otelaudit.budgets import Budget, Verdict
 from otelaudit.budgets import check as check_budget
+from otelaudit.budgets import subject
 
 VERDICTS = pytest.StashKey[List[Verdict]]()
 SETTINGS = pytest.StashKey[Dict[str, Any]]()
@@ -39,8 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="timed phase of each measuring process (default 0.1)")
     group.addoption("--otelaudit-strict", action="store_true", default=None,
                     help="fail, rather than warn, when a budget is inconclusive")
-    group.addoption("--otelaudit-save", metavar="NAME", help="save every audited result as a named run")
-    group.addoption("--otelaudit-compare", metavar="NAME", help="fail on a CPU-overhead regression against a saved run")
+    group.addoption("--otelaudit-save", metavar="NAME", help="save every audited result as the next numbered run NNNN_NAME")
+    group.addoption("--otelaudit-compare", metavar="NAME", help="fail on a CPU-overhead regression against a saved run (NAME, NNNN or a file)")
     group.addoption("--otelaudit-threshold", type=float, default=None,
                     help="regression threshold as a fraction of the saved overhead (default 0.10)")
     group.addoption("--otelaudit-storage", metavar="DIR", help="where saved runs live (default .otelaudit)")
@@ -79,17 +82,43 @@ class Auditor:
     verdicts: List[Verdict] = field(default_factory=list)
 
     def audit(self, target: str, **budgets: Any) -> Any:
-        """Measures `target` (instrumentor entry-point or distribution name) and checks
-        the marker's budgets, plus any given here; returns the ScenarioResult."""
-        from otelaudit.pipeline import ScanOptions, scan
+        """Measures `target` (instrumentor entry-point or distribution name) on its bundled
+        or registered scenario and checks the marker's budgets, plus any given here;
+        returns the ScenarioResult."""
+        from otelaudit.pipeline import scan
 
+        result = scan(self._options(target, budgets)).results[0]
+        return self._finish(result, budgets)
+
+    def audit_workload(self, workload: Any, instrumentors: Sequence[str], *, expects: Any = None,
+                       concurrency: int = 8, setup: Any = None, **budgets: Any) -> Any:
+        """Measures the user's own `workload` — a module-level sync or async function (or
+        "module:function"), one call per operation, called with `setup()`'s return value
+        when `setup` is given — under the named instrumentors (entry-point names, as in
+        production; the first is the one audited), each arm in fresh subprocesses."""
+        from otelaudit.discovery import Target
+        from otelaudit.pipeline import audit_target
+        from otelaudit.runner import SubprocessRunner
+        from otelaudit.user_workload import scenario_for, telemetry_from
+
+        chosen = _installed_instrumentors(instrumentors)
+        scenario = scenario_for(workload, chosen, expects=telemetry_from(expects), concurrency=concurrency, setup=setup)
+        result = audit_target(Target(chosen[0], scenario, True), self._options(scenario.name, budgets), SubprocessRunner(),
+                              lambda message: None)
+        return self._finish(result, budgets)
+
+    def _options(self, target: str, budgets: Dict[str, Any]) -> Any:
+        from otelaudit.pipeline import ScanOptions
+
+        # Instruction-count budgets need deterministic mode (instruction counts per arm).
+        counts = Budget.from_mapping({**_as_mapping(self.budget), **budgets}).counts_instructions
+        return ScanOptions.quick_defaults(targets=(target,), rounds=int(self.settings["rounds"]),
+                                          seconds_per_run=float(self.settings["seconds_per_run"]),
+                                          command=f"pytest (otelaudit fixture) {target}", deterministic=counts)
+
+    def _finish(self, result: Any, budgets: Dict[str, Any]) -> Any:
         budget = Budget.from_mapping({**_as_mapping(self.budget), **budgets}) if budgets else self.budget
-        options = ScanOptions.quick_defaults(targets=(target,), rounds=int(self.settings["rounds"]),
-                                             seconds_per_run=float(self.settings["seconds_per_run"]),
-                                             command=f"pytest (otelaudit fixture) {target}",
-                                             deterministic=budget.counts_instructions)
-        result = scan(options).results[0]
-        self.audited[result.instrumentor] = result
+        self.audited[subject(result)] = result
         self._judge(check_budget(result, budget) + self._regression(result))
         return result
 
@@ -122,7 +151,7 @@ class Auditor:
         differences = baselines.environment_differences(saved.environment, describe_environment(saved.environment.packages))
         if differences:
             warnings.warn(OtelauditWarning("saved run differs from this machine: " + "; ".join(differences)))
-        return [baselines.compare(saved.results.get(result.instrumentor), result, float(self.settings["threshold"]))]
+        return [baselines.compare(saved.results.get(subject(result)), result, float(self.settings["threshold"]))]
 
 
 @pytest.fixture
@@ -145,6 +174,23 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.section("otelaudit budgets")
     for verdict in verdicts:
         terminalreporter.write_line(f"{verdict.outcome.upper():>12}  {verdict.message}")
+
+
+def _installed_instrumentors(names: Sequence[str]) -> List[Any]:
+    """The installed instrumentors by entry-point (or distribution) name, in the given order."""
+    from otelaudit.discovery import discover_instrumentors
+
+    installed = discover_instrumentors()
+    chosen = []
+    for name in names:
+        found = next((i for i in installed if name in (i.name, i.distribution)), None)
+        if found is None:
+            pytest.fail(f"otelaudit: no installed instrumentor named {name!r} "
+                        f"(installed: {', '.join(sorted(i.name for i in installed)) or 'none'})", pytrace=False)
+        chosen.append(found)
+    if not chosen:
+        pytest.fail("otelaudit: audit_workload needs the instrumentors the workload runs under", pytrace=False)
+    return chosen
 
 
 def _as_mapping(budget: Budget) -> Dict[str, Any]:

@@ -104,7 +104,7 @@ def finding_text(index: int, finding: Finding) -> str:
     if finding.verified_saving_us is not None:
         evidence.append(f"measured saving with the fix applied: {_ci(finding.verified_saving_us)} µs/op")
     lines.append("Evidence: " + "; ".join(evidence) + ".")
-    shown = [f for f in finding.chain if not _is_harness(f.file)][:CHAIN_SHOWN]
+    shown = [f for f in finding.chain if not is_harness(f.file)][:CHAIN_SHOWN]
     if shown:
         chain = "\n".join(f"  {display_path(f.file)}:{f.line} in {f.function}" for f in shown)
         lines += ["", "Call chain (innermost first):", "", "```", chain, "```"]
@@ -114,7 +114,7 @@ def finding_text(index: int, finding: Finding) -> str:
     return "\n".join(lines)
 
 
-def _is_harness(path: str) -> bool:
+def is_harness(path: str) -> bool:
     """otelaudit's own frames (counting processors, operation numbering) are not the reader's concern;
     the scenario's workload frames are kept: they show what the operation did."""
     harness = os.path.dirname(os.path.abspath(otelaudit.__file__)) + os.sep

@@ -68,6 +68,7 @@ class Scenario:
     env: Mapping[str, str] = field(default_factory=dict)
     instrument_kwargs: Mapping[str, Any] = field(default_factory=dict)
     library_version: Optional[Callable[[], str]] = None
+    also_instrument: Tuple[str, ...] = ()  # further instrumentors ("module:Class") applied alongside
 
     @property
     def install_hint(self) -> str:

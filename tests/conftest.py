@@ -4,6 +4,7 @@ dist-info with entry points, put on the path) that plant each failure a scan mus
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 import os
 import subprocess
 import sys
@@ -57,3 +58,23 @@ def otelaudit(tmp_path: Path):
         return CliRun(completed, json_path if args and args[0] == "scan" else None)
 
     return run
+
+
+@dataclass(frozen=True)
+class SavedScan:
+    stdout: str
+    report: Dict
+    json_path: Path
+    html_path: Path
+
+
+@pytest.fixture(scope="session")
+def sqlite_scan(tmp_path_factory) -> SavedScan:
+    """One real quick scan of the bundled sqlite3 scenario, with its JSON and HTML reports."""
+    folder = tmp_path_factory.mktemp("sqlite-scan")
+    json_path, html_path = folder / "r.json", folder / "r.html"
+    out = subprocess.run([sys.executable, "-m", "otelaudit", "scan", "sqlite3", "--quick", "--quiet",
+                          "--json", str(json_path), "--html", str(html_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return SavedScan(out.stdout, json.loads(json_path.read_text()), json_path, html_path)

@@ -55,8 +55,9 @@ def test_save_then_compare_catches_an_injected_regression(pytester, fixture_site
     saved = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-save", "before",
                                          "--otelaudit-storage", storage)
     saved.assert_outcomes(passed=1)
-    saved.stdout.fnmatch_lines(["*otelaudit: saved 1 audited result(s) to *before.json*"])
-    same = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-compare", "before",
+    # pytest-benchmark's storage layout: <storage>/<machine id>/<NNNN>_<name>.json
+    saved.stdout.fnmatch_lines(["*otelaudit: saved 1 audited result(s) to *runs/*-64bit/0001_before.json*"])
+    same = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-compare", "0001",
                                         "--otelaudit-storage", storage, "--otelaudit-threshold", "10")
     same.assert_outcomes(passed=1)  # within ten times the saved overhead: no regression
     monkeypatch.setenv("FIXTURE_EXTRA_WORK", "20000")  # hundreds of µs per call, versus tens before
@@ -86,3 +87,58 @@ def test_an_inconclusive_budget_fails_when_strict(pytester, fixture_site):
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-strict")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*inconclusive (strict)*"])
+
+
+USER_WORKLOAD = '''
+import sqlite3
+
+import otelaudit_planted_library as library
+
+
+def make_db():
+    connection = sqlite3.connect(":memory:", check_same_thread=False)
+    connection.execute("create table orders (id integer, sku text)")
+    return connection
+
+
+def lookup(connection):  # through a cursor: the instrumentation does not trace Connection.execute
+    connection.cursor().execute("select count(*) from orders").fetchall()
+
+
+async def place_order(connection):
+    library.handle({"id": 1, "sku": "A-1", "quantity": 2})
+    connection.cursor().execute("insert into orders values (?, ?)", (1, "A-1"))
+
+'''
+
+
+def test_a_users_own_sync_workload_is_measured_under_its_instrumentor(audited):
+    result = audited(USER_WORKLOAD +
+        "@pytest.mark.otelaudit(max_cpu_ratio=1e9)\n"
+        "def test_lookup(otelaudit):\n"
+        "    result = otelaudit.audit_workload(lookup, ['sqlite3'], setup=make_db, concurrency=1)\n"
+        "    assert result.status == 'ok', result.failure\n"
+        "    assert result.scenario == 'test_audit:lookup'\n"
+        "    assert result.telemetry_per_op.spans >= 1\n"
+        "    assert result.overhead.cpu_us_per_op.estimate > 0\n")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*PASS*test_audit:lookup under sqlite3: max_cpu_ratio=1e+09: pass*"])
+
+
+def test_a_users_async_workload_under_several_instrumentors_hits_the_call_count_gate(audited):
+    result = audited(USER_WORKLOAD +
+        "@pytest.mark.otelaudit(max_calls_per_op={'package-metadata': 0})\n"
+        "def test_order(otelaudit):\n"
+        "    otelaudit.audit_workload(place_order, ['planted', 'sqlite3'], setup=make_db,\n"
+        "                             expects={'spans': 2})\n")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*test_audit:place_order under planted: package-metadata calls per operation 1 (limit 0): fail*:26*"])
+
+
+def test_auditing_a_workload_under_an_unknown_instrumentor_says_which_exist(audited):
+    result = audited(USER_WORKLOAD +
+        "def test_typo(otelaudit):\n"
+        "    otelaudit.audit_workload(lookup, ['sqlite'], setup=make_db)\n")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*no installed instrumentor named 'sqlite' (installed: *sqlite3*"])

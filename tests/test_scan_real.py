@@ -9,20 +9,8 @@ from otelaudit import report_json
 ESTIMATE_KEYS = {"estimate", "ci_low", "ci_high"}
 
 
-@pytest.fixture(scope="module")
-def sqlite_scan(tmp_path_factory):
-    import subprocess
-    import sys
-
-    path = tmp_path_factory.mktemp("scan") / "r.json"
-    out = subprocess.run([sys.executable, "-m", "otelaudit", "scan", "sqlite3", "--quick", "--quiet", "--json", str(path)],
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    return out, json.loads(path.read_text()), path
-
-
 def test_sqlite3_scan_measures_a_significant_overhead_with_spans(sqlite_scan):
-    _, report, _ = sqlite_scan
+    report = sqlite_scan.report
     result = report["results"][0]
     assert result["status"] == "ok"
     assert result["telemetry_per_op"]["spans"] >= 1
@@ -32,7 +20,7 @@ def test_sqlite3_scan_measures_a_significant_overhead_with_spans(sqlite_scan):
 
 
 def test_json_report_holds_the_contract(sqlite_scan):
-    _, report, _ = sqlite_scan
+    report = sqlite_scan.report
     assert report["schema_version"] == "1.0"
     assert {"python", "platform", "packages"} <= set(report["environment"])
     assert "opentelemetry-sdk" in report["environment"]["packages"]
@@ -46,15 +34,13 @@ def test_json_report_holds_the_contract(sqlite_scan):
 
 
 def test_json_report_round_trips(sqlite_scan):
-    _, _, path = sqlite_scan
-    report = report_json.loads(path.read_text())
+    report = report_json.loads(sqlite_scan.json_path.read_text())
     assert report_json.loads(report_json.dumps(report)) == report
     assert report.results[0].overhead.cpu_ratio.estimate > 1
 
 
 def test_terminal_table_shows_the_measurement(sqlite_scan):
-    out, report, _ = sqlite_scan
-    row = next(line for line in out.stdout.splitlines() if line.startswith("sqlite3"))
+    row = next(line for line in sqlite_scan.stdout.splitlines() if line.startswith("sqlite3"))
     assert "ok" in row and "1 span" in row and "overhead" in row
 
 

@@ -1,0 +1,100 @@
+"""The HTML report and the speedscope export of a real scan: the page is self-contained,
+and a real headless Chromium lays out its chart and flame graph."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from otelaudit import render_speedscope, report_json
+
+BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if found is None:
+        if os.environ.get("OTELAUDIT_SKIP_BROWSER"):
+            pytest.skip("OTELAUDIT_SKIP_BROWSER is set")
+        pytest.fail("no headless Chromium: run .ci/system-packages (or apt-get install chromium), "
+                    "or set OTELAUDIT_SKIP_BROWSER=1 to skip this check")
+    return found
+
+
+def test_html_report_renders_chart_and_flame_graph_in_headless_chromium(sqlite_scan, tmp_path):
+    dom = subprocess.run([_chromium(), *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          "--window-size=1280,1600", "--dump-dom", sqlite_scan.html_path.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r'data-rendered="([^"]*)"', dom)
+    assert found, "the page's script did not run in the browser"
+    rendered = json.loads(html.unescape(found.group(1)))
+    assert rendered["chartWidth"] > 300
+    assert rendered["bars"] >= 2 and rendered["errorBars"] >= 2  # sdk and api-only bars, each with its CI
+    assert rendered["flameGraphs"] == 1
+    assert rendered["flameFrames"] >= 10
+
+
+def test_html_report_is_self_contained(sqlite_scan):
+    page = sqlite_scan.html_path.read_text()
+    assert "<link" not in page and " src=" not in page
+    assert not re.findall(r"https?://(?!www\.w3\.org/2000/svg)", page)
+    assert "Differential flame graph" in page and 'id="overhead-chart"' in page
+
+
+def test_report_command_renders_html_from_saved_json(sqlite_scan, tmp_path):
+    out = tmp_path / "again.html"
+    done = subprocess.run([sys.executable, "-m", "otelaudit", "report", str(sqlite_scan.json_path),
+                           "--format", "html", "-o", str(out)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text() == sqlite_scan.html_path.read_text()
+
+
+def test_speedscope_export_has_one_profile_per_arm_weighted_in_us_per_op(sqlite_scan):
+    report = report_json.loads(sqlite_scan.json_path.read_text())
+    document = json.loads(render_speedscope.render(report))
+    assert document["$schema"] == render_speedscope.SCHEMA
+    names = [p["name"] for p in document["profiles"]]
+    assert names == ["sqlite3 — baseline", "sqlite3 — sdk"]
+    flame = report.results[0].flame
+    assert flame is not None
+    sdk = document["profiles"][1]
+    assert sdk["unit"] == "microseconds" and len(sdk["samples"]) == len(sdk["weights"])
+    assert sum(sdk["weights"]) == pytest.approx(sum(s.instrumented_us for s in flame.stacks), rel=1e-3)
+    frames = document["shared"]["frames"]
+    assert all(0 <= i < len(frames) for sample in sdk["samples"] for i in sample)
+
+
+CLICK_A_FRAME = """<script>
+(function(){
+  var svg=document.querySelector('svg.flame-graph');
+  var frames=Array.prototype.filter.call(svg.querySelectorAll('g.frame'),function(g){return g.dataset.depth==='1';});
+  frames.sort(function(a,b){return (+a.dataset.w)-(+b.dataset.w);});
+  var chosen=frames[Math.floor(frames.length/2)];  // a middling frame, narrower than the graph
+  chosen.querySelector('rect').dispatchEvent(new MouseEvent('click',{bubbles:true}));
+  var shown=Array.prototype.filter.call(svg.querySelectorAll('g.frame'),function(g){return g.style.display!=='none';});
+  document.body.dataset.zoom=JSON.stringify({before:+chosen.dataset.w,
+    after:+chosen.querySelector('rect').getAttribute('width'), shown:shown.length,
+    total:svg.querySelectorAll('g.frame').length});
+})();
+</script></body>"""
+
+
+def test_clicking_a_flame_graph_frame_zooms_to_it(sqlite_scan, tmp_path):
+    page = tmp_path / "clicked.html"
+    page.write_text(sqlite_scan.html_path.read_text().replace("</body>", CLICK_A_FRAME))
+    dom = subprocess.run([_chromium(), *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r'data-zoom="([^"]*)"', dom)
+    assert found, "the click script did not run"
+    zoom = json.loads(html.unescape(found.group(1)))
+    assert zoom["before"] < 1.0
+    assert zoom["after"] == pytest.approx(1200)  # the clicked frame now spans the whole graph
+    assert zoom["shown"] < zoom["total"]  # its siblings are hidden
