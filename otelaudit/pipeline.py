@@ -99,11 +99,12 @@ def scan(
         result = audit_target(target, options, job_runner, on_progress)
         return _with_duration(result, time.perf_counter() - started)
 
+    # The environment lists the whole selection's packages, so every shard describes the same one.
     def done(results: List[ScenarioResult]) -> None:
-        on_result(_report(options, unknown + results, targets, catalog))
+        on_result(_report(options, unknown + results, selection.targets, catalog))
 
     results = run_all(targets, audit, options.jobs, runner, done)
-    return _report(options, unknown + results, targets, catalog)
+    return _report(options, unknown + results, selection.targets, catalog)
 
 
 def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progress: Progress) -> ScenarioResult:
