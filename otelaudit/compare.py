@@ -9,7 +9,7 @@ import argparse
 import json
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Optional, Tuple
 
 from otelaudit import rules
@@ -87,12 +87,10 @@ def with_findings(version: Version, servers: Dict[str, Tuple[str, int]], timeout
     expects = from_data(Telemetry, version.scenario["expects"])
     found = rules.findings_from_counts(probe.call_counts) + rules.findings_from_repeats(probe.repeated_calls)
     found += rules.excess_telemetry(telemetry, expects)
-    return Version(**{**version.__dict__, "findings": tuple(rules.rank(found)), "telemetry_per_op": telemetry})
+    return replace(version, findings=tuple(rules.rank(found)), telemetry_per_op=telemetry)
 
 
 def _probe(spec: RunSpec) -> RunSpec:
-    from dataclasses import replace
-
     return replace(spec, mode="probe")
 
 
