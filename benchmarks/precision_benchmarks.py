@@ -122,16 +122,18 @@ def run_aa(args: argparse.Namespace) -> Dict[str, Any]:
     return {"settings": vars_of(args), **summary(results, False)}
 
 
+BASE_LOOPS = 1  # both sides run the loop, so B − A is n iterations exactly (no fixed cost of the loop)
+WIDE_LOOPS = 4000  # about as costly as the operation itself: the slope is measured far above the noise
+
+
 def calibrate_extra(fraction: float, deterministic: bool, count_ops: int) -> Dict[str, Any]:
-    """n so that FIXTURE_EXTRA_LOOPS=n costs `fraction` of an operation: cost(n) = a + b·n
-    fitted on two sizes (the call itself has a fixed cost), against cost(0)."""
-    sizes = (100, 2000)
-    costs = [_cost(extra, deterministic, count_ops) for extra in (0, *sizes)]
-    slope = (costs[2] - costs[1]) / (sizes[1] - sizes[0])
-    fixed = costs[1] - costs[0] - slope * sizes[0]
-    extra = max(1, round((fraction * costs[0] - fixed) / slope))
-    return {"extra_loops": extra, "op_cost": costs[0], "fixed_cost": fixed, "cost_per_unit": slope,
-            "unit": "instructions" if deterministic else "µs CPU", "planted_fraction": (fixed + slope * extra) / costs[0]}
+    """n so that n more iterations of FIXTURE_EXTRA_LOOPS than side A's cost `fraction`
+    of A's operation: the cost per iteration from A against A + 4000 iterations."""
+    base, wide = _cost(BASE_LOOPS, deterministic, count_ops), _cost(BASE_LOOPS + WIDE_LOOPS, deterministic, count_ops)
+    slope = (wide - base) / WIDE_LOOPS
+    extra = max(1, round(fraction * base / slope))
+    return {"base_loops": BASE_LOOPS, "extra_loops": extra, "op_cost": base, "cost_per_unit": slope,
+            "unit": "instructions" if deterministic else "µs CPU", "planted_fraction": slope * extra / base}
 
 
 def _cost(extra: int, deterministic: bool, count_ops: int) -> float:
@@ -144,14 +146,14 @@ def _cost(extra: int, deterministic: bool, count_ops: int) -> float:
         return statistics.median(counting.per_op(counting.InstructionCounter(method), spec, env, 600, 3))
     runner = SubprocessRunner()
     ops = 20_000  # ~0.3 s per run at this scenario's rate
-    values = [runner.run(run.spec("sdk", i, ops), env, 120).cpu_us_per_op for i in range(9)]
+    values = [runner.run(run.spec("sdk", i, ops), env, 120).cpu_us_per_op for i in range(15)]
     return statistics.median(values)
 
 
 def run_planted(args: argparse.Namespace) -> Dict[str, Any]:
     plant = calibrate_extra(args.fraction, args.deterministic, args.count_ops)
     print(f"planted: {plant}", file=sys.stderr)
-    a, b = side("A", 0), side("B", plant["extra_loops"])
+    a, b = side("A", BASE_LOOPS), side("B", BASE_LOOPS + plant["extra_loops"])
     if args.deterministic:
         results = repeat(args.repeats, lambda i: ABResult("A", "B", 0, instructions=counting_only(a, b, args)))
     else:

@@ -52,9 +52,9 @@ def planted_section(data: Dict[str, Any], deterministic: bool) -> List[str]:
     s, plant = data["settings"], data["plant"]
     mode = "deterministic mode (instruction counts)" if deterministic else "time mode"
     lines = [f"### Planted {100 * s['fraction']:g}% overhead, {mode} (`{_command('planted', s)}`)", "",
-             f"Side B runs `FIXTURE_EXTRA_LOOPS={plant['extra_loops']}`: calibrated to "
+             f"Side A runs `FIXTURE_EXTRA_LOOPS={plant['base_loops']}`, side B {plant['extra_loops']} more iterations: "
              f"{100 * plant['planted_fraction']:.2f}% of the operation's cost ({plant['op_cost']:,.4g} {plant['unit']} "
-             f"per op, {plant['cost_per_unit']:.4g} per loop iteration, fitted on two loop sizes).", ""]
+             f"per op, {plant['cost_per_unit']:.4g} per loop iteration, measured against 4000 more iterations).", ""]
     lines.append(f"- detected (`overhead` verdict): **{pct(data['overhead_verdicts'], data['repeats'])}**")
     if deterministic:
         lines.append(f"- median measured instruction overhead {data['median_instruction_overhead_pct']:.3f}%; "
