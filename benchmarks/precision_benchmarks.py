@@ -3,16 +3,14 @@
   aa        false-positive rate of A/A comparisons (identical sides) at the default settings
   planted   detection rate of a planted per-op overhead, in time mode (`--fraction 0.02`)
             or deterministic mode (`--deterministic --fraction 0.01`)
-  startup   otelaudit's own start-up time (`otelaudit --help`)
 
 Both sides run the instrumented arm of the `fixture-ok` scenario (tests/fixtures/site);
 side B sets FIXTURE_EXTRA_LOOPS=n, with n calibrated so the extra work is the requested
 fraction of the operation's cost (a linear fit over two sizes of extra work).
 
-    python benchmarks/precision_benchmarks.py aa --repeats 30
+    python benchmarks/precision_benchmarks.py aa --repeats 20
     python benchmarks/precision_benchmarks.py planted --fraction 0.02 --repeats 20 --precision 0.6% --budget 90s
     python benchmarks/precision_benchmarks.py planted --deterministic --fraction 0.01 --repeats 10
-    python benchmarks/precision_benchmarks.py startup
     python benchmarks/render_readme.py      # the figures section of benchmarks/README.md
 """
 
@@ -23,7 +21,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from typing import Any, Callable, Dict, List, Optional
@@ -167,22 +164,6 @@ def counting_only(a: Side, b: Side, args: argparse.Namespace) -> Any:
     return count_sides(a, b, ABSettings(StopRule(1), count_ops=args.count_ops))
 
 
-def run_startup(args: argparse.Namespace) -> Dict[str, Any]:
-    command = [sys.executable, "-m", "otelaudit", "--help"]
-    times = []
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - started)
-    bare = []
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
-        bare.append(time.perf_counter() - started)
-    return {"repeats": args.repeats, "help_median_ms": round(1e3 * statistics.median(times), 1),
-            "bare_python_median_ms": round(1e3 * statistics.median(bare), 1)}
-
-
 def vars_of(args: argparse.Namespace) -> Dict[str, Any]:
     return {k: v for k, v in vars(args).items() if k != "handler"}
 
@@ -190,7 +171,7 @@ def vars_of(args: argparse.Namespace) -> Dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     steps = parser.add_subparsers(dest="step", required=True)
-    for name, handler in (("aa", run_aa), ("planted", run_planted), ("startup", run_startup)):
+    for name, handler in (("aa", run_aa), ("planted", run_planted)):
         step = steps.add_parser(name)
         step.set_defaults(handler=handler)
         step.add_argument("--repeats", type=int, default=20)

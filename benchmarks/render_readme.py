@@ -81,11 +81,14 @@ def scan_section(data: Dict[str, Any]) -> List[str]:
 
 
 def startup_section(data: Dict[str, Any]) -> List[str]:
-    return ["### otelaudit's own start-up (`python benchmarks/precision_benchmarks.py startup --repeats "
-            f"{data['repeats']}`)", "",
-            f"- `python -m otelaudit --help`: median **{data['help_median_ms']} ms** (a bare `python -c pass`: "
-            f"{data['bare_python_median_ms']} ms), over {data['repeats']} runs",
-            f"- {when(data)}", ""]
+    """From `python benchmarks/startup.py` (results/startup.json)."""
+    rows = []
+    for command, figures in data.get("results", {}).items():
+        over = figures.get("wall_ms_over_python", {})
+        extra = f", +{over['estimate']:.1f} ms over `python -c pass`" if over.get("estimate") else ""
+        rows.append(f"- `{command}`: median wall {figures['wall_ms']['estimate']:.1f} ms{extra}")
+    return [f"### otelaudit's own start-up (`python benchmarks/startup.py --rounds {data.get('rounds')}`)", "",
+            *rows, ""]
 
 
 def checks(aa: Optional[Dict[str, Any]], time_mode: Optional[Dict[str, Any]],

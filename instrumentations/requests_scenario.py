@@ -13,7 +13,6 @@ histogram measurement per operation (the default, old HTTP semantic conventions)
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import threading
 from typing import Any, List
@@ -56,6 +55,7 @@ class RequestsWorkload(Workload):
         response.json()
 
     async def operation(self) -> None:
+        import asyncio  # here, not at module level: `otelaudit list` loads this module
         await asyncio.get_running_loop().run_in_executor(None, self._call, next(self.counter))
 
     async def teardown(self) -> None:

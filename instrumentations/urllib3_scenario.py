@@ -14,7 +14,6 @@ semantic conventions, three histogram measurements: `http.client.duration`,
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from typing import Any
 
@@ -42,6 +41,7 @@ class Urllib3Workload(Workload):
         response.json()
 
     async def operation(self) -> None:
+        import asyncio  # here, not at module level: `otelaudit list` loads this module
         await asyncio.get_running_loop().run_in_executor(None, self._call, next(self.counter))
 
     async def teardown(self) -> None:

@@ -8,7 +8,7 @@ import importlib
 import sys
 from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
-from otelaudit import __version__
+from otelaudit import __version__, coldstart_cli
 
 if TYPE_CHECKING:
     from otelaudit.budgets import Budget
@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="installed instrumentors and the scenarios that cover them")
     listing.set_defaults(handler=run_list)
+    coldstart_cli.add_parser(commands, EXIT_CODES_HELP)
     return parser
 
 

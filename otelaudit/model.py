@@ -5,7 +5,14 @@ statistics made of it, and the report. Frozen dataclasses only; the JSON layer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Literal, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Literal, Optional, Tuple
+
+# `Report.cold_start` names its type through the package, so this module need not import
+# otelaudit.coldstart_model (start-up of `otelaudit list`); decoding a report imports it.
+import otelaudit
+
+if TYPE_CHECKING:
+    import otelaudit.coldstart_model
 
 Arm = Literal["baseline", "api", "sdk", "control"]
 ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk")
@@ -320,6 +327,7 @@ class Report:
     settings: ScanSettings
     results: Tuple[ScenarioResult, ...]
     warnings: Tuple[str, ...] = ()
+    cold_start: Optional["otelaudit.coldstart_model.ColdStartReport"] = None  # `otelaudit coldstart`
 
 
 # Why a scenario's interleaved rounds stopped (see otelaudit.adaptive).

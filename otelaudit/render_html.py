@@ -19,7 +19,7 @@ body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1240px;color
 h1{font-size:22px}h2{font-size:18px;margin-top:36px;border-top:1px solid #ddd;padding-top:18px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}pre{background:#f6f6f4;padding:8px;overflow-x:auto;font-size:12px}
-.meta{color:#555}.bar-sdk{fill:#d9534f}.bar-api{fill:#f0ad4e}.bar-ratio{fill:#5b7db1}
+.meta{color:#555}.bar-main{fill:#d9534f}.bar-secondary{fill:#f0ad4e}.bar-right{fill:#5b7db1}
 .error-bar{stroke:#222;stroke-width:1.3;fill:none}.bar-value,.row-label,.not-measured,.axis-title{font-size:12px}
 .not-measured{fill:#a00}.axis-title{font-weight:600}
 .flame-graph text{font:11px monospace;pointer-events:none}.flame-graph .frame{cursor:pointer}
@@ -53,6 +53,7 @@ SCRIPT = """
   document.body.dataset.rendered=JSON.stringify({
     chartWidth: chart?Math.round(chart.getBoundingClientRect().width):0,
     bars: visible('#overhead-chart rect.bar'), errorBars: visible('#overhead-chart path.error-bar'),
+    coldStartBars: visible('#cold-start-chart rect.bar'),
     flameGraphs: visible('svg.flame-graph'), flameFrames: visible('svg.flame-graph g.frame rect')});
 })();
 """
@@ -63,13 +64,17 @@ def render(report: Report) -> str:
     body = [f"<h1>otelaudit report</h1>",
             f'<p class="meta">{escape(report.created)} · Python {escape(env.python)} ({escape(env.implementation)}), '
             f"{escape(env.platform)}, {env.cpu_count} CPU(s) · <code>{escape(report.command)}</code> · "
-            f"{report.settings.rounds} rounds, seed {report.settings.seed}</p>",
-            "<h2>Overhead per instrumentation</h2>",
-            "<p>Extra process CPU per operation with the SDK installed (sdk) and with the instrumentation alone "
-            "(api), against the uninstrumented baseline; the whisker is the 95% bootstrap interval of the "
-            "paired differences.</p>",
-            svg_charts.overhead_chart(report.results)]
+            f"{report.settings.rounds} rounds, seed {report.settings.seed}</p>"]
+    if report.results:
+        body += ["<h2>Overhead per instrumentation</h2>",
+                 "<p>Extra process CPU per operation with the SDK installed (sdk) and with the instrumentation alone "
+                 "(api), against the uninstrumented baseline; the whisker is the 95% bootstrap interval of the "
+                 "paired differences.</p>", svg_charts.overhead_chart(report.results)]
     body += [section(report, result) for result in report.results if result.status == "ok"]
+    if report.cold_start is not None:
+        from otelaudit.render_html_coldstart import cold_start_section
+
+        body.append(cold_start_section(report.cold_start))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>otelaudit report {escape(report.created)}</title><style>{STYLE}</style></head>\n<body>\n"
             + "\n".join(body) + f"\n<script>{SCRIPT}</script>\n</body></html>\n")

@@ -24,6 +24,10 @@ def render(report: Report) -> str:
     if skipped:
         sections.append("## Not measured\n\n" + "\n".join(
             f"- `{r.instrumentor}`: {r.status} — {r.failure.message if r.failure else ''}" for r in skipped))
+    if report.cold_start is not None:
+        from otelaudit.render_coldstart import markdown
+
+        sections.append(markdown(report.cold_start))
     return "\n\n---\n\n".join(sections) + "\n"
 
 

@@ -20,6 +20,11 @@ def render(report: Report) -> str:
         f"Python {env.python}, {env.cpu_count} CPU(s), seed {report.settings.seed}{render_precision.scan_shape(report)}",
         "",
     ]
+    if report.cold_start is not None and not report.results:  # `otelaudit coldstart`
+        from otelaudit.render_coldstart import terminal_lines
+
+        return "\n".join([f"otelaudit {report.otelaudit_version} — Python {env.python}, {env.cpu_count} CPU(s), "
+                          f"seed {report.settings.seed}", *terminal_lines(report.cold_start)])
     rows = [row(result) for result in report.results]
     lines += table([list(HEADERS)] + rows)
     lines += render_precision.section(report.results)
@@ -30,6 +35,10 @@ def render(report: Report) -> str:
     if problems:
         lines += ["", *problems]
     lines += [f"warning: {w}" for w in report.warnings]
+    if report.cold_start is not None:
+        from otelaudit.render_coldstart import terminal_lines
+
+        lines += terminal_lines(report.cold_start)
     return "\n".join(lines)
 
 

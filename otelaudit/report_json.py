@@ -8,6 +8,7 @@ import os
 import tempfile
 from typing import Any
 
+import otelaudit.coldstart_model  # noqa: F401  (Report.cold_start's types, resolved when decoding)
 from otelaudit.codec import from_data, to_data
 from otelaudit.model import Report
 

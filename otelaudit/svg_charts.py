@@ -4,8 +4,9 @@ instrumentation) and a differential flame graph per scenario."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 from otelaudit.flamegraph import Box, layout
 from otelaudit.model import DiffFlame, Estimate, ScenarioResult
@@ -21,45 +22,69 @@ FLAME_ROW = 17
 CHAR_WIDTH = 6.6  # px per character of the 11 px label font, to decide what fits
 
 
-def overhead_chart(results: Sequence[ScenarioResult]) -> str:
-    """Two panels per row: extra CPU µs/op (sdk and api arms against the baseline) and the
-    sdk arm's CPU ratio, each bar with its 95% interval; rows without a valid measurement
-    say why instead of drawing a bar."""
-    rows = list(results)
+@dataclass(frozen=True)
+class ChartRow:
+    """One labelled row of a two-panel bar chart; `left` None means not measured (`note` says why)."""
+
+    label: str
+    left: Optional[Estimate]
+    right: Optional[Estimate] = None
+    left_secondary: Optional[Estimate] = None  # a thinner bar under the main one
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    unit: str  # "µs", "ms" (signed values) or "×" (ratios)
+
+
+def bar_chart(chart_id: str, rows: Sequence[ChartRow], left: Panel, right: Panel) -> str:
+    """Two panels of bars, each with its 95% interval as whiskers and its value as text."""
     height = 40 + ROW_HEIGHT * len(rows)
     panel = (CHART_WIDTH - LABEL_WIDTH - PANEL_GAP) // 2
-    measured = [r for r in rows if r.status == "ok" and r.overhead is not None]
-    us_max = _axis_max([_high(r.overhead.cpu_us_per_op) for r in measured if r.overhead] +
-                       [_high(r.api_overhead.cpu_us_per_op) for r in measured if r.api_overhead])
-    ratio_max = _axis_max([_high(r.overhead.cpu_ratio) for r in measured if r.overhead] + [1.0])
-    parts = [f'<svg id="overhead-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {CHART_WIDTH} {height}" '
-             f'width="100%" role="img" aria-label="overhead per instrumentation">',
-             _axis_title(LABEL_WIDTH, "extra CPU per operation, µs (sdk ■, api-only ▪), 95% CI"),
-             _axis_title(LABEL_WIDTH + panel + PANEL_GAP, "CPU × baseline (sdk), 95% CI")]
-    for i, result in enumerate(rows):
+    left_max = _axis_max([_high(e) for r in rows for e in (r.left, r.left_secondary) if e is not None])
+    right_max = _axis_max([_high(r.right) for r in rows if r.right is not None] + [0.0])
+    parts = [f'<svg id="{escape(chart_id)}" class="bar-chart" xmlns="http://www.w3.org/2000/svg" '
+             f'viewBox="0 0 {CHART_WIDTH} {height}" width="100%" role="img" aria-label="{escape(left.title)}">',
+             _axis_title(LABEL_WIDTH, left.title), _axis_title(LABEL_WIDTH + panel + PANEL_GAP, right.title)]
+    for i, row in enumerate(rows):
         y = 30 + i * ROW_HEIGHT
         parts.append(f'<text class="row-label" x="{LABEL_WIDTH - 8}" y="{y + 17}" text-anchor="end">'
-                     f'{escape(result.instrumentor)}</text>')
-        if result not in measured:
-            reason = result.failure.message if result.failure else result.status
-            parts.append(f'<text class="not-measured" x="{LABEL_WIDTH}" y="{y + 17}">{escape(result.status)}: '
-                         f'{escape(reason[:110])}</text>')
+                     f'{escape(row.label)}</text>')
+        if row.left is None:
+            parts.append(f'<text class="not-measured" x="{LABEL_WIDTH}" y="{y + 17}">{escape(row.note[:120])}</text>')
             continue
-        assert result.overhead is not None
-        parts.append(_bar(LABEL_WIDTH, y + 4, 14, panel, us_max, result.overhead.cpu_us_per_op, "sdk", "µs"))
-        if result.api_overhead is not None:
-            parts.append(_bar(LABEL_WIDTH, y + 20, 7, panel, us_max, result.api_overhead.cpu_us_per_op, "api", "µs"))
-        parts.append(_bar(LABEL_WIDTH + panel + PANEL_GAP, y + 4, 14, panel, ratio_max, result.overhead.cpu_ratio,
-                          "ratio", "×", origin=0.0))
+        parts.append(_bar(LABEL_WIDTH, y + 4, 14, panel, left_max, row.left, "main", left.unit))
+        if row.left_secondary is not None:
+            parts.append(_bar(LABEL_WIDTH, y + 20, 7, panel, left_max, row.left_secondary, "secondary", left.unit))
+        if row.right is not None:
+            parts.append(_bar(LABEL_WIDTH + panel + PANEL_GAP, y + 4, 14, panel, right_max, row.right, "right",
+                              right.unit))
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def overhead_chart(results: Sequence[ScenarioResult]) -> str:
+    """Extra CPU µs/op of the sdk arm (and, thinner, the api arm) against the baseline, and
+    the sdk arm's CPU ratio; rows without a valid measurement say why instead."""
+    rows = []
+    for result in results:
+        if result.status == "ok" and result.overhead is not None:
+            api = result.api_overhead.cpu_us_per_op if result.api_overhead else None
+            rows.append(ChartRow(result.instrumentor, result.overhead.cpu_us_per_op, result.overhead.cpu_ratio, api))
+        else:
+            reason = result.failure.message if result.failure else ""
+            rows.append(ChartRow(result.instrumentor, None, note=f"{result.status}: {reason}"))
+    return bar_chart("overhead-chart", rows, Panel("extra CPU per operation, µs (sdk ■, api-only ▪), 95% CI", "µs"),
+                     Panel("CPU × baseline (sdk), 95% CI", "×"))
 
 
 def _axis_title(x: int, text: str) -> str:
     return f'<text class="axis-title" x="{x}" y="14">{escape(text)}</text>'
 
 
-def _axis_max(values: List[float]) -> float:
+def _axis_max(values: Sequence[float]) -> float:
     return max([v for v in values if v > 0] or [1.0]) * 1.15
 
 
@@ -77,14 +102,18 @@ def _bar(x0: float, y: float, height: float, width: float, maximum: float, value
     low, high = at(value.ci_low), at(value.ci_high)
     mid = y + height / 2
     label = (f"{value.estimate:.2f}{unit} [{value.ci_low:.2f}, {value.ci_high:.2f}]" if unit == "×"
-             else f"{value.estimate:+.1f} {unit} [{value.ci_low:.1f}, {value.ci_high:.1f}]")
+             else f"{_number(value.estimate, '+')} {unit} [{_number(value.ci_low)}, {_number(value.ci_high)}]")
     text = (f'<text class="bar-value" x="{max(high, right) + 6:.1f}" y="{mid + 4:.1f}">{escape(label)}</text>'
-            if kind != "api" else "")
+            if kind != "secondary" else "")
     return (f'<g class="bar-group"><title>{escape(kind)}: {escape(label)}</title>'
             f'<rect class="bar bar-{kind}" x="{left:.1f}" y="{y:.1f}" width="{max(right - left, 1.0):.1f}" '
             f'height="{height}"/>'
             f'<path class="error-bar" d="M{low:.1f},{mid:.1f}H{high:.1f}M{low:.1f},{mid - 4:.1f}V{mid + 4:.1f}'
             f'M{high:.1f},{mid - 4:.1f}V{mid + 4:.1f}"/>{text}</g>')
+
+
+def _number(value: float, sign: str = "") -> str:
+    return f"{value:{sign}.2f}" if abs(value) < 10 else f"{value:{sign}.1f}"
 
 
 def flame_graph(flame: Optional[DiffFlame], scenario: str, telemetry: Sequence[str] = ()) -> str:

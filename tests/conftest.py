@@ -78,3 +78,33 @@ def sqlite_scan(tmp_path_factory) -> SavedScan:
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     return SavedScan(out.stdout, json.loads(json_path.read_text()), json_path, html_path)
+
+
+BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def rendered_in_browser(tmp_path: Path):
+    """Opens a page in real headless Chromium and returns the JSON its script left in a
+    `data-<attribute>` of <body> (the HTML report records what the browser laid out)."""
+    import html
+    import re
+    import shutil
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        if os.environ.get("OTELAUDIT_SKIP_BROWSER"):
+            pytest.skip("OTELAUDIT_SKIP_BROWSER is set")
+        pytest.fail("no headless Chromium: run .ci/system-packages (or apt-get install chromium), "
+                    "or set OTELAUDIT_SKIP_BROWSER=1 to skip this check")
+
+    def render(page: Path, attribute: str = "rendered") -> Dict:
+        dom = subprocess.run([browser, *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'browser-profile'}",
+                              "--window-size=1280,1600", "--dump-dom", page.as_uri()],
+                             capture_output=True, text=True, timeout=120).stdout
+        found = re.search(f'data-{attribute}="([^"]*)"', dom)
+        assert found, f"the page's script left no data-{attribute}: it did not run in the browser"
+        return json.loads(html.unescape(found.group(1)))
+
+    return render

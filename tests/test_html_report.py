@@ -3,11 +3,8 @@ and a real headless Chromium lays out its chart and flame graph."""
 
 from __future__ import annotations
 
-import html
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -15,27 +12,9 @@ import pytest
 
 from otelaudit import render_speedscope, report_json
 
-BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if found is None:
-        if os.environ.get("OTELAUDIT_SKIP_BROWSER"):
-            pytest.skip("OTELAUDIT_SKIP_BROWSER is set")
-        pytest.fail("no headless Chromium: run .ci/system-packages (or apt-get install chromium), "
-                    "or set OTELAUDIT_SKIP_BROWSER=1 to skip this check")
-    return found
-
-
-def test_html_report_renders_chart_and_flame_graph_in_headless_chromium(sqlite_scan, tmp_path):
-    dom = subprocess.run([_chromium(), *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                          "--window-size=1280,1600", "--dump-dom", sqlite_scan.html_path.as_uri()],
-                         capture_output=True, text=True, timeout=120).stdout
-    found = re.search(r'data-rendered="([^"]*)"', dom)
-    assert found, "the page's script did not run in the browser"
-    rendered = json.loads(html.unescape(found.group(1)))
+def test_html_report_renders_chart_and_flame_graph_in_headless_chromium(sqlite_scan, rendered_in_browser):
+    rendered = rendered_in_browser(sqlite_scan.html_path)
     assert rendered["chartWidth"] > 300
     assert rendered["bars"] >= 2 and rendered["errorBars"] >= 2  # sdk and api-only bars, each with its CI
     assert rendered["flameGraphs"] == 1
@@ -87,14 +66,10 @@ CLICK_A_FRAME = """<script>
 </script></body>"""
 
 
-def test_clicking_a_flame_graph_frame_zooms_to_it(sqlite_scan, tmp_path):
+def test_clicking_a_flame_graph_frame_zooms_to_it(sqlite_scan, tmp_path, rendered_in_browser):
     page = tmp_path / "clicked.html"
     page.write_text(sqlite_scan.html_path.read_text().replace("</body>", CLICK_A_FRAME))
-    dom = subprocess.run([_chromium(), *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                          "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
-    found = re.search(r'data-zoom="([^"]*)"', dom)
-    assert found, "the click script did not run"
-    zoom = json.loads(html.unescape(found.group(1)))
+    zoom = rendered_in_browser(page, "zoom")
     assert zoom["before"] < 1.0
     assert zoom["after"] == pytest.approx(1200)  # the clicked frame now spans the whole graph
     assert zoom["shown"] < zoom["total"]  # its siblings are hidden
