@@ -9,7 +9,7 @@ side B sets FIXTURE_EXTRA_LOOPS=n, with n calibrated so the extra work is the re
 fraction of the operation's cost (a linear fit over two sizes of extra work).
 
     python benchmarks/precision_benchmarks.py aa --repeats 20
-    python benchmarks/precision_benchmarks.py planted --fraction 0.02 --repeats 20 --precision 0.6% --budget 90s
+    python benchmarks/precision_benchmarks.py planted --fraction 0.02 --repeats 20 --precision 0.5% --budget 120s
     python benchmarks/precision_benchmarks.py planted --deterministic --fraction 0.01 --repeats 10
     python benchmarks/render_readme.py      # the figures section of benchmarks/README.md
 """
