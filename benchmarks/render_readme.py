@@ -55,7 +55,8 @@ def planted_section(data: Dict[str, Any], deterministic: bool) -> List[str]:
              f"Side A runs `FIXTURE_EXTRA_LOOPS={plant['base_loops']}`, side B {plant['extra_loops']} more iterations: "
              f"{100 * plant['planted_fraction']:.2f}% of the operation's cost ({plant['op_cost']:,.4g} {plant['unit']} "
              f"per op, {plant['cost_per_unit']:.4g} per loop iteration, measured against 4000 more iterations).", ""]
-    lines.append(f"- detected (`overhead` verdict): **{pct(data['overhead_verdicts'], data['repeats'])}**")
+    lines.append(f"- detected (`overhead` verdict): **{pct(data['overhead_verdicts'], data['repeats'])}**; "
+                 f"other verdicts: {', '.join(sorted(set(v for v in data['verdicts'] if v != 'overhead'))) or 'none'}")
     if deterministic:
         lines.append(f"- median measured instruction overhead {data['median_instruction_overhead_pct']:.3f}%; "
                      f"largest spread between repeats of one side {data['max_count_spread_pct']:.3f}%")
@@ -112,6 +113,7 @@ def _command(step: str, s: Dict[str, Any]) -> str:
     if step == "planted":
         parts.append(f"--fraction {s['fraction']:g}")
         parts.append("--deterministic" if s["deterministic"] else "")
+        parts.append(f"--output {s['output']}" if s.get("output") else "")
     parts += [f"--precision {s['precision']}" if s.get("precision") else "",
               f"--budget {s['budget']}" if s.get("budget") else ""]
     return " ".join(p for p in parts if p)
@@ -121,14 +123,27 @@ def _first(values: Any) -> Any:
     return values[0] if isinstance(values, list) and values else values
 
 
+def planted_results() -> List[str]:
+    """planted_time*, then planted_det*, each by planted fraction."""
+    names = [f[:-5] for f in os.listdir(RESULTS) if f.startswith("planted_") and f.endswith(".json")]
+
+    def key(name: str) -> Any:
+        data = load(name) or {}
+        return (name.startswith("planted_det"), data.get("settings", {}).get("fraction", 0))
+
+    return sorted(names, key=key)
+
+
 def figures() -> str:
     aa, time_mode, det = load("aa"), load("planted_time"), load("planted_det")
     scan = load("default_scan")
     startup = load("startup")
     lines: List[str] = []
     lines += aa_section(aa) if aa else []
-    lines += planted_section(time_mode, False) if time_mode else []
-    lines += planted_section(det, True) if det else []
+    for name in planted_results():
+        data = load(name)
+        assert data is not None
+        lines += planted_section(data, bool(data["settings"]["deterministic"]))
     lines += scan_section(scan) if scan else []
     lines += startup_section(startup) if startup else []
     lines += checks(aa, time_mode, det)
