@@ -108,9 +108,13 @@ def instruction_counts(method: Method, ops: int, samples: Mapping[str, Sequence[
 
 def count_verdict(treated: Sequence[float], baseline: Sequence[float],
                   margin: float = stats.EQUIVALENCE_MARGIN) -> Verdict:
-    """Counts are nearly deterministic: the repeats' own range is their noise floor. A
-    difference over three times the wider range is an overhead."""
-    floor = 3.0 * max(max(treated) - min(treated), max(baseline) - min(baseline))
+    """Counts are nearly deterministic, but now and then one run retires millions more
+    instructions (a collection or an export landing differently): medians, and a noise
+    floor from the median deviation of the repeats (robust to one such run per side). A
+    difference over three robust standard deviations of a repeat is an overhead."""
+    deviations = [abs(v - stats.median(side)) for side in (treated, baseline) for v in side]
+    nonzero = [d for d in deviations if d > 0] or [0.0]
+    floor = 3.0 * 1.4826 * stats.median(nonzero)
     difference = stats.median(treated) - stats.median(baseline)
     if difference > floor:
         return "overhead"

@@ -172,3 +172,9 @@ def test_instruction_budgets_are_deterministic_pass_or_fail():
     assert [v.outcome for v in check(result, budget)] == ["pass", "fail"]
     unmeasured = dataclasses.replace(result, instructions=None)
     assert [v.outcome for v in check(unmeasured, budget)] == ["fail", "fail"]
+
+
+def test_one_outlying_count_run_does_not_hide_an_overhead():
+    treated, baseline = [1010.0, 1010.4, 1060.0], [1000.0, 1000.5, 1000.2]  # one run retired far more
+    assert counting.count_verdict(treated, baseline) == "overhead"
+    assert counting.count_verdict([1000.0, 1000.4, 1060.0], baseline) == "no-detectable-overhead"
