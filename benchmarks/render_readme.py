@@ -134,6 +134,23 @@ def planted_results() -> List[str]:
     return sorted(names, key=key)
 
 
+def history() -> List[str]:
+    """Earlier runs kept in results/history/ (superseded code or settings), so a changed
+    rule never hides the figures it replaced."""
+    folder = os.path.join(RESULTS, "history")
+    if not os.path.isdir(folder):
+        return []
+    lines = ["### Earlier runs (`results/history/`)", ""]
+    for name in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, name), encoding="utf-8") as handle:
+            data = json.load(handle)
+        s = data.get("settings", {})
+        what = f"planted {100 * s.get('fraction', 0):g}%, {'deterministic' if s.get('deterministic') else 'time'} mode"
+        lines.append(f"- `{name}` ({what}, {data.get('conditions', {}).get('started', '?')}): detected "
+                     f"{pct(data['overhead_verdicts'], data['repeats'])} — {data.get('note', '')}")
+    return lines + [""]
+
+
 def figures() -> str:
     aa, time_mode, det = load("aa"), load("planted_time"), load("planted_det")
     scan = load("default_scan")
@@ -146,6 +163,7 @@ def figures() -> str:
         lines += planted_section(data, bool(data["settings"]["deterministic"]))
     lines += scan_section(scan) if scan else []
     lines += startup_section(startup) if startup else []
+    lines += history()
     lines += checks(aa, time_mode, det)
     return "\n".join(lines).rstrip() + "\n"
 
