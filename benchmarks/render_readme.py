@@ -78,7 +78,7 @@ def scan_section(data: Dict[str, Any]) -> List[str]:
             f"`otelaudit scan`, {data['rounds']} rounds × (3 arms + the A/A control arm), 0.5 s timed phase, then "
             f"the call-count probe, sampled profiles and what-if verification: **{data.get('default_scan_total_seconds')} s** "
             f"for {len(per)} bundled scenarios — {rows}.", "",
-            f"- measured {data.get('started', '?')}, 1-min load average {_first(load)} at the start", ""]
+            f"- measured {data.get('started', '?')}, 1-min load average {round(_first(load), 2)} at the start", ""]
 
 
 def startup_section(data: Dict[str, Any]) -> List[str]:
