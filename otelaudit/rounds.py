@@ -79,4 +79,4 @@ def describe(played: PrecisionReached) -> str:
            "budget-exhausted": f"the time budget ({played.budget_s:g} s) ran out" if played.budget_s else "budget",
            "max-rounds": "the round cap"}[played.stop]
     return (f"{played.rounds} rounds in {played.elapsed_s:.0f} s, stopped by {why}; "
-            f"overhead CI ±{played.half_width_pct:.2f}% (±{played.half_width_us:.3g} µs/op)")
+            f"overhead CI ±{played.half_width_us:.3g} µs/op (±{played.half_width_pct:.2f}% of the baseline CPU)")
