@@ -69,10 +69,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--aa-scenarios", nargs="*", default=["sqlite3", "httpx"])
     parser.add_argument("--skip-scan", action="store_true")
+    parser.add_argument("--output", default="scan_benchmarks.json", help="results file name in benchmarks/results")
     args = parser.parse_args()
     os.makedirs(RESULTS, exist_ok=True)
     out: Dict[str, object] = {"machine": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
-                              "rounds": args.rounds}
+                              "rounds": args.rounds, "load_average_before": os.getloadavg(),
+                              "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     if not args.skip_scan:
         started = time.perf_counter()
         out["default_scan_seconds_per_scenario"] = default_scan_timings(args.rounds)
@@ -91,7 +93,8 @@ def main() -> int:
         print(f"A/A {name}: {aa[name]['false_overhead_verdicts']}/{len(runs)} false 'overhead' verdicts, "
               f"median |estimate| {aa[name]['median_abs_estimate_pct']}%, median CI width {aa[name]['median_ci_width_pct']}%")
     out["aa"] = aa
-    path = os.path.join(RESULTS, "scan_benchmarks.json")
+    out["load_average_after"] = os.getloadavg()
+    path = os.path.join(RESULTS, args.output)
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(out, handle, indent=2)
     print(json.dumps({k: v for k, v in out.items() if k != "aa"}, indent=2))

@@ -178,6 +178,12 @@ def _quantile(ordered: list, q: float) -> float:
     return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
 
 
+def pin_to_cpu(cpu: Optional[str]) -> None:
+    """`--jobs`: one measured process per core, so parallel scans never share one."""
+    if cpu and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {int(cpu)})
+
+
 def peak_rss_kib() -> int:
     try:
         import resource
@@ -192,7 +198,7 @@ def measure(spec: RunSpec) -> RunResult:
     import_library(scenario)
     import_s = instrument_s = conflict = instrumentor_class = None
     extras: list = []
-    if spec.arm != "baseline":  # imported before the SDK so its import time is the same in both arms
+    if spec.arm not in ("baseline", "control"):  # imported before the SDK so its import time is the same in both arms
         assert spec.instrumentor_value is not None
         instrumentor_class, import_s = load_instrumentor(spec.instrumentor_value)
         extras = [load_instrumentor(value) for value in spec.also_instrument]
@@ -226,6 +232,7 @@ def measure(spec: RunSpec) -> RunResult:
 
 def main(argv: list) -> int:
     spec_path, result_path = argv[1], argv[2]
+    pin_to_cpu(os.environ.get("OTELAUDIT_CPU"))
     with open(spec_path, encoding="utf-8") as handle:
         spec = from_data(RunSpec, json.load(handle))
     try:

@@ -18,6 +18,11 @@ INTERVAL_BUDGETS = {
     "max_cpu_ratio": ("cpu_ratio", "CPU ratio sdk/baseline", "×"),
     "max_latency_p99_us": ("latency_p99_us", "p99 latency overhead", "µs"),
 }
+# Deterministic budgets on instruction counts (scan in deterministic mode): pass or fail.
+COUNT_BUDGETS = {
+    "max_instructions_per_op": "instructions per operation added by the SDK arm",
+    "max_instruction_ratio": "instruction ratio sdk/baseline",
+}
 
 
 @dataclass(frozen=True)
@@ -26,14 +31,18 @@ class Budget:
     max_calls_per_op: Dict[str, float] = field(default_factory=dict)  # category or target → calls/op
     forbid_rules: Tuple[str, ...] = ()
 
+    @property
+    def counts_instructions(self) -> bool:
+        return any(name in COUNT_BUDGETS for name in self.limits)
+
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> "Budget":
-        unknown = set(values) - set(INTERVAL_BUDGETS) - {"max_calls_per_op", "forbid_rules"}
+        unknown = set(values) - set(INTERVAL_BUDGETS) - set(COUNT_BUDGETS) - {"max_calls_per_op", "forbid_rules"}
         if unknown:
             raise ValueError(f"unknown otelaudit budget(s): {', '.join(sorted(unknown))}; "
                              f"known: {', '.join(sorted(INTERVAL_BUDGETS))}, max_calls_per_op, forbid_rules")
         return cls(
-            limits={k: float(v) for k, v in values.items() if k in INTERVAL_BUDGETS},
+            limits={k: float(v) for k, v in values.items() if k in INTERVAL_BUDGETS or k in COUNT_BUDGETS},
             max_calls_per_op={str(k): float(v) for k, v in dict(values.get("max_calls_per_op", {})).items()},
             forbid_rules=tuple(str(r).upper() for r in values.get("forbid_rules", ())),
         )
@@ -58,7 +67,8 @@ def check(result: ScenarioResult, budget: Budget) -> List[Verdict]:
         why = result.failure.message if result.failure else result.status
         return [Verdict("measurement", "fail", f"{subject(result)}: no valid measurement ({why})")]
     verdicts = [_interval(name, limit, getattr(result.overhead, INTERVAL_BUDGETS[name][0]), result)
-                for name, limit in budget.limits.items()]
+                for name, limit in budget.limits.items() if name in INTERVAL_BUDGETS]
+    verdicts += [_count(name, limit, result) for name, limit in budget.limits.items() if name in COUNT_BUDGETS]
     verdicts += [_calls(key, limit, result) for key, limit in budget.max_calls_per_op.items()]
     verdicts += [_rule(rule, result) for rule in budget.forbid_rules]
     return verdicts
@@ -75,6 +85,17 @@ def _interval(name: str, limit: float, value: Estimate, result: ScenarioResult) 
         outcome = "inconclusive"
     top = f"; top finding: {result.findings[0].title}" if outcome != "pass" and result.findings else ""
     return Verdict(name, outcome, f"{subject(result)}: {name}={limit:g}: {outcome}: {measured}{top}")
+
+
+def _count(name: str, limit: float, result: ScenarioResult) -> Verdict:
+    counts = result.instructions
+    if counts is None:
+        return Verdict(name, "fail", f"{result.instrumentor}: {name}: no instruction counts (deterministic mode "
+                                     f"needs valgrind or hardware counters)")
+    value = counts.overhead_per_op if name == "max_instructions_per_op" else counts.ratio
+    outcome: Outcome = "fail" if value > limit else "pass"
+    return Verdict(name, outcome, f"{result.instrumentor}: {name}={limit:g}: {outcome}: {COUNT_BUDGETS[name]} "
+                                  f"{value:,.4g} ({counts.method}, spread {counts.spread_pct:.2f}%)")
 
 
 def _calls(key: str, limit: float, result: ScenarioResult) -> Verdict:

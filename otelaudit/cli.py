@@ -70,7 +70,35 @@ def build_parser() -> argparse.ArgumentParser:
                            "max_latency_p99_us=500, max_calls_per_op:package-metadata=0, forbid_rules=OA101; "
                            "repeatable; judged on the whole 95%% interval")
     scan.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    add_precision_arguments(scan)
+    scan.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                      help="audit N targets at once, one per core (capped at the usable cores)")
+    scan.add_argument("--shard", metavar="I/N", help="scan only shard I of N (a CI matrix job); combine the "
+                      "shards' JSON reports with `otelaudit merge` (implies --seed 0 unless given)")
     scan.set_defaults(handler=run_scan)
+
+    merge = commands.add_parser("merge", help="merge the JSON reports of a sharded scan into one")
+    merge.add_argument("paths", nargs="+", metavar="SHARD.json")
+    merge.add_argument("--json", metavar="PATH", required=True, help="write the merged JSON report here")
+    merge.add_argument("--markdown", metavar="PATH", help="also write a markdown report")
+    merge.set_defaults(handler=run_merge)
+
+    compare = commands.add_parser("compare", help="compare two versions of an instrumentation, each in its own "
+                                  "cached environment: otelaudit compare DIST==A [DIST==B]")
+    compare.add_argument("versions", nargs="+", metavar="DIST==VERSION",
+                         help="one (against the installed version) or two requirement pins")
+    compare.add_argument("--rounds", type=_positive_int, default=10, help="interleaved rounds at least (default 10)")
+    compare.add_argument("--seconds-per-run", type=_positive_float, default=0.5, metavar="S")
+    compare.add_argument("--timeout", type=_positive_float, default=120.0, metavar="S")
+    compare.add_argument("--seed", type=int, default=0)
+    compare.add_argument("--find-links", action="append", default=[], metavar="DIR",
+                         help="also look for distributions here (pip --find-links); repeatable")
+    compare.add_argument("--cache-dir", metavar="DIR", help="where the environments are kept "
+                         "(default $OTELAUDIT_CACHE or ~/.cache/otelaudit/envs)")
+    compare.add_argument("--json", metavar="PATH", help="write the comparison as JSON here")
+    compare.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    add_precision_arguments(compare)
+    compare.set_defaults(handler=run_compare)
 
     report = commands.add_parser("report", help="render a saved JSON report again")
     report.add_argument("path", metavar="RESULT.json")
@@ -84,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(handler=run_list)
     coldstart_cli.add_parser(commands, EXIT_CODES_HELP)
     return parser
+
+
+def add_precision_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--precision", metavar="TARGET", help="add rounds until the overhead's 95%% CI half-width "
+                        "is this small: 2%% (of the baseline CPU per op) or 3us")
+    parser.add_argument("--budget", metavar="TIME", help="... or until this much time has gone on the rounds of "
+                        "a scenario (e.g. 60s, 2m); the report says which stopped them")
+    parser.add_argument("--no-control", action="store_true",
+                        help="skip the identical A/A arm that measures the noise floor (faster, less honest)")
+    parser.add_argument("--deterministic", action="store_true", help="also count instructions per operation "
+                        "(hardware counters, else Valgrind) and report them beside time")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -168,9 +207,59 @@ def _scan_options(args: argparse.Namespace) -> "ScanOptions":
         overrides["rounds"] = args.rounds
     if args.seconds_per_run:
         overrides["seconds_per_run"] = args.seconds_per_run
-    if args.seed is not None:
-        overrides["seed"] = args.seed
+    if args.seed is not None or args.shard:
+        overrides["seed"] = args.seed if args.seed is not None else 0
+    overrides.update(_precision_overrides(args))
+    overrides["jobs"] = args.jobs
+    if args.shard:
+        overrides["shard"] = _parsed(args.shard, "otelaudit.sharding", "parse_shard")
     return ScanOptions.quick_defaults(**overrides) if args.quick else ScanOptions(**overrides)
+
+
+def _precision_overrides(args: argparse.Namespace) -> dict:
+    overrides: dict = {"control_arm": not args.no_control, "deterministic": args.deterministic}
+    if args.precision:
+        _parsed(args.precision, "otelaudit.adaptive", "parse_target")
+        overrides["precision"] = args.precision
+    if args.budget:
+        overrides["budget_s"] = _parsed(args.budget, "otelaudit.adaptive", "parse_duration")
+    return overrides
+
+
+def _parsed(text: str, module: str, function: str) -> object:
+    import importlib
+
+    from otelaudit.errors import UsageError
+
+    try:
+        return getattr(importlib.import_module(module), function)(text)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    from otelaudit import report_json
+    from otelaudit.errors import UsageError
+    from otelaudit.sharding import merge
+
+    try:
+        reports = [report_json.loads(open(path, encoding="utf-8").read()) for path in args.paths]
+        merged = merge(reports)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UsageError(f"cannot merge: {error}") from error
+    report_json.write_report(args.json, merged)
+    if args.markdown:
+        from otelaudit import render_markdown
+
+        report_json.write_atomically(args.markdown, render_markdown.render(merged))
+    print(f"merged {len(reports)} shard(s), {len(merged.results)} result(s) into {args.json}")
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from otelaudit.compare import run_from_cli
+
+    return run_from_cli(args, _precision_overrides(args))
 
 
 def run_report(args: argparse.Namespace) -> int:

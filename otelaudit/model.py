@@ -14,8 +14,11 @@ import otelaudit
 if TYPE_CHECKING:
     import otelaudit.coldstart_model
 
-Arm = Literal["baseline", "api", "sdk"]
+Arm = Literal["baseline", "api", "sdk", "control"]
 ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk")
+# "control" is a second, identical baseline run in the same rounds (A/A): its difference
+# to the baseline is the noise floor the report was measured at (see otelaudit.noise).
+CONTROL: Arm = "control"
 
 Status = Literal["ok", "invalid", "error", "not-covered"]
 Verdict = Literal["overhead", "no-detectable-overhead", "inconclusive"]
@@ -284,6 +287,9 @@ class ScenarioResult:
     targeted: bool = False
     flame: Optional[DiffFlame] = None
     duration_s: float = 0.0
+    noise_floor: Optional["NoiseFloor"] = None
+    precision: Optional["PrecisionReached"] = None
+    instructions: Optional["InstructionCounts"] = None
 
 
 @dataclass(frozen=True)
@@ -303,6 +309,12 @@ class ScanSettings:
     timeout_s: float
     seed: int
     quick: bool
+    precision_target: Optional[str] = None
+    budget_s: Optional[float] = None
+    control_arm: bool = True
+    deterministic: bool = False
+    jobs: int = 1
+    shard: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -316,3 +328,48 @@ class Report:
     results: Tuple[ScenarioResult, ...]
     warnings: Tuple[str, ...] = ()
     cold_start: Optional["otelaudit.coldstart_model.ColdStartReport"] = None  # `otelaudit coldstart`
+
+
+# Why a scenario's interleaved rounds stopped (see otelaudit.adaptive).
+StopReason = Literal["fixed-rounds", "precision-reached", "budget-exhausted", "max-rounds"]
+
+
+@dataclass(frozen=True)
+class NoiseFloor:
+    """The identical-arm (A/A) comparison run alongside: control − baseline CPU per op.
+    `floor_pct` is the largest difference the identical arms could not rule out, as a
+    share of the baseline; no verdict is finer than it."""
+
+    rounds: int
+    difference_us: Estimate
+    floor_us: float
+    floor_pct: float
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class PrecisionReached:
+    """How many rounds ran and why they stopped; the half-width is the SDK overhead's 95% CI."""
+
+    rounds: int
+    stop: StopReason
+    half_width_us: float
+    half_width_pct: float
+    elapsed_s: float
+    target: Optional[str] = None
+    budget_s: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class InstructionCounts:
+    """Deterministic cost: instructions per operation for each arm, from `method`
+    (hardware counters or Valgrind) over `ops` operations minus a zero-operation run."""
+
+    method: str
+    ops: int
+    per_op: Dict[str, float]
+    overhead_per_op: float
+    ratio: float
+    spread_pct: float
+    disagreement: Optional[str] = None
+    verdict: Optional[Verdict] = None

@@ -16,10 +16,14 @@ from otelaudit.discovery import Target, discover_instrumentors, select_targets
 from otelaudit.environment import describe_environment
 from otelaudit.model import ARMS, Arm, Failure, Report, RunResult, ScanSettings, ScenarioResult
 from otelaudit.plan import RunMode, RunSpec, interleaved_rounds, ops_for
+from otelaudit.adaptive import DEFAULT_MAX_ROUNDS, RoundsPlayed, StopRule, parse_target
+from otelaudit.rounds import arms_for, precision_reached, timed_rounds, with_noise_floor
+from otelaudit.parallel import effective_jobs, run_all
+from otelaudit.sharding import shard_of
 from otelaudit.verify import verify_findings
 from otelaudit.whatif import WhatIf
 from otelaudit.registry import Catalog, load_catalog
-from otelaudit.runner import Runner, SubprocessRunner
+from otelaudit.runner import Runner
 from otelaudit.scenario import Scenario, library_version, unsupported_version
 from otelaudit.servers import ServerError, ServerMissing, running_servers
 
@@ -34,6 +38,7 @@ class Measured:
     ops: int
     probe: Optional[RunResult] = None
     profiles: Tuple[RunResult, ...] = ()
+    played: Optional[RoundsPlayed] = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,18 @@ class ScanOptions:
     seed: int = field(default_factory=lambda: random.SystemRandom().randrange(1 << 30))
     quick: bool = False
     command: str = "otelaudit scan"
+    precision: Optional[str] = None  # "2%" or "3us": add rounds until the CI half-width is this small
+    budget_s: Optional[float] = None  # ... or until this much time has gone on the rounds
+    max_rounds: int = DEFAULT_MAX_ROUNDS
+    control_arm: bool = True  # the A/A arm that measures the noise floor
+    deterministic: bool = False  # also count instructions per op (otelaudit.counting)
+    count_ops: int = 2000
+    jobs: int = 1
+    shard: Optional[Tuple[int, int]] = None  # (index from 1, count)
+
+    def stop_rule(self) -> StopRule:
+        target = parse_target(self.precision) if self.precision else None
+        return StopRule(self.rounds, max(self.max_rounds, self.rounds), target, self.budget_s)
 
     @classmethod
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":
@@ -67,17 +84,27 @@ def scan(
     on_progress: Progress = lambda message: None,
     on_result: Callable[[Report], None] = lambda report: None,
 ) -> Report:
-    runner = runner or SubprocessRunner()
     catalog = load_catalog()
     selection = select_targets(options.targets, discover_instrumentors(), catalog.scenarios)
-    results: List[ScenarioResult] = [_unknown(name, catalog) for name in selection.unknown]
-    for target in selection.targets:
+    targets = list(selection.targets)
+    unknown: List[ScenarioResult] = [_unknown(name, catalog) for name in selection.unknown]
+    if options.shard is not None:  # unknown names are reported once, by the first shard
+        targets = shard_of(targets, options.shard)
+        unknown = unknown if options.shard[0] == 1 else []
+    options = replace(options, jobs=effective_jobs(options.jobs))
+
+    def audit(target: Target, job_runner: Runner) -> ScenarioResult:
         on_progress(f"{target.instrumentor.name}: starting")
         started = time.perf_counter()
-        result = audit_target(target, options, runner, on_progress)
-        results.append(_with_duration(result, time.perf_counter() - started))
-        on_result(_report(options, results, selection.targets, catalog))
-    return _report(options, results, selection.targets, catalog)
+        result = audit_target(target, options, job_runner, on_progress)
+        return _with_duration(result, time.perf_counter() - started)
+
+    # The environment lists the whole selection's packages, so every shard describes the same one.
+    def done(results: List[ScenarioResult]) -> None:
+        on_result(_report(options, unknown + results, selection.targets, catalog))
+
+    results = run_all(targets, audit, options.jobs, runner, done)
+    return _report(options, unknown + results, selection.targets, catalog)
 
 
 def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progress: Progress) -> ScenarioResult:
@@ -99,6 +126,10 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
             session = ScenarioRun(scenario, target, options, runner, servers)
             measured = _measure(session, on_progress)
             result = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured, options.seed)
+            result = _with_precision(result, measured, options)
+            if options.deterministic and result.status == "ok":
+                on_progress(f"{instrumentor.name}: counting instructions")
+                result = _with_counts(result, session)
             if result.status == "ok":
                 result = _with_profiles(result, measured, target, options.seed)
             result = _with_findings(result, scenario, ignore)
@@ -148,21 +179,17 @@ def _measure(session: ScenarioRun, on_progress: Progress) -> Measured:
     if not calibration.ok:
         return Measured([calibration], 0)
     ops = ops_for(calibration.throughput, options.seconds_per_run)
-    runs: List[RunResult] = []
-    order = interleaved_rounds(options.rounds, random.Random(options.seed))
-    for index, (round_index, arm) in enumerate(order, 1):
-        on_progress(f"{name}: round {round_index + 1}/{options.rounds} {arm} ({index}/{len(order)})")
-        run = session.run(session.spec(arm, round_index, ops))
-        runs.append(run)
-        if not run.ok:  # repeating a crash or a hang only wastes the user's time
-            return Measured(runs, ops)
+    runs, played = timed_rounds(lambda arm, i: session.run(session.spec(arm, i, ops)), arms_for(options.control_arm),
+                                options.stop_rule(), options.seed, lambda m: on_progress(f"{name}: {m}"))
+    if not played.completed:
+        return Measured(runs, ops, played=played)
     on_progress(f"{name}: probing call counts")
     probe = session.run(session.spec("sdk", -1, options.probe_ops, "probe"))
     profiles = []
     for round_index, arm in interleaved_rounds(options.profile_rounds, random.Random(options.seed), ("baseline", "sdk")):
         on_progress(f"{name}: sampling hotspots ({arm})")
         profiles.append(session.run(session.spec(arm, round_index, ops, "profile")))
-    return Measured(runs, ops, probe, tuple(profiles))
+    return Measured(runs, ops, probe, tuple(profiles), played)
 
 
 def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, seed: int) -> ScenarioResult:
@@ -186,6 +213,31 @@ def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, see
         api_overhead=analysis.compare("api", by_arm["api"], by_arm["baseline"], seed),
         warnings=result.warnings + analysis.shortfall_warning(produced, scenario.expects),
     )
+
+
+def _with_precision(result: ScenarioResult, measured: Measured, options: ScanOptions) -> ScenarioResult:
+    if measured.played is None or result.status != "ok":
+        return result
+    arms = arms_for(options.control_arm)
+    reached = precision_reached(measured.runs, measured.played, options.stop_rule(), options.seed, arms)
+    return replace(with_noise_floor(result, measured.runs, options.seed), precision=reached)
+
+
+def _with_counts(result: ScenarioResult, session: "ScenarioRun") -> ScenarioResult:
+    from otelaudit import counting
+
+    method = counting.available_method()
+    if method is None:
+        return replace(result, warnings=result.warnings + ("no instruction counter: install valgrind",))
+    try:
+        counts = counting.measure_arms(counting.InstructionCounter(method), lambda arm, n: session.spec(arm, -1, n),
+                                       ARMS, session.scenario.env, session.options.timeout_s * 5,
+                                       session.options.count_ops)
+    except counting.CountingFailed as error:
+        return replace(result, warnings=result.warnings + (f"instruction counting failed: {error}",))
+    if result.overhead is not None:
+        counts = replace(counts, disagreement=counting.disagreement(counts, result.overhead))
+    return replace(result, instructions=counts, warnings=result.warnings + ((counts.disagreement,) if counts.disagreement else ()))
 
 
 def _with_profiles(result: ScenarioResult, measured: Measured, target: Target, seed: int) -> ScenarioResult:
@@ -241,7 +293,9 @@ def _report(options: ScanOptions, results: Sequence[ScenarioResult], targets: Se
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         command=options.command,
         environment=describe_environment(extra),
-        settings=ScanSettings(options.rounds, options.seconds_per_run, options.timeout_s, options.seed, options.quick),
+        settings=ScanSettings(options.rounds, options.seconds_per_run, options.timeout_s, options.seed, options.quick,
+                              options.precision, options.budget_s, options.control_arm, options.deterministic,
+                              options.jobs, f"{options.shard[0]}/{options.shard[1]}" if options.shard else None),
         results=tuple(results),
         warnings=catalog.errors,
     )

@@ -87,7 +87,7 @@ class Auditor:
         returns the ScenarioResult."""
         from otelaudit.pipeline import scan
 
-        result = scan(self._options(target)).results[0]
+        result = scan(self._options(target, budgets)).results[0]
         return self._finish(result, budgets)
 
     def audit_workload(self, workload: Any, instrumentors: Sequence[str], *, expects: Any = None,
@@ -103,16 +103,18 @@ class Auditor:
 
         chosen = _installed_instrumentors(instrumentors)
         scenario = scenario_for(workload, chosen, expects=telemetry_from(expects), concurrency=concurrency, setup=setup)
-        result = audit_target(Target(chosen[0], scenario, True), self._options(scenario.name), SubprocessRunner(),
+        result = audit_target(Target(chosen[0], scenario, True), self._options(scenario.name, budgets), SubprocessRunner(),
                               lambda message: None)
         return self._finish(result, budgets)
 
-    def _options(self, target: str) -> Any:
+    def _options(self, target: str, budgets: Dict[str, Any]) -> Any:
         from otelaudit.pipeline import ScanOptions
 
+        # Instruction-count budgets need deterministic mode (instruction counts per arm).
+        counts = Budget.from_mapping({**_as_mapping(self.budget), **budgets}).counts_instructions
         return ScanOptions.quick_defaults(targets=(target,), rounds=int(self.settings["rounds"]),
                                           seconds_per_run=float(self.settings["seconds_per_run"]),
-                                          command=f"pytest (otelaudit fixture) {target}")
+                                          command=f"pytest (otelaudit fixture) {target}", deterministic=counts)
 
     def _finish(self, result: Any, budgets: Dict[str, Any]) -> Any:
         budget = Budget.from_mapping({**_as_mapping(self.budget), **budgets}) if budgets else self.budget

@@ -90,6 +90,7 @@ def section(report: Report, result: ScenarioResult) -> str:
         f"{escape(result.library_version or '?')}, concurrency {result.concurrency}, "
         f"{result.ops_per_run:,} ops per run · {pins}</p>",
         arms_table(result),
+        precision(result),
         findings(result),
         "<h3>Differential flame graph (sdk arm against baseline)</h3>",
         '<p class="legend">Width: sampled time per operation in the instrumented arm. '
@@ -114,6 +115,14 @@ def _arm_row(arm: ArmSummary) -> str:
              f"{arm.throughput_ops_s.estimate:,.0f}", f"{arm.peak_rss_kib:,.0f}", f"{arm.mem_peak_bytes_per_op:,.0f}",
              telemetry(arm.telemetry_per_op)]
     return "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>"
+
+
+def precision(result: ScenarioResult) -> str:
+    """Rounds run and why they stopped, the A/A noise floor, instruction counts."""
+    from otelaudit import render_precision
+
+    found = render_precision.lines(result)
+    return "<ul class=\"precision\">" + "".join(f"<li>{escape(line)}</li>" for line in found) + "</ul>" if found else ""
 
 
 def findings(result: ScenarioResult, most: int = 5) -> str:

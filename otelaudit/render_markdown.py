@@ -33,7 +33,7 @@ def render(report: Report) -> str:
 
 def section(report: Report, result: ScenarioResult) -> str:
     parts = [f"## {title(result)}", environment(report, result), reproduction(report, result),
-             arms_table(result), findings_text(result), how_measured(report, result)]
+             arms_table(result), precision_text(result), findings_text(result), how_measured(report, result)]
     return "\n\n".join(p for p in parts if p)
 
 
@@ -123,6 +123,13 @@ def is_harness(path: str) -> bool:
     the scenario's workload frames are kept: they show what the operation did."""
     harness = os.path.dirname(os.path.abspath(otelaudit.__file__)) + os.sep
     return path.startswith(harness) and os.sep + "instrumentations" + os.sep not in path
+
+
+def precision_text(result: ScenarioResult) -> str:
+    from otelaudit import render_precision
+
+    found = render_precision.lines(result)
+    return "**Precision:**\n\n" + "\n".join(f"- {line}" for line in found) if found else ""
 
 
 def how_measured(report: Report, result: ScenarioResult) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence
 
+from otelaudit import render_precision
 from otelaudit.model import Comparison, Estimate, Report, ScenarioResult, Telemetry
 
 HEADERS = ("INSTRUMENTOR", "LIBRARY", "STATUS", "TELEMETRY/OP", "BASELINE CPU/OP",
@@ -16,7 +17,7 @@ def render(report: Report) -> str:
     lines = [
         f"otelaudit {report.otelaudit_version} — {len(report.results)} instrumentor(s), "
         f"{report.settings.rounds} interleaved rounds{' (quick)' if report.settings.quick else ''}, "
-        f"Python {env.python}, {env.cpu_count} CPU(s), seed {report.settings.seed}",
+        f"Python {env.python}, {env.cpu_count} CPU(s), seed {report.settings.seed}{render_precision.scan_shape(report)}",
         "",
     ]
     if report.cold_start is not None and not report.results:  # `otelaudit coldstart`
@@ -26,6 +27,7 @@ def render(report: Report) -> str:
                           f"seed {report.settings.seed}", *terminal_lines(report.cold_start)])
     rows = [row(result) for result in report.results]
     lines += table([list(HEADERS)] + rows)
+    lines += render_precision.section(report.results)
     found = [line for r in report.results for line in finding_lines(r)]
     if found:
         lines += ["", "Findings (ranked; silence a rule with --ignore ID):", *found]

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from typing import Mapping, Protocol
+from typing import Mapping, Optional, Protocol, Sequence
 
 from otelaudit.codec import from_data, to_data
 from otelaudit.model import Failure, RunResult
@@ -31,8 +31,15 @@ def child_environment(extra: Mapping[str, str]) -> dict:
 
 
 class SubprocessRunner:
-    def __init__(self, python: str = sys.executable) -> None:
+    """`cpu` pins every child to that core (parallel jobs); `python` may be another
+    environment's interpreter (version comparison)."""
+
+    def __init__(self, python: str = sys.executable, cpu: Optional[int] = None,
+                 isolated: bool = False, prefix: Sequence[str] = ()) -> None:
         self.python = python
+        self.prefix = list(prefix)  # e.g. a counting tool the child runs under
+        self.cpu = cpu
+        self.isolated = isolated
 
     def run(self, spec: RunSpec, env: Mapping[str, str], timeout_s: float) -> RunResult:
         with tempfile.TemporaryDirectory(prefix="otelaudit-run-") as workdir:
@@ -40,10 +47,10 @@ class SubprocessRunner:
             result_path = os.path.join(workdir, "result.json")
             with open(spec_path, "w", encoding="utf-8") as handle:
                 json.dump(to_data(spec), handle)
-            command = [self.python, "-m", "otelaudit._child", spec_path, result_path]
+            command = [*self.prefix, self.python, "-m", "otelaudit._child", spec_path, result_path]
             try:
                 completed = subprocess.run(
-                    command, env=child_environment(env), cwd=workdir,
+                    command, env=self.environment(env), cwd=workdir,
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                     timeout=timeout_s,
                 )
@@ -53,6 +60,14 @@ class SubprocessRunner:
                 with open(result_path, encoding="utf-8") as handle:
                     return from_data(RunResult, json.load(handle))
             return self._failed(spec, "workload-crashed", _crash_message(completed))
+
+    def environment(self, extra: Mapping[str, str]) -> dict:
+        env = child_environment(extra)
+        if self.cpu is not None:
+            env["OTELAUDIT_CPU"] = str(self.cpu)
+        if self.isolated:  # another environment's packages only, never this one's path
+            env.pop("PYTHONPATH", None)
+        return env
 
     @staticmethod
     def _failed(spec: RunSpec, kind: str, message: str) -> RunResult:

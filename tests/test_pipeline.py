@@ -29,7 +29,7 @@ class FakeRunner:
             return RunResult(arm=spec.arm, round=spec.round, ops=1000, wall_s=0.1)
         if spec.arm == self.fail_arm:
             return RunResult(arm=spec.arm, round=spec.round, failure=Failure(self.failure, "planted"))  # type: ignore[arg-type]
-        cost = {"baseline": 10.0, "api": 11.0, "sdk": 15.0}[spec.arm] + spec.round * 0.01
+        cost = {"baseline": 10.0, "control": 10.0, "api": 11.0, "sdk": 15.0}[spec.arm] + spec.round * 0.01
         spans = self.spans_per_op * spec.ops if spec.arm == "sdk" else 0.0
         return RunResult(arm=spec.arm, round=spec.round, ops=spec.ops, wall_s=spec.ops * cost * 1e-6,
                          cpu_s=spec.ops * cost * 1e-6, loop_cpu_s=spec.ops * cost * 1e-6,
@@ -58,7 +58,7 @@ def test_overhead_is_the_paired_difference_to_the_baseline(fixture_site):
     assert result.overhead.cpu_ratio.estimate == pytest.approx(1.5, rel=0.01)
     assert result.overhead.verdict == "overhead"
     assert result.telemetry_per_op.spans == 1.0
-    assert len([s for s in runner.specs if s.mode == "measure"]) == 15
+    assert len([s for s in runner.specs if s.mode == "measure"]) == 20  # 3 arms and the A/A control arm, 5 rounds
 
 
 def test_every_run_gets_the_same_operation_count_from_calibration(fixture_site):

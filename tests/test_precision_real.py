@@ -1,0 +1,99 @@
+"""Precision features end to end, with real subprocesses: instruction counts under
+Valgrind see a planted per-op overhead, `compare` reports a regression between two
+locally built versions with the finding that appeared, and a scan sharded over two CLI
+runs merges into the unsharded report's content."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from otelaudit import counting
+from otelaudit.abtest import ABSettings, Side, count_sides
+from otelaudit.adaptive import StopRule
+from otelaudit.discovery import discover_instrumentors, select_targets
+from otelaudit.pipeline import ScanOptions, ScenarioRun
+from otelaudit.registry import load_catalog
+from otelaudit.runner import SubprocessRunner
+
+from conftest import FIXTURE_SITE
+from planted_versions import build_wheel
+
+pytestmark = pytest.mark.scan
+
+
+def fixture_side(label: str, loops: int) -> Side:
+    target = select_targets(["fixture-ok"], discover_instrumentors(), load_catalog().scenarios).targets[0]
+    run = ScenarioRun(target.scenario, target, ScanOptions(), SubprocessRunner(), {})
+    return Side(label, lambda r, ops: run.spec("sdk", r, ops), env={"FIXTURE_EXTRA_LOOPS": str(loops)})
+
+
+@pytest.mark.skipif(counting.available_method() is None, reason="needs valgrind or hardware counters")
+def test_instruction_counts_see_a_planted_per_op_overhead(fixture_site):
+    settings = ABSettings(StopRule(1), count_ops=100, count_repeats=1)
+    counts = count_sides(fixture_side("A", 0), fixture_side("B", 100), settings)
+    assert counts is not None and counts.verdict == "overhead"
+    # 100 iterations of an empty loop: some thousands of instructions on top of the op's
+    assert 1000 < counts.overhead_per_op < 20000, counts
+    assert counts.per_op["A"] > 10000  # an instrumented op is tens of thousands of instructions
+
+
+def test_compare_reports_a_planted_regression_and_the_finding_that_appeared(tmp_path):
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    for version in ("1.0", "2.0"):
+        build_wheel(wheels, version)
+    command = [sys.executable, "-m", "otelaudit", "compare", "otelaudit-planted==1.0", "otelaudit-planted==2.0",
+               "--find-links", str(wheels), "--cache-dir", str(tmp_path / "envs"), "--rounds", "5",
+               "--seconds-per-run", "0.1", "--json", str(tmp_path / "compare.json"), "--quiet"]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert "a regression" in completed.stdout
+    data = json.loads((tmp_path / "compare.json").read_text())
+    assert data["result"]["comparison"]["verdict"] == "overhead"
+    assert [f["rule"] for f in data["appeared"]] == ["OA101"]
+    assert data["disappeared"] == []
+    assert data["a"]["instrumentor"]["version"] == "1.0" and data["b"]["instrumentor"]["version"] == "2.0"
+    # One pin: against the installed version (here the fixture site's, which reads metadata per call);
+    # the environment of 1.0 is cached from the comparison above.
+    env = {**os.environ, "PYTHONPATH": str(FIXTURE_SITE)}
+    built = {p: p.stat().st_mtime for p in (tmp_path / "envs").glob("*/otelaudit-ready.json")}
+    one = subprocess.run(command[:5] + command[6:-1], capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+    assert one.returncode == 0, one.stderr
+    assert len(built) == 2 and "building an environment" not in one.stderr
+    assert {p: p.stat().st_mtime for p in (tmp_path / "envs").glob("*/otelaudit-ready.json")} == built
+    assert "(installed)" in one.stdout and "appeared in otelaudit-planted (installed): [OA101]" in one.stdout
+
+
+def summary(report: dict) -> list:
+    return [(r["instrumentor"], r["status"], (r["failure"] or {}).get("kind"), r["telemetry_per_op"],
+             sorted(f["rule"] for f in r["findings"] if f["rule"] != "OA199"),  # OA199 comes from sampling
+             r["noise_floor"] is not None) for r in report["results"]]
+
+
+def test_a_scan_sharded_over_two_jobs_merges_into_the_unsharded_report(fixture_site, tmp_path):
+    targets = ["fixture-ok", "nosuch", "fixture-nolib", "fixture-raises"]
+
+    def scan(*extra: str) -> dict:
+        path = tmp_path / f"report{'-'.join(e.replace('/', 'of') for e in extra)}.json"
+        subprocess.run([sys.executable, "-m", "otelaudit", "scan", *targets, "--quick", "--seed", "5",
+                        "--json", str(path), "--quiet", *extra], capture_output=True, timeout=300, cwd=tmp_path)
+        return json.loads(path.read_text())
+
+    whole = scan()
+    shards = [tmp_path / "s1.json", tmp_path / "s2.json"]
+    for index, path in enumerate(shards, 1):
+        path.write_text(json.dumps(scan("--shard", f"{index}/2")))
+    merged_path = tmp_path / "merged.json"
+    completed = subprocess.run([sys.executable, "-m", "otelaudit", "merge", *map(str, reversed(shards)),
+                                "--json", str(merged_path)], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    merged = json.loads(merged_path.read_text())
+    assert summary(merged) == summary(whole)
+    assert merged["settings"]["shard"] is None and merged["settings"]["seed"] == whole["settings"]["seed"]
