@@ -22,6 +22,7 @@ from otelaudit.stats import bootstrap, median
 
 INTERVAL = 0.0005  # seconds between samples: ~2,000 a second, at most a few µs of sampling each
 MIN_SHARE = 0.01  # sites costing less than this share of the overhead are noise, not findings
+PASS_THROUGH_SLACK = 3  # frames below a wrapper searched for the library call the application makes itself
 CHAIN_DEPTH = 24  # callers kept above a call site, as in the probe
 Key = Tuple[str, int, str]  # (file, line, function): the identity of a frame
 Record = Tuple[List[str], float]  # pyinstrument's raw sample: root-first frame infos, seconds
@@ -129,7 +130,10 @@ def _attribute(profiles: Sequence[RawProfile], ownership: Ownership,
     """Charges every stack's time to its innermost telemetry frame, unless the run of
     telemetry frames ending there only passes a call through: its caller calls its callee
     directly in the baseline (`with span: return wrapped(...)`), so the time below is the
-    library's own work, paid in every arm."""
+    library's own work, paid in every arm. "Directly" allows a few frames of slack on the
+    callee's side: a wrapper may enter the library one frame apart from where the
+    application does (`__anext__` of a stream where `async for` enters `__aiter__`), so a
+    match of the caller with any of the next PASS_THROUGH_SLACK frames counts."""
     cache: Dict[str, bool] = {}
     direct = {(a.file, a.function, b.file, b.function) for profile in baseline for a, b in _pairs(profile)}
     sites: Dict[Key, _Site] = {}
@@ -144,8 +148,9 @@ def _attribute(profiles: Sequence[RawProfile], ownership: Ownership,
             top = at
             while top > 0 and owned[top - 1]:
                 top -= 1
-            caller, callee = keys[top - 1] if top else None, keys[at + 1] if at + 1 < len(keys) else None
-            if caller and callee and (caller[0], caller[2], callee[0], callee[2]) in direct:
+            caller = keys[top - 1] if top else None
+            callees = list(keys[at + 1:at + 2]) + [k for k in keys[at + 2:at + 1 + PASS_THROUGH_SLACK] if k[0][:1] != "<"]
+            if caller and any((caller[0], caller[2], c[0], c[2]) in direct for c in callees):
                 continue
             site = sites.setdefault(keys[at], _Site([0.0] * len(profiles), defaultdict(float), (0.0, (), 0)))
             site.seconds[n] += seconds
@@ -156,9 +161,12 @@ def _attribute(profiles: Sequence[RawProfile], ownership: Ownership,
 
 
 def _pairs(profile: RawProfile) -> List[Tuple[Frame, Frame]]:
-    """Every (caller, callee) pair of adjacent frames sampled."""
+    """Every (caller, descendant) pair sampled: direct callees, and Python functions up to
+    PASS_THROUGH_SLACK frames down (a built-in deeper down says nothing about a wrapper)."""
     frames = profile.frames
-    return [(frames[a], frames[b]) for stack in profile.stacks for a, b in zip(stack, stack[1:])]
+    return [(frames[stack[i]], frames[stack[j]]) for stack in profile.stacks for i in range(len(stack))
+            for j in range(i + 1, min(i + 1 + PASS_THROUGH_SLACK, len(stack)))
+            if j == i + 1 or not frames[stack[j]].file.startswith("<")]
 
 
 def _is_telemetry(file: str, ownership: Ownership, cache: Dict[str, bool]) -> bool:
