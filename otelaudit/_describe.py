@@ -35,8 +35,16 @@ def library_distribution(module: str) -> Optional[str]:
     """The distribution that provides `module` (None for the standard library)."""
     from importlib import metadata
 
-    found = metadata.packages_distributions().get(module.split(".")[0])
-    return found[0] if found else None
+    top = module.split(".")[0]
+    index = getattr(metadata, "packages_distributions", None)
+    if index is not None:
+        found = index().get(top)
+        return found[0] if found else None
+    for dist in metadata.distributions():  # Python 3.9 has no packages_distributions()
+        provided = (dist.read_text("top_level.txt") or "").split()
+        if top in provided or any(f.parts[0] in (top, f"{top}.py") for f in dist.files or ()):
+            return str(dist.metadata["Name"])
+    return None
 
 
 if __name__ == "__main__":
