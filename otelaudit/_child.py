@@ -208,7 +208,7 @@ def measure(spec: RunSpec) -> RunResult:
         from otelaudit.telemetry import TelemetryCounter, install_sdk
 
         counter = TelemetryCounter()
-        install_sdk(counter)
+        install_sdk(counter, inline_export=spec.inline_export)
     if instrumentor_class is not None:
         instrument_s = instrument(instrumentor_class, spec.instrument_kwargs)
         instrument_s += sum(instrument(extra, {}) for extra, _ in extras)

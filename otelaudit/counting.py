@@ -21,10 +21,6 @@ from otelaudit.runner import SubprocessRunner
 
 Method = Literal["perf", "valgrind"]
 WARMUP_OPS = 20  # the same in the N-op and zero-op runs, so it cancels
-# Under a counter the child runs ~50× slower, so the batch processors' timers would export
-# ~50× more often per operation than in a real run, at moments that vary from run to run.
-# Exports triggered by batch size and at shutdown remain, and happen alike in every run.
-NO_TIMED_EXPORTS = {"OTEL_BSP_SCHEDULE_DELAY": "86400000", "OTEL_BLRP_SCHEDULE_DELAY": "86400000"}
 
 
 def available_method() -> Optional[Method]:
@@ -78,9 +74,11 @@ def _parse(method: Method, text: str) -> Optional[int]:
 
 def per_op(counter: InstructionCounter, spec: RunSpec, env: Mapping[str, str], timeout_s: float,
            repeats: int = 2) -> List[float]:
-    """Instructions per operation, once per repeat: (N-op run − zero-op run) / N."""
-    spec = replace(spec, warmup_ops=WARMUP_OPS, memory_ops=0)
-    env = {**env, **NO_TIMED_EXPORTS}
+    """Instructions per operation, once per repeat: (N-op run − zero-op run) / N.
+    Telemetry is exported on the main thread (`inline_export`): an export thread's timing
+    would decide when the cyclic GC runs, and so the count. Nor is there an export timer,
+    which would fire ~50× more often per operation under a counter than in a real run."""
+    spec = replace(spec, warmup_ops=WARMUP_OPS, memory_ops=0, inline_export=True)
     values = []
     for _ in range(repeats):
         full, empty = counter.count(spec, env, timeout_s), counter.count(replace(spec, ops=0), env, timeout_s)

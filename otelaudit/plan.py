@@ -34,6 +34,8 @@ class RunSpec:
     mode: RunMode = "measure"
     calibrate_s: float = 0.0
     memory_ops: int = 50
+    # Counting runs export on the main thread: see telemetry.install_sdk.
+    inline_export: bool = False
 
 
 def interleaved_rounds(rounds: int, rng: random.Random, arms: Sequence[Arm] = ARMS) -> List[Tuple[int, Arm]]:

@@ -30,16 +30,25 @@ class TelemetryCounter:
             setattr(self, field, getattr(self, field) + 1)
 
 
-def install_sdk(counter: TelemetryCounter) -> None:
-    """Sets global tracer, meter and logger providers that count what they receive."""
-    _install_tracing(counter)
+EXPORT_BATCH_SIZE = 512  # the batch processors' default (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)
+
+
+def install_sdk(counter: TelemetryCounter, inline_export: bool = False) -> None:
+    """Sets global tracer, meter and logger providers that count what they receive.
+
+    `inline_export` (instruction counting) batches spans and log records the same way but
+    exports each full batch on the calling thread. With the batch processors' export
+    thread, when it drains the queue depends on the clock and the scheduler, and so does
+    how many spans the cyclic GC finds alive and how often it runs: one collection more
+    or less moved a 2000-operation count by ~3 % in about one run in eight."""
+    _install_tracing(counter, inline_export)
     _install_metrics(counter)
-    _install_logs(counter)
+    _install_logs(counter, inline_export)
 
 
-def _install_tracing(counter: TelemetryCounter) -> None:
+def _install_tracing(counter: TelemetryCounter, inline_export: bool) -> None:
     from opentelemetry import trace
-    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
     class DroppingSpanExporter(SpanExporter):
@@ -57,8 +66,32 @@ def _install_tracing(counter: TelemetryCounter) -> None:
             counter.add("spans")
             super().on_end(span)
 
+    class CountingInlineBatchSpanProcessor(SpanProcessor):
+        def __init__(self, exporter: SpanExporter) -> None:
+            self._exporter = exporter
+            self._batch: list = []
+
+        def on_end(self, span: Any) -> None:
+            counter.add("spans")
+            if not span.context.trace_flags.sampled:
+                return
+            self._batch.append(span)
+            if len(self._batch) >= EXPORT_BATCH_SIZE:
+                self.force_flush()
+
+        def force_flush(self, timeout_millis: int = 30000) -> bool:
+            batch, self._batch = self._batch, []
+            if batch:
+                self._exporter.export(batch)
+            return True
+
+        def shutdown(self) -> None:
+            self.force_flush()
+            self._exporter.shutdown()
+
     provider = TracerProvider()
-    processor = CountingBatchSpanProcessor(DroppingSpanExporter())
+    processor: Any = (CountingInlineBatchSpanProcessor if inline_export else CountingBatchSpanProcessor)(
+        DroppingSpanExporter())
     provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
 
@@ -94,10 +127,10 @@ def _is_sdk_self_metric(measurement: Any) -> bool:
     return getattr(scope, "name", None) == SDK_SELF_METER
 
 
-def _install_logs(counter: TelemetryCounter) -> None:
+def _install_logs(counter: TelemetryCounter, inline_export: bool) -> None:
     try:
         from opentelemetry._logs import set_logger_provider
-        from opentelemetry.sdk._logs import LoggerProvider
+        from opentelemetry.sdk._logs import LoggerProvider, LogRecordProcessor
         from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogExporter
     except ImportError:  # an SDK without the logs signal
         return
@@ -135,7 +168,32 @@ def _install_logs(counter: TelemetryCounter) -> None:
         def emit(self, *args: Any, **kwargs: Any) -> None:
             return self._counted(super().emit, *args, **kwargs)  # type: ignore[misc]
 
+    class CountingInlineBatchLogRecordProcessor(LogRecordProcessor):
+        # Both hook names, for the releases that call either (see above); one record each.
+        def __init__(self, exporter: Any) -> None:
+            self._exporter = exporter
+            self._batch: list = []
+
+        def on_emit(self, record: Any) -> None:
+            counter.add("log_records")
+            self._batch.append(record)
+            if len(self._batch) >= EXPORT_BATCH_SIZE:
+                self.force_flush()
+
+        emit = on_emit
+
+        def force_flush(self, timeout_millis: int = 30000) -> bool:
+            batch, self._batch = self._batch, []
+            if batch:
+                self._exporter.export(batch)
+            return True
+
+        def shutdown(self) -> None:
+            self.force_flush()
+            self._exporter.shutdown()
+
     provider = LoggerProvider()
-    processor = CountingBatchLogRecordProcessor(DroppingLogExporter())
+    processor: Any = (CountingInlineBatchLogRecordProcessor if inline_export else CountingBatchLogRecordProcessor)(
+        DroppingLogExporter())
     provider.add_log_record_processor(processor)
     set_logger_provider(provider)
