@@ -1,6 +1,7 @@
 """Precision benchmarks, run on this machine, each step written to benchmarks/results/:
 
-  aa        false-positive rate of A/A comparisons (identical sides) at the default settings
+  aa        false-positive rate of A/A comparisons (identical sides) at the default settings,
+            in time mode or (`--deterministic`) from instruction counts
   planted   detection rate of a planted per-op overhead, in time mode (`--fraction 0.02`)
             or deterministic mode (`--deterministic --fraction 0.01`)
 
@@ -9,6 +10,7 @@ side B sets FIXTURE_EXTRA_LOOPS=n, with n calibrated so the extra work is the re
 fraction of the operation's cost (a linear fit over two sizes of extra work).
 
     python benchmarks/precision_benchmarks.py aa --repeats 20
+    python benchmarks/precision_benchmarks.py aa --deterministic --repeats 10
     python benchmarks/precision_benchmarks.py planted --fraction 0.02 --repeats 20 --precision 0.5% --budget 120s
     python benchmarks/precision_benchmarks.py planted --deterministic --fraction 0.01 --repeats 10
     python benchmarks/render_readme.py      # the figures section of benchmarks/README.md
@@ -114,9 +116,12 @@ def settings(args: argparse.Namespace, seed: int, deterministic: bool = False) -
 
 
 def run_aa(args: argparse.Namespace) -> Dict[str, Any]:
-    a, b = side("A", 0), side("A'", 0)
-    results = repeat(args.repeats, lambda i: compare_sides(a, b, settings(args, 1000 + i)))
-    return {"settings": vars_of(args), **summary(results, False)}
+    a, b = side("A", BASE_LOOPS), side("A'", BASE_LOOPS)
+    if args.deterministic:
+        results = repeat(args.repeats, lambda i: ABResult("A", "A'", 0, instructions=counting_only(a, b, args)))
+    else:
+        results = repeat(args.repeats, lambda i: compare_sides(a, b, settings(args, 1000 + i)))
+    return {"settings": vars_of(args), **summary(results, args.deterministic)}
 
 
 BASE_LOOPS = 1  # both sides run the loop, so B − A is n iterations exactly (no fixed cost of the loop)
@@ -188,7 +193,8 @@ def main() -> int:
     out = {"conditions": conditions(), **args.handler(args)}
     out["conditions"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     out["wall_s"] = round(time.perf_counter() - started, 1)
-    name = args.output or (f"planted_{'det' if args.deterministic else 'time'}" if args.step == "planted" else args.step)
+    name = args.output or f"{'planted_' if args.step == 'planted' else 'aa_'}{'det' if args.deterministic else 'time'}"
+    name = "aa" if name == "aa_time" else name
     os.makedirs(RESULTS, exist_ok=True)
     path = os.path.join(RESULTS, f"{name}.json")
     with open(path + ".tmp", "w", encoding="utf-8") as handle:

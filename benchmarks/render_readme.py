@@ -48,6 +48,17 @@ def aa_section(aa: Dict[str, Any]) -> List[str]:
             f"- {when(aa)}", ""]
 
 
+def aa_det_section(aa: Dict[str, Any]) -> List[str]:
+    s = aa["settings"]
+    return [f"### A/A false positives, deterministic mode (`{_command('aa', s)}`)", "",
+            f"Both sides identical, instruction counts of {s['count_ops']} operations minus a zero-operation run, "
+            "3 counted repeats per side.", "",
+            f"- false `overhead` verdicts: **{pct(aa['overhead_verdicts'], aa['repeats'])}**",
+            f"- median |difference| {abs(aa['median_instruction_overhead_pct']):.4f}% of side A's count; largest "
+            f"spread between repeats of one side {aa['max_count_spread_pct']:.4f}%",
+            f"- {when(aa)}", ""]
+
+
 def planted_section(data: Dict[str, Any], deterministic: bool) -> List[str]:
     s, plant = data["settings"], data["plant"]
     mode = "deterministic mode (instruction counts)" if deterministic else "time mode"
@@ -92,6 +103,22 @@ def startup_section(data: Dict[str, Any]) -> List[str]:
             *rows, ""]
 
 
+def detection_table(names: List[str]) -> List[str]:
+    """One row per planted fraction: how often each mode detected it."""
+    cells: Dict[float, Dict[bool, str]] = {}
+    for name in names:
+        data = load(name)
+        assert data is not None
+        s = data["settings"]
+        cells.setdefault(s["fraction"], {})[bool(s["deterministic"])] = pct(data["overhead_verdicts"], data["repeats"])
+    if not cells:
+        return []
+    rows = [f"| {100 * fraction:g}% | {by_mode.get(False, 'not run')} | {by_mode.get(True, 'not run')} |"
+            for fraction, by_mode in sorted(cells.items())]
+    return ["### Detection of planted overheads (details below)", "",
+            "| planted | time mode | deterministic mode (instruction counts) |", "| --- | --- | --- |", *rows, ""]
+
+
 def checks(aa: Optional[Dict[str, Any]], time_mode: Optional[Dict[str, Any]],
            det: Optional[Dict[str, Any]]) -> List[str]:
     def line(label: str, data: Optional[Dict[str, Any]], ok: Any) -> str:
@@ -112,8 +139,8 @@ def _command(step: str, s: Dict[str, Any]) -> str:
     parts = [f"python benchmarks/precision_benchmarks.py {step} --repeats {s['repeats']}"]
     if step == "planted":
         parts.append(f"--fraction {s['fraction']:g}")
-        parts.append("--deterministic" if s["deterministic"] else "")
-        parts.append(f"--output {s['output']}" if s.get("output") else "")
+    parts.append("--deterministic" if s.get("deterministic") else "")
+    parts.append(f"--output {s['output']}" if s.get("output") else "")
     parts += [f"--precision {s['precision']}" if s.get("precision") else "",
               f"--budget {s['budget']}" if s.get("budget") else ""]
     return " ".join(p for p in parts if p)
@@ -157,6 +184,9 @@ def figures() -> str:
     startup = load("startup")
     lines: List[str] = []
     lines += aa_section(aa) if aa else []
+    aa_det = load("aa_det")
+    lines += aa_det_section(aa_det) if aa_det else []
+    lines += detection_table(planted_results())
     for name in planted_results():
         data = load(name)
         assert data is not None
