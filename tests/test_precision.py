@@ -113,6 +113,12 @@ def test_count_verdicts_use_the_repeats_as_their_noise_floor():
     assert counting.count_verdict([101.0, 104.0], [100.0, 101.0]) == "inconclusive"
 
 
+def test_count_verdicts_claim_no_difference_finer_than_the_counts_resolve():
+    # steady repeats, 0.05 % apart: real, but finer than counts resolve across environments
+    assert counting.count_verdict([100.05, 100.06, 100.05], [100.0, 100.0, 100.01]) == "no-detectable-overhead"
+    assert counting.count_verdict([100.5, 100.51, 100.5], [100.0, 100.0, 100.01]) == "overhead"
+
+
 def test_time_and_counts_disagreeing_is_said():
     counts = counting.instruction_counts("valgrind", 100, {"baseline": [100.0, 100.0], "sdk": [101.0, 101.0]})
     assert counting.disagreement(counts, comparison(50.0, 40.0, 60.0, "overhead")) is not None
