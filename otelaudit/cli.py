@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "(default $OTELAUDIT_CACHE or ~/.cache/otelaudit/envs)")
     compare.add_argument("--json", metavar="PATH", help="write the comparison as JSON here")
     compare.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    compare.add_argument("--fail-on-regression", action="store_true",
+                         help="exit 10 when B is a regression over A (the time verdict, or the instruction "
+                              "count's with --deterministic): a release gate")
     add_precision_arguments(compare)
     compare.set_defaults(handler=run_compare)
 

@@ -164,7 +164,18 @@ def run_from_cli(args: argparse.Namespace, precision: Dict[str, object]) -> int:
     if comparison.result.failure:
         print(f"otelaudit: compare: {comparison.result.failure}", file=sys.stderr)
         return int(ExitCode.WORKLOAD_CRASHED)
+    if args.fail_on_regression and regressed(comparison.result):
+        print(f"otelaudit: compare: {comparison.b.requirement} is a regression over {comparison.a.requirement}",
+              file=sys.stderr)
+        return int(ExitCode.BUDGET_EXCEEDED)
     return 0
+
+
+def regressed(result: ABResult) -> bool:
+    """Instruction counts decide when they were taken (they do not flake); else time."""
+    if result.instructions is not None:
+        return result.instructions.verdict == "overhead"
+    return result.comparison is not None and result.comparison.verdict == "overhead"
 
 
 def findings_lines(title: str, findings: Tuple[Finding, ...]) -> List[str]:

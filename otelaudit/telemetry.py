@@ -46,6 +46,31 @@ def install_sdk(counter: TelemetryCounter, inline_export: bool = False) -> None:
     _install_logs(counter, inline_export)
 
 
+class InlineBatching:
+    """A processor's batching without its export thread (`inline_export`): items are
+    collected in batches of the SDK's default size and each full batch is exported on the
+    thread that completed it."""
+
+    def __init__(self, exporter: Any) -> None:
+        self._exporter = exporter
+        self._batch: list = []
+
+    def add(self, item: Any) -> None:
+        self._batch.append(item)
+        if len(self._batch) >= EXPORT_BATCH_SIZE:
+            self.force_flush()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        batch, self._batch = self._batch, []
+        if batch:
+            self._exporter.export(batch)
+        return True
+
+    def shutdown(self) -> None:
+        self.force_flush()
+        self._exporter.shutdown()
+
+
 def _install_tracing(counter: TelemetryCounter, inline_export: bool) -> None:
     from opentelemetry import trace
     from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
@@ -66,28 +91,11 @@ def _install_tracing(counter: TelemetryCounter, inline_export: bool) -> None:
             counter.add("spans")
             super().on_end(span)
 
-    class CountingInlineBatchSpanProcessor(SpanProcessor):
-        def __init__(self, exporter: SpanExporter) -> None:
-            self._exporter = exporter
-            self._batch: list = []
-
+    class CountingInlineBatchSpanProcessor(InlineBatching, SpanProcessor):
         def on_end(self, span: Any) -> None:
             counter.add("spans")
-            if not span.context.trace_flags.sampled:
-                return
-            self._batch.append(span)
-            if len(self._batch) >= EXPORT_BATCH_SIZE:
-                self.force_flush()
-
-        def force_flush(self, timeout_millis: int = 30000) -> bool:
-            batch, self._batch = self._batch, []
-            if batch:
-                self._exporter.export(batch)
-            return True
-
-        def shutdown(self) -> None:
-            self.force_flush()
-            self._exporter.shutdown()
+            if span.context.trace_flags.sampled:
+                self.add(span)
 
     provider = TracerProvider()
     processor: Any = (CountingInlineBatchSpanProcessor if inline_export else CountingBatchSpanProcessor)(
@@ -168,29 +176,13 @@ def _install_logs(counter: TelemetryCounter, inline_export: bool) -> None:
         def emit(self, *args: Any, **kwargs: Any) -> None:
             return self._counted(super().emit, *args, **kwargs)  # type: ignore[misc]
 
-    class CountingInlineBatchLogRecordProcessor(LogRecordProcessor):
+    class CountingInlineBatchLogRecordProcessor(InlineBatching, LogRecordProcessor):
         # Both hook names, for the releases that call either (see above); one record each.
-        def __init__(self, exporter: Any) -> None:
-            self._exporter = exporter
-            self._batch: list = []
-
         def on_emit(self, record: Any) -> None:
             counter.add("log_records")
-            self._batch.append(record)
-            if len(self._batch) >= EXPORT_BATCH_SIZE:
-                self.force_flush()
+            self.add(record)
 
         emit = on_emit
-
-        def force_flush(self, timeout_millis: int = 30000) -> bool:
-            batch, self._batch = self._batch, []
-            if batch:
-                self._exporter.export(batch)
-            return True
-
-        def shutdown(self) -> None:
-            self.force_flush()
-            self._exporter.shutdown()
 
     provider = LoggerProvider()
     processor: Any = (CountingInlineBatchLogRecordProcessor if inline_export else CountingBatchLogRecordProcessor)(

@@ -78,10 +78,11 @@ def test_compare_reports_a_planted_regression_and_the_finding_that_appeared(tmp_
         build_wheel(wheels, version)
     command = [sys.executable, "-m", "otelaudit", "compare", "otelaudit-planted==1.0", "otelaudit-planted==2.0",
                "--find-links", str(wheels), "--cache-dir", str(tmp_path / "envs"), "--rounds", "5",
-               "--seconds-per-run", "0.1", "--json", str(tmp_path / "compare.json"), "--quiet"]
+               "--seconds-per-run", "0.1", "--json", str(tmp_path / "compare.json"), "--quiet", "--fail-on-regression"]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert completed.returncode == 0, completed.stderr
+    assert completed.returncode == 10, completed.stderr
     assert "a regression" in completed.stdout
+    assert "otelaudit-planted==2.0 is a regression over otelaudit-planted==1.0" in completed.stderr
     data = json.loads((tmp_path / "compare.json").read_text())
     assert data["result"]["comparison"]["verdict"] == "overhead"
     assert [f["rule"] for f in data["appeared"]] == ["OA101"]
@@ -91,7 +92,7 @@ def test_compare_reports_a_planted_regression_and_the_finding_that_appeared(tmp_
     # the environment of 1.0 is cached from the comparison above.
     env = {**os.environ, "PYTHONPATH": str(FIXTURE_SITE)}
     built = {p: p.stat().st_mtime for p in (tmp_path / "envs").glob("*/otelaudit-ready.json")}
-    one = subprocess.run(command[:5] + command[6:-1], capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+    one = subprocess.run(command[:5] + command[6:-2], capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
     assert one.returncode == 0, one.stderr
     assert len(built) == 2 and "building an environment" not in one.stderr
     assert {p: p.stat().st_mtime for p in (tmp_path / "envs").glob("*/otelaudit-ready.json")} == built
