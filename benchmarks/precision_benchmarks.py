@@ -22,10 +22,11 @@ import argparse
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
@@ -124,32 +125,47 @@ def run_aa(args: argparse.Namespace) -> Dict[str, Any]:
     return {"settings": vars_of(args), **summary(results, args.deterministic)}
 
 
-BASE_LOOPS = 1  # both sides run the loop, so B − A is n iterations exactly (no fixed cost of the loop)
+# Both sides run the loop, so B − A is n iterations exactly. Side A's 200 iterations keep
+# both in the loop's steady state: in time, a loop of ~100 iterations after a loop of one
+# cost ~30 % more per iteration than the slope (5.4 against 4.1 ns, a fixed cost of leaving
+# the one-iteration path), which made a "2 %" plant measure 3 %. Instructions are linear.
+BASE_LOOPS = 200
 WIDE_LOOPS = 4000  # about as costly as the operation itself: the slope is measured far above the noise
 
 
 def calibrate_extra(fraction: float, deterministic: bool, count_ops: int) -> Dict[str, Any]:
     """n so that n more iterations of FIXTURE_EXTRA_LOOPS than side A's cost `fraction`
     of A's operation: the cost per iteration from A against A + 4000 iterations."""
-    base, wide = _cost(BASE_LOOPS, deterministic, count_ops), _cost(BASE_LOOPS + WIDE_LOOPS, deterministic, count_ops)
+    base, wide = _cost(deterministic, count_ops)
     slope = (wide - base) / WIDE_LOOPS
     extra = max(1, round(fraction * base / slope))
     return {"base_loops": BASE_LOOPS, "extra_loops": extra, "op_cost": base, "cost_per_unit": slope,
             "unit": "instructions" if deterministic else "µs CPU", "planted_fraction": slope * extra / base}
 
 
-def _cost(extra: int, deterministic: bool, count_ops: int) -> float:
+def _cost(deterministic: bool, count_ops: int) -> Tuple[float, float]:
+    """(A's cost per op, A + WIDE_LOOPS's cost per op). In time, the two run interleaved in
+    fresh processes, pair by pair, and the slope is the median paired difference (two
+    blocks one after the other would put any drift of the machine into the slope)."""
     run = session()
-    spec = run.spec("sdk", -1, count_ops)  # the per-op count depends a little on N: calibrate at the N measured
-    env = {"FIXTURE_EXTRA_LOOPS": str(extra)}
+    sizes = (BASE_LOOPS, BASE_LOOPS + WIDE_LOOPS)
     if deterministic:
         method = counting.available_method()
         assert method is not None, "deterministic mode needs valgrind or hardware counters"
-        return statistics.median(counting.per_op(counting.InstructionCounter(method), spec, env, 600, 3))
-    runner = SubprocessRunner()
+        spec = run.spec("sdk", -1, count_ops)  # the per-op count depends a little on N: calibrate at the N measured
+        base, wide = (statistics.median(counting.per_op(counting.InstructionCounter(method), spec,
+                                                        {"FIXTURE_EXTRA_LOOPS": str(n)}, 600, 3)) for n in sizes)
+        return base, wide
+    runner, rng = SubprocessRunner(), random.Random(0)
     ops = 20_000  # ~0.3 s per run at this scenario's rate
-    values = [runner.run(run.spec("sdk", i, ops), env, 120).cpu_us_per_op for i in range(15)]
-    return statistics.median(values)
+    pairs: List[Dict[int, float]] = []
+    for index in range(15):
+        order = list(sizes)
+        rng.shuffle(order)
+        pairs.append({n: runner.run(run.spec("sdk", index, ops), {"FIXTURE_EXTRA_LOOPS": str(n)}, 120).cpu_us_per_op
+                      for n in order})
+    base = statistics.median(p[sizes[0]] for p in pairs)
+    return base, base + statistics.median(p[sizes[1]] - p[sizes[0]] for p in pairs)
 
 
 def run_planted(args: argparse.Namespace) -> Dict[str, Any]:

@@ -172,8 +172,10 @@ def history() -> List[str]:
         with open(os.path.join(folder, name), encoding="utf-8") as handle:
             data = json.load(handle)
         s = data.get("settings", {})
-        what = f"planted {100 * s.get('fraction', 0):g}%, {'deterministic' if s.get('deterministic') else 'time'} mode"
-        lines.append(f"- `{name}` ({what}, {data.get('conditions', {}).get('started', '?')}): detected "
+        kind = "A/A" if s.get("step") == "aa" else f"planted {100 * s.get('fraction', 0):g}%"
+        what = f"{kind}, {'deterministic' if s.get('deterministic') else 'time'} mode"
+        verb = "false positives" if s.get("step") == "aa" else "detected"
+        lines.append(f"- `{name}` ({what}, {data.get('conditions', {}).get('started', '?')}): {verb} "
                      f"{pct(data['overhead_verdicts'], data['repeats'])} — {data.get('note', '')}")
     return lines + [""]
 
