@@ -57,7 +57,7 @@ def aa_comparison(name: str, rounds: int, seed: int, seconds: float = 0.5) -> Di
             rng.shuffle(pair)
             for side in pair:
                 side.append(runner.run(spec(round_index, ops), dict(scenario.env), 120).cpu_us_per_op)
-    diff = stats.paired_difference(b, a, seed=seed)
+    diff = stats.paired_difference(b, a)
     level = stats.median(a)
     return {"estimate_pct": 100 * diff.estimate / level, "ci_low_pct": 100 * diff.ci_low / level,
             "ci_high_pct": 100 * diff.ci_high / level, "verdict": stats.verdict(diff, level, rounds)}

@@ -1,6 +1,6 @@
 """otelaudit's own start-up: `otelaudit --help` and `otelaudit list` against `python -c pass`,
 fresh processes interleaved in a random order per round, wall and child CPU time, with the
-median difference to `python -c pass` and its 95% bootstrap CI.
+median difference to `python -c pass` and its 95% CI.
 
     python benchmarks/startup.py [--rounds 30] [--json benchmarks/results/startup.json]
 """
@@ -57,7 +57,7 @@ def main() -> None:
         for key in ("wall_ms", "cpu_ms"):
             values = [r[key] for r in runs]
             base = [r[key] for r in samples["python -c pass"]]
-            entry[key] = stats.bootstrap(values).__dict__
+            entry[key] = stats.median_interval(values).__dict__
             entry[f"{key}_over_python"] = stats.paired_difference(values, base).__dict__
         result[name] = entry
         print(f"{name:18} wall {entry['wall_ms']['estimate']:6.1f} ms (+{entry['wall_ms_over_python']['estimate']:.1f} "

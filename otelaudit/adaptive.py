@@ -67,7 +67,7 @@ def parse_duration(text: str) -> float:
 
 def half_width(treated: Sequence[RunResult], baseline: Sequence[RunResult], seed: int) -> Tuple[float, float]:
     """(µs, % of the baseline) half-width of the paired CPU-per-op difference's 95% CI."""
-    diff = stats.paired_difference([r.cpu_us_per_op for r in treated], [r.cpu_us_per_op for r in baseline], seed)
+    diff = stats.paired_difference([r.cpu_us_per_op for r in treated], [r.cpu_us_per_op for r in baseline])
     level = stats.median([r.cpu_us_per_op for r in baseline])
     half = (diff.ci_high - diff.ci_low) / 2.0
     return half, 100.0 * half / level if level else float("inf")

@@ -32,7 +32,7 @@ def first_failure(runs: Sequence[RunResult]) -> Optional[Failure]:
 
 def summarise_arm(arm: str, runs: Sequence[RunResult], seed: int) -> ArmSummary:
     def est(values: Sequence[float]) -> "stats.Estimate":
-        return stats.bootstrap(list(values), seed=seed)
+        return stats.median_interval(list(values))
 
     def optional_ms(values: Sequence[Optional[float]]) -> "Optional[stats.Estimate]":
         present = [v * 1e3 for v in values if v is not None]
@@ -57,18 +57,18 @@ def summarise_arm(arm: str, runs: Sequence[RunResult], seed: int) -> ArmSummary:
 
 def compare(arm: str, treated: Sequence[RunResult], baseline: Sequence[RunResult], seed: int) -> Comparison:
     def diff(attr: str) -> "stats.Estimate":
-        return stats.paired_difference([getattr(r, attr) for r in treated], [getattr(r, attr) for r in baseline], seed)
+        return stats.paired_difference([getattr(r, attr) for r in treated], [getattr(r, attr) for r in baseline])
 
     cpu = diff("cpu_us_per_op")
     base_cpu = stats.median([r.cpu_us_per_op for r in baseline])
     return Comparison(
         arm=arm,  # type: ignore[arg-type]
         cpu_us_per_op=cpu,
-        cpu_ratio=stats.paired_ratio([r.cpu_us_per_op for r in treated], [r.cpu_us_per_op for r in baseline], seed),
+        cpu_ratio=stats.paired_ratio([r.cpu_us_per_op for r in treated], [r.cpu_us_per_op for r in baseline]),
         loop_cpu_us_per_op=diff("loop_cpu_us_per_op"),
         latency_p50_us=diff("latency_p50_us"),
         latency_p99_us=diff("latency_p99_us"),
-        throughput_ratio=stats.paired_ratio([r.throughput for r in treated], [r.throughput for r in baseline], seed),
+        throughput_ratio=stats.paired_ratio([r.throughput for r in treated], [r.throughput for r in baseline]),
         verdict=stats.verdict(cpu, base_cpu, len(treated)),
         rounds=len(treated),
     )

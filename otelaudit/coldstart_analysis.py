@@ -28,7 +28,7 @@ def paired(runs: Sequence[ColdRun]) -> Dict[ColdArm, List[ColdRun]]:
 
 def to_first_op(arms: Dict[ColdArm, List[ColdRun]], seed: int) -> Dict[str, Estimate]:
     """Per arm: from spawning the interpreter to the end of its first operation."""
-    return {arm: stats.bootstrap([r.to_first_op_s * 1000 for r in runs if r.to_first_op_s is not None], seed=seed)
+    return {arm: stats.median_interval([r.to_first_op_s * 1000 for r in runs if r.to_first_op_s is not None])
             for arm, runs in arms.items() if runs and all(r.to_first_op_s is not None for r in runs)}
 
 
@@ -39,7 +39,7 @@ def to_first_op_added(arms: Dict[ColdArm, List[ColdRun]], seed: int) -> Dict[str
     for arm in ("instrumented", "auto"):
         treated = [r.to_first_op_s for r in arms.get(arm, [])]
         if base and len(treated) == len(base) and None not in base and None not in treated:
-            added[arm] = stats.paired_difference([t * 1000 for t in treated], [b * 1000 for b in base], seed=seed)  # type: ignore[operator]
+            added[arm] = stats.paired_difference([t * 1000 for t in treated], [b * 1000 for b in base])  # type: ignore[operator]
     return added
 
 
@@ -54,13 +54,13 @@ def auto_warnings(arms: Dict[ColdArm, List[ColdRun]]) -> List[str]:
 def import_ms(base: Sequence[ColdRun], treated: Sequence[ColdRun], seed: int) -> Estimate:
     """(library + instrumentation) − library import, round by round."""
     return stats.paired_difference([(r.library_import_s + r.instrumentation_import_s) * 1000 for r in treated],
-                                   [r.library_import_s * 1000 for r in base], seed=seed)
+                                   [r.library_import_s * 1000 for r in base])
 
 
 def import_cpu_ms(base: Sequence[ColdRun], treated: Sequence[ColdRun], seed: int) -> Estimate:
     return stats.paired_difference(
         [(r.library_import_cpu_s + r.instrumentation_import_cpu_s) * 1000 for r in treated],
-        [r.library_import_cpu_s * 1000 for r in base], seed=seed)
+        [r.library_import_cpu_s * 1000 for r in base])
 
 
 def startup_cpu_us(run: ColdRun) -> float:
@@ -69,7 +69,7 @@ def startup_cpu_us(run: ColdRun) -> float:
 
 
 def ms(values: Sequence[float], seed: int) -> Optional[Estimate]:
-    return stats.bootstrap([v * 1000 for v in values], seed=seed) if values else None
+    return stats.median_interval([v * 1000 for v in values]) if values else None
 
 
 def modules(base: Sequence[ColdRun], treated: Sequence[ColdRun], owner_of_file) -> List[ModuleCost]:
@@ -87,9 +87,9 @@ def first_call(arm: ColdArm, runs: Sequence[ColdRun], seed: int) -> Optional[Fir
         return None
     return FirstCall(
         arm=arm,
-        first_op_us=stats.bootstrap([r.first_op_us[0] for r in usable], seed=seed),
-        steady_op_us=stats.bootstrap([r.steady_op_us for r in usable], seed=seed),
-        first_minus_steady_us=stats.bootstrap([r.first_op_us[0] - r.steady_op_us for r in usable], seed=seed),
+        first_op_us=stats.median_interval([r.first_op_us[0] for r in usable]),
+        steady_op_us=stats.median_interval([r.steady_op_us for r in usable]),
+        first_minus_steady_us=stats.median_interval([r.first_op_us[0] - r.steady_op_us for r in usable]),
     )
 
 
@@ -99,4 +99,4 @@ def first_call_extra(base: Sequence[ColdRun], treated: Sequence[ColdRun], seed: 
     if not pairs:
         return None
     return stats.paired_difference([t.first_op_us[0] - t.steady_op_us for t, _ in pairs],
-                                   [b.first_op_us[0] - b.steady_op_us for _, b in pairs], seed=seed)
+                                   [b.first_op_us[0] - b.steady_op_us for _, b in pairs])

@@ -84,7 +84,7 @@ def _breakdown(python: str, env: Mapping[str, str], timeout_s: float) -> dict:
 
 
 def _ms(values: Sequence[float], seed: int) -> Estimate:
-    return stats.bootstrap(list(values), seed=seed) if values else Estimate(0.0, 0.0, 0.0)
+    return stats.median_interval(list(values)) if values else Estimate(0.0, 0.0, 0.0)
 
 
 def _summarise(samples: Dict[str, List[float]], breakdowns: List[dict], rounds: int, seed: int) -> AutoStartup:
@@ -109,8 +109,8 @@ def _summarise(samples: Dict[str, List[float]], breakdowns: List[dict], rounds: 
         plain_ms=_ms(samples["plain"], seed),
         sitecustomize_ms=_ms(samples["sitecustomize"], seed),
         launcher_ms=_ms(samples["launcher"], seed),
-        initialize_added_ms=stats.paired_difference(samples["sitecustomize"], samples["plain"], seed),
-        total_added_ms=stats.paired_difference(samples["launcher"], samples["plain"], seed),
+        initialize_added_ms=stats.paired_difference(samples["sitecustomize"], samples["plain"]),
+        total_added_ms=stats.paired_difference(samples["launcher"], samples["plain"]),
         initialize_in_process_ms=_ms([(b["import_s"] + b["initialize_s"]) * 1000 for b in complete], seed),
         distro_ms=_ms([b["distro_s"] * 1000 for b in complete], seed),
         instrumentors=instrumentors,

@@ -220,7 +220,7 @@ class Estimate:
 
 @dataclass(frozen=True)
 class ArmSummary:
-    """One arm across rounds: medians with bootstrap CIs."""
+    """One arm across rounds: medians with distribution-free 95% CIs."""
 
     arm: Arm
     rounds: int

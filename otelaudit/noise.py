@@ -14,7 +14,7 @@ from otelaudit.model import Comparison, NoiseFloor, RunResult
 def noise_floor(control: Sequence[RunResult], baseline: Sequence[RunResult], seed: int) -> Optional[NoiseFloor]:
     if not control or len(control) != len(baseline):
         return None
-    diff = stats.paired_difference([r.cpu_us_per_op for r in control], [r.cpu_us_per_op for r in baseline], seed)
+    diff = stats.paired_difference([r.cpu_us_per_op for r in control], [r.cpu_us_per_op for r in baseline])
     level = stats.median([r.cpu_us_per_op for r in baseline])
     floor_us = max(abs(diff.ci_low), abs(diff.ci_high))
     return NoiseFloor(rounds=len(control), difference_us=diff, floor_us=floor_us,

@@ -18,7 +18,7 @@ from pyinstrument import Profiler
 
 from otelaudit.model import Estimate, Frame, Hotspot, RawProfile
 from otelaudit.ownership import Ownership
-from otelaudit.stats import bootstrap, median
+from otelaudit.stats import median, median_interval
 
 INTERVAL = 0.0005  # seconds between samples: ~2,000 a second, at most a few µs of sampling each
 MIN_SHARE = 0.01  # sites costing less than this share of the overhead are noise, not findings
@@ -178,7 +178,7 @@ def _is_telemetry(file: str, ownership: Ownership, cache: Dict[str, bool]) -> bo
 def call_site_costs(profiles: Sequence[RawProfile], ownership: Ownership, *,
                     baseline: Sequence[RawProfile] = ()) -> Dict[Key, List[float]]:
     """µs per operation under each telemetry call site, one value per profile (0.0 where
-    the site was not sampled), so the caller can bootstrap across processes. Without
+    the site was not sampled), so the caller can take an interval across processes. Without
     `baseline` profiles a wrapper is charged with the wrapped library call too."""
     return {key: [s * 1e6 / max(p.ops, 1) for s, p in zip(site.seconds, profiles)]
             for key, site in _attribute(profiles, ownership, baseline).items()}
@@ -193,7 +193,7 @@ def hotspots(baseline: Sequence[RawProfile], treated: Sequence[RawProfile], owne
     sites = _attribute(treated, ownership, baseline)
     if not sites:
         return ()
-    estimates = {key: bootstrap([s * 1e6 / max(p.ops, 1) for s, p in zip(site.seconds, treated)], seed=seed)
+    estimates = {key: median_interval([s * 1e6 / max(p.ops, 1) for s, p in zip(site.seconds, treated)])
                  for key, site in sites.items()}
     overhead = _busy_us_per_op(treated) - (_busy_us_per_op(baseline) if baseline else 0.0)
     denominator = max(overhead, sum(e.estimate for e in estimates.values()))

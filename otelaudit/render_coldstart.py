@@ -45,7 +45,7 @@ def terminal_lines(section: ColdStartReport) -> List[str]:
 
     lines = [f"Cold start — {section.rounds} interleaved rounds of fresh interpreters, library-only baseline vs "
              "library + instrumentation (and the library under opentelemetry-instrument: AUTO); medians, 95% "
-             "bootstrap CIs. FIRST CALL EXTRA: how much more the first operation exceeds the steady state than "
+             "95% CIs. FIRST CALL EXTRA: how much more the first operation exceeds the steady state than "
              "in the baseline; SPAWN→1ST OP: process start to the first operation done, over the baseline", ""]
     if section.targets:
         lines += table([list(HEADERS)] + [row(t) for t in section.targets])
@@ -116,7 +116,7 @@ def simulated_lines(section: ColdStartReport) -> List[str]:
 
 def markdown(section: ColdStartReport) -> str:
     parts = [f"## Cold start\n\n{section.rounds} interleaved rounds of fresh interpreters (`-X importtime`), "
-             "library-only baseline vs library + instrumentation; medians with 95% bootstrap CIs."]
+             "library-only baseline vs library + instrumentation; medians with 95% CIs."]
     rows = ["| " + " | ".join(HEADERS) + " |", "|" + " --- |" * len(HEADERS)]
     rows += ["| " + " | ".join(f"`{c}`" if i == 0 else c for i, c in enumerate(row(t))) + " |" for t in section.targets]
     parts.append("\n".join(rows))

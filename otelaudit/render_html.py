@@ -68,7 +68,7 @@ def render(report: Report) -> str:
     if report.results:
         body += ["<h2>Overhead per instrumentation</h2>",
                  "<p>Extra process CPU per operation with the SDK installed (sdk) and with the instrumentation alone "
-                 "(api), against the uninstrumented baseline; the whisker is the 95% bootstrap interval of the "
+                 "(api), against the uninstrumented baseline; the whisker is the 95% interval of the "
                  "paired differences.</p>", svg_charts.overhead_chart(report.results)]
     body += [section(report, result) for result in report.results if result.status == "ok"]
     if report.cold_start is not None:

@@ -18,7 +18,7 @@ def cold_start_section(section: ColdStartReport) -> str:
     rows = [_chart_row(target) for target in section.targets]
     parts = [f"<h2>Cold start</h2><p>{section.rounds} interleaved rounds of fresh interpreters "
              "(<code>-X importtime</code>): the library alone against the library with the instrumentation imported "
-             "and <code>instrument()</code> called; medians of paired differences with 95% bootstrap intervals.</p>",
+             "and <code>instrument()</code> called; medians of paired differences with 95% intervals.</p>",
              bar_chart("cold-start-chart", rows, Panel("import over the library, ms (wall ■, CPU ▪), 95% CI", "ms"),
                        Panel("instrument(), ms, 95% CI", "ms")),
              _table(section)]

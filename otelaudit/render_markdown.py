@@ -77,7 +77,7 @@ def arms_table(result: ScenarioResult) -> str:
     assert overhead is not None
     summary = (f"sdk − baseline: **{_signed(overhead.cpu_us_per_op)} CPU µs/op** (×{_ci(overhead.cpu_ratio, 2)}), "
                f"p99 latency {_signed(overhead.latency_p99_us)} µs, verdict `{overhead.verdict}` "
-               f"({overhead.rounds} paired rounds, 95% bootstrap CIs in brackets).")
+               f"({overhead.rounds} paired rounds, 95% CIs in brackets).")
     return "\n".join(rows) + "\n\n" + summary
 
 
@@ -138,7 +138,7 @@ def how_measured(report: Report, result: ScenarioResult) -> str:
             f"{result.concurrency}, {result.ops_per_run:,} operations per run) in a fresh interpreter per arm and "
             f"round — baseline (no instrumentation), api (instrumentor, no SDK) and sdk (SDK with batching "
             f"processors whose exporters do no I/O) — over {settings.rounds} rounds in random order, and compared "
-            "process CPU time per operation round by round (median of paired differences, percentile bootstrap "
+            "process CPU time per operation round by round (median of paired differences, distribution-free "
             "95% CI). Call counts come from a separate profile-hook run, sampled costs from pyinstrument runs, and "
             "measured savings from runs with the suggested change applied in-process against a control.")
 

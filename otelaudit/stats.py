@@ -1,15 +1,15 @@
-"""Robust statistics for noisy shared machines: medians, percentile-bootstrap 95%
+"""Robust statistics for noisy shared machines: medians with distribution-free 95%
 confidence intervals, paired (by round) differences and ratios, and a verdict that
 never claims more than its interval supports. Pure Python: samples are small."""
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Callable, List, Sequence
 
 from otelaudit.model import Estimate, Verdict
 
-BOOTSTRAP_RESAMPLES = 2000
 CONFIDENCE = 0.95
 # Overhead below this share of the baseline is treated as "nothing to report" when the
 # whole interval lies under it.
@@ -37,33 +37,44 @@ def percentile(ordered: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def bootstrap(
-    values: Sequence[float],
-    statistic: Callable[[Sequence[float]], float] = median,
-    seed: int = 0,
-    resamples: int = BOOTSTRAP_RESAMPLES,
-) -> Estimate:
-    """Percentile bootstrap CI of `statistic`; a single value gives a zero-width interval."""
-    point = statistic(values)
-    if len(values) < 2:
-        return Estimate(point, point, point)
-    rng = random.Random(seed)
-    n = len(values)
-    stats: List[float] = sorted(statistic([values[rng.randrange(n)] for _ in range(n)]) for _ in range(resamples))
+def median_interval(values: Sequence[float]) -> Estimate:
+    """The median with its distribution-free 95% interval: the order statistics
+    x(k) … x(n+1−k), k the largest with P(Binomial(n, ½) < k) ≤ 2.5 % (the sign test's
+    interval). It covers the true median at least 95 % of the time whatever the noise's
+    shape, where the percentile bootstrap of a median undercovers with the 10–20 rounds a
+    scan plays: its resamples take few distinct values (an A/A benchmark saw a false
+    "overhead" 1 time in 20 with it). Under 6 values no such k exists: the whole range
+    (93.8 % for 5). One value gives a zero-width interval."""
+    point = median(values)
+    ordered = sorted(values)
+    n = len(ordered)
+    k = _order_statistic_rank(n)
+    if k < 1:
+        return Estimate(point, ordered[0], ordered[-1])
+    return Estimate(point, ordered[k - 1], ordered[n - k])
+
+
+def _order_statistic_rank(n: int) -> int:
     alpha = (1.0 - CONFIDENCE) / 2.0
-    return Estimate(point, percentile(stats, alpha), percentile(stats, 1.0 - alpha))
+    tail, k = 0.0, 0
+    while k < n:
+        tail += math.comb(n, k) / 2.0 ** n  # P(B = k): the tail P(B ≤ k)
+        if tail > alpha:
+            break
+        k += 1
+    return k  # P(B ≤ k − 1) ≤ alpha
 
 
-def paired_difference(treated: Sequence[float], baseline: Sequence[float], seed: int = 0) -> Estimate:
-    """treated − baseline, round by round, then the bootstrapped median of the differences."""
+def paired_difference(treated: Sequence[float], baseline: Sequence[float]) -> Estimate:
+    """treated − baseline, round by round, then the median of the differences."""
     _check_paired(treated, baseline)
-    return bootstrap([t - b for t, b in zip(treated, baseline)], seed=seed)
+    return median_interval([t - b for t, b in zip(treated, baseline)])
 
 
-def paired_ratio(treated: Sequence[float], baseline: Sequence[float], seed: int = 0) -> Estimate:
+def paired_ratio(treated: Sequence[float], baseline: Sequence[float]) -> Estimate:
     """treated / baseline, round by round (1.0 means no change)."""
     _check_paired(treated, baseline)
-    return bootstrap([t / b if b else float("inf") for t, b in zip(treated, baseline)], seed=seed)
+    return median_interval([t / b if b else float("inf") for t, b in zip(treated, baseline)])
 
 
 def verdict(difference: Estimate, baseline_level: float, rounds: int, margin: float = EQUIVALENCE_MARGIN) -> Verdict:
