@@ -79,10 +79,10 @@ def compare_sides(a: Side, b: Side, settings: ABSettings,
         return ABResult(a.label, b.label, ops, failure=failure.message)
     by_arm = analysis.complete_rounds(runs, ARMS_AB)
     level = stats.median([r.cpu_us_per_op for r in by_arm["baseline"]])
-    floor = noise_floor(by_arm[CONTROL], by_arm["baseline"], settings.seed)
-    comparison = analysis.compare("sdk", by_arm["sdk"], by_arm["baseline"], settings.seed)
+    floor = noise_floor(by_arm[CONTROL], by_arm["baseline"])
+    comparison = analysis.compare("sdk", by_arm["sdk"], by_arm["baseline"])
     result = ABResult(a.label, b.label, ops, floored(comparison, floor, level) if floor else comparison, floor,
-                      precision_reached(runs, played, settings.rule, settings.seed, ARMS_AB), level)
+                      precision_reached(runs, played, settings.rule, ARMS_AB), level)
     if settings.deterministic:
         on_progress("counting instructions")
         result = replace(result, instructions=count_sides(a, b, settings))

@@ -65,7 +65,7 @@ def parse_duration(text: str) -> float:
     return float(match.group(1)) * (60.0 if match.group(2) in ("m", "min") else 1.0)
 
 
-def half_width(treated: Sequence[RunResult], baseline: Sequence[RunResult], seed: int) -> Tuple[float, float]:
+def half_width(treated: Sequence[RunResult], baseline: Sequence[RunResult]) -> Tuple[float, float]:
     """(µs, % of the baseline) half-width of the paired CPU-per-op difference's 95% CI."""
     diff = stats.paired_difference([r.cpu_us_per_op for r in treated], [r.cpu_us_per_op for r in baseline])
     level = stats.median([r.cpu_us_per_op for r in baseline])

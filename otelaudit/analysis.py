@@ -30,7 +30,7 @@ def first_failure(runs: Sequence[RunResult]) -> Optional[Failure]:
     return min(failures, key=lambda f: FAILURE_PRIORITY.index(f.kind) if f.kind in FAILURE_PRIORITY else 99)
 
 
-def summarise_arm(arm: str, runs: Sequence[RunResult], seed: int) -> ArmSummary:
+def summarise_arm(arm: str, runs: Sequence[RunResult]) -> ArmSummary:
     def est(values: Sequence[float]) -> "stats.Estimate":
         return stats.median_interval(list(values))
 
@@ -55,7 +55,7 @@ def summarise_arm(arm: str, runs: Sequence[RunResult], seed: int) -> ArmSummary:
     )
 
 
-def compare(arm: str, treated: Sequence[RunResult], baseline: Sequence[RunResult], seed: int) -> Comparison:
+def compare(arm: str, treated: Sequence[RunResult], baseline: Sequence[RunResult]) -> Comparison:
     def diff(attr: str) -> "stats.Estimate":
         return stats.paired_difference([getattr(r, attr) for r in treated], [getattr(r, attr) for r in baseline])
 

@@ -164,8 +164,8 @@ def _measure(session: TargetSession, result: TargetColdStart, simulated_env: Map
         done = [r for r in (session.run(session.spec("instrumented", i), simulated_env) for i in range(options.rounds))
                 if r.failure is None]
         result = replace(
-            result, instrumentation_import_ms_simulated=analysis.ms([r.instrumentation_import_s for r in done], options.seed),
-            instrument_ms_simulated=analysis.ms([r.instrument_s for r in done if r.instrument_s is not None], options.seed))
+            result, instrumentation_import_ms_simulated=analysis.ms([r.instrumentation_import_s for r in done]),
+            instrument_ms_simulated=analysis.ms([r.instrument_s for r in done if r.instrument_s is not None]))
     return result
 
 
@@ -191,23 +191,23 @@ def _summarise(session: TargetSession, result: TargetColdStart, runs: List[ColdR
     from otelaudit.ownership import Ownership
 
     options, instrumentor = session.options, session.target.instrumentor
-    arms, seed = analysis.paired(runs), options.seed
+    arms = analysis.paired(runs)
     base, treated = arms["baseline"], arms["instrumented"]
     added = analysis.modules(base, treated, Ownership.for_instrumentor(instrumentor).owner_name)
-    import_ms = analysis.import_ms(base, treated, seed)
+    import_ms = analysis.import_ms(base, treated)
     warnings = list(result.warnings)
     if probe.failure is not None:
         warnings.append(f"environment-scan probe failed: {probe.failure.message}")
-    first_calls = tuple(c for c in (analysis.first_call(arm, runs, seed) for arm, runs in arms.items()) if c is not None)
+    first_calls = tuple(c for c in (analysis.first_call(arm, runs) for arm, runs in arms.items()) if c is not None)
     result = replace(
         result, status="ok", rounds=len(treated), import_ms=import_ms,
-        import_cpu_ms=analysis.import_cpu_ms(base, treated, seed),
-        instrumentation_import_ms=analysis.ms([r.instrumentation_import_s for r in treated], seed),
-        instrument_ms=analysis.ms([r.instrument_s for r in treated if r.instrument_s is not None], seed),
+        import_cpu_ms=analysis.import_cpu_ms(base, treated),
+        instrumentation_import_ms=analysis.ms([r.instrumentation_import_s for r in treated]),
+        instrument_ms=analysis.ms([r.instrument_s for r in treated if r.instrument_s is not None]),
         modules_added=len(added), top_modules=tuple(added[:TOP_MODULES]), by_distribution=by_distribution(added),
         phase_calls=probe.phase_calls, first_call=first_calls,
-        first_call_extra_us=analysis.first_call_extra(base, treated, seed),
-        to_first_op_ms=analysis.to_first_op(arms, seed), to_first_op_added_ms=analysis.to_first_op_added(arms, seed),
+        first_call_extra_us=analysis.first_call_extra(base, treated),
+        to_first_op_ms=analysis.to_first_op(arms), to_first_op_added_ms=analysis.to_first_op_added(arms),
         warnings=tuple(warnings + analysis.auto_warnings(arms)))
     if not any(r.telemetry_items for r in treated):
         return replace(result, status="invalid", failure=Failure(

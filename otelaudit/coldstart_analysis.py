@@ -26,13 +26,13 @@ def paired(runs: Sequence[ColdRun]) -> Dict[ColdArm, List[ColdRun]]:
     return paired_arms
 
 
-def to_first_op(arms: Dict[ColdArm, List[ColdRun]], seed: int) -> Dict[str, Estimate]:
+def to_first_op(arms: Dict[ColdArm, List[ColdRun]]) -> Dict[str, Estimate]:
     """Per arm: from spawning the interpreter to the end of its first operation."""
     return {arm: stats.median_interval([r.to_first_op_s * 1000 for r in runs if r.to_first_op_s is not None])
             for arm, runs in arms.items() if runs and all(r.to_first_op_s is not None for r in runs)}
 
 
-def to_first_op_added(arms: Dict[ColdArm, List[ColdRun]], seed: int) -> Dict[str, Estimate]:
+def to_first_op_added(arms: Dict[ColdArm, List[ColdRun]]) -> Dict[str, Estimate]:
     """Per instrumented arm, its time to the first operation minus the baseline's, by round."""
     base = [r.to_first_op_s for r in arms.get("baseline", [])]
     added = {}
@@ -51,13 +51,13 @@ def auto_warnings(arms: Dict[ColdArm, List[ColdRun]]) -> List[str]:
     return []
 
 
-def import_ms(base: Sequence[ColdRun], treated: Sequence[ColdRun], seed: int) -> Estimate:
+def import_ms(base: Sequence[ColdRun], treated: Sequence[ColdRun]) -> Estimate:
     """(library + instrumentation) − library import, round by round."""
     return stats.paired_difference([(r.library_import_s + r.instrumentation_import_s) * 1000 for r in treated],
                                    [r.library_import_s * 1000 for r in base])
 
 
-def import_cpu_ms(base: Sequence[ColdRun], treated: Sequence[ColdRun], seed: int) -> Estimate:
+def import_cpu_ms(base: Sequence[ColdRun], treated: Sequence[ColdRun]) -> Estimate:
     return stats.paired_difference(
         [(r.library_import_cpu_s + r.instrumentation_import_cpu_s) * 1000 for r in treated],
         [r.library_import_cpu_s * 1000 for r in base])
@@ -68,7 +68,7 @@ def startup_cpu_us(run: ColdRun) -> float:
     return (run.library_import_cpu_s + run.instrumentation_import_cpu_s + run.instrument_cpu_s) * 1e6
 
 
-def ms(values: Sequence[float], seed: int) -> Optional[Estimate]:
+def ms(values: Sequence[float]) -> Optional[Estimate]:
     return stats.median_interval([v * 1000 for v in values]) if values else None
 
 
@@ -81,7 +81,7 @@ def modules(base: Sequence[ColdRun], treated: Sequence[ColdRun], owner_of_file) 
                          {m: o for m, o in owners.items() if o})
 
 
-def first_call(arm: ColdArm, runs: Sequence[ColdRun], seed: int) -> Optional[FirstCall]:
+def first_call(arm: ColdArm, runs: Sequence[ColdRun]) -> Optional[FirstCall]:
     usable = [r for r in runs if r.first_op_us]
     if not usable:
         return None
@@ -93,7 +93,7 @@ def first_call(arm: ColdArm, runs: Sequence[ColdRun], seed: int) -> Optional[Fir
     )
 
 
-def first_call_extra(base: Sequence[ColdRun], treated: Sequence[ColdRun], seed: int) -> Optional[Estimate]:
+def first_call_extra(base: Sequence[ColdRun], treated: Sequence[ColdRun]) -> Optional[Estimate]:
     """How much more the instrumented first operation exceeds its steady state than the baseline's."""
     pairs = [(t, b) for t, b in zip(treated, base) if t.first_op_us and b.first_op_us]
     if not pairs:

@@ -68,7 +68,7 @@ def measure_auto(rounds: int, seed: int, extra_env: Mapping[str, str], timeout_s
             subprocess.run(command, env=arm_env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, timeout=timeout_s, check=False)
             samples[arm].append((time.perf_counter() - began) * 1000)
-    return _summarise(samples, breakdowns, rounds, seed)
+    return _summarise(samples, breakdowns, rounds)
 
 
 def _breakdown(python: str, env: Mapping[str, str], timeout_s: float) -> dict:
@@ -83,11 +83,11 @@ def _breakdown(python: str, env: Mapping[str, str], timeout_s: float) -> dict:
             return dict(json.load(handle))
 
 
-def _ms(values: Sequence[float], seed: int) -> Estimate:
+def _ms(values: Sequence[float]) -> Estimate:
     return stats.median_interval(list(values)) if values else Estimate(0.0, 0.0, 0.0)
 
 
-def _summarise(samples: Dict[str, List[float]], breakdowns: List[dict], rounds: int, seed: int) -> AutoStartup:
+def _summarise(samples: Dict[str, List[float]], breakdowns: List[dict], rounds: int) -> AutoStartup:
     complete = [b for b in breakdowns if b]
     names: Dict[str, List[dict]] = {}
     for breakdown in complete:
@@ -96,9 +96,9 @@ def _summarise(samples: Dict[str, List[float]], breakdowns: List[dict], rounds: 
     instrumentors = tuple(sorted((
         AutoInstrumentorCost(
             name=name,
-            dependency_check_ms=_ms([r["dependency_check_s"] * 1000 for r in rows], seed),
-            load_ms=_ms([r["load_s"] * 1000 for r in rows], seed),
-            instrument_ms=_ms([r["instrument_s"] * 1000 for r in rows], seed),
+            dependency_check_ms=_ms([r["dependency_check_s"] * 1000 for r in rows]),
+            load_ms=_ms([r["load_s"] * 1000 for r in rows]),
+            instrument_ms=_ms([r["instrument_s"] * 1000 for r in rows]),
             outcome=max(set(r["outcome"] for r in rows), key=[r["outcome"] for r in rows].count),
             modules_imported=int(stats.median([r.get("modules_imported", 0) for r in rows])),
             packages_imported=tuple(rows[0].get("packages_imported", ())),
@@ -106,13 +106,13 @@ def _summarise(samples: Dict[str, List[float]], breakdowns: List[dict], rounds: 
         key=lambda c: -(c.dependency_check_ms.estimate + c.load_ms.estimate + c.instrument_ms.estimate)))
     failure = None if complete else Failure("workload-crashed", "the auto-instrumentation breakdown child failed")
     return AutoStartup(
-        plain_ms=_ms(samples["plain"], seed),
-        sitecustomize_ms=_ms(samples["sitecustomize"], seed),
-        launcher_ms=_ms(samples["launcher"], seed),
+        plain_ms=_ms(samples["plain"]),
+        sitecustomize_ms=_ms(samples["sitecustomize"]),
+        launcher_ms=_ms(samples["launcher"]),
         initialize_added_ms=stats.paired_difference(samples["sitecustomize"], samples["plain"]),
         total_added_ms=stats.paired_difference(samples["launcher"], samples["plain"]),
-        initialize_in_process_ms=_ms([(b["import_s"] + b["initialize_s"]) * 1000 for b in complete], seed),
-        distro_ms=_ms([b["distro_s"] * 1000 for b in complete], seed),
+        initialize_in_process_ms=_ms([(b["import_s"] + b["initialize_s"]) * 1000 for b in complete]),
+        distro_ms=_ms([b["distro_s"] * 1000 for b in complete]),
         instrumentors=instrumentors,
         distro=complete[0]["distro"] if complete else "",
         rounds=rounds,

@@ -11,7 +11,7 @@ from otelaudit import stats
 from otelaudit.model import Comparison, NoiseFloor, RunResult
 
 
-def noise_floor(control: Sequence[RunResult], baseline: Sequence[RunResult], seed: int) -> Optional[NoiseFloor]:
+def noise_floor(control: Sequence[RunResult], baseline: Sequence[RunResult]) -> Optional[NoiseFloor]:
     if not control or len(control) != len(baseline):
         return None
     diff = stats.paired_difference([r.cpu_us_per_op for r in control], [r.cpu_us_per_op for r in baseline])

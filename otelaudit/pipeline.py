@@ -125,13 +125,13 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
         with running_servers(scenario.servers) as servers:
             session = ScenarioRun(scenario, target, options, runner, servers)
             measured = _measure(session, on_progress)
-            result = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured, options.seed)
+            result = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured)
             result = _with_precision(result, measured, options)
             if options.deterministic and result.status == "ok":
                 on_progress(f"{instrumentor.name}: counting instructions")
                 result = _with_counts(result, session)
             if result.status == "ok":
-                result = _with_profiles(result, measured, target, options.seed)
+                result = _with_profiles(result, measured, target)
             result = _with_findings(result, scenario, ignore)
             if result.findings:
                 def make_spec(fix: WhatIf, round_index: int) -> RunSpec:
@@ -192,7 +192,7 @@ def _measure(session: ScenarioRun, on_progress: Progress) -> Measured:
     return Measured(runs, ops, probe, tuple(profiles), played)
 
 
-def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, seed: int) -> ScenarioResult:
+def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured) -> ScenarioResult:
     probe = measured.probe
     if probe is not None and probe.failure is not None:
         result = replace(result, warnings=result.warnings + (f"call-count probe failed: {probe.failure.message}",))
@@ -200,7 +200,7 @@ def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, see
         result = replace(result, call_counts=probe.call_counts, repeated_calls=probe.repeated_calls)
     failure = analysis.first_failure(measured.runs)
     by_arm = analysis.complete_rounds(measured.runs, ARMS)
-    result = replace(result, arms={arm: analysis.summarise_arm(arm, by_arm[arm], seed) for arm in ARMS if by_arm[arm]})
+    result = replace(result, arms={arm: analysis.summarise_arm(arm, by_arm[arm]) for arm in ARMS if by_arm[arm]})
     if failure is not None:
         return replace(result, status="not-covered" if failure.kind == "missing-library" else "error", failure=failure)
     produced = result.arms["sdk"].telemetry_per_op
@@ -209,8 +209,8 @@ def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured, see
         return replace(result, status="invalid", failure=invalid, telemetry_per_op=produced)
     return replace(
         result, status="ok", telemetry_per_op=produced,
-        overhead=analysis.compare("sdk", by_arm["sdk"], by_arm["baseline"], seed),
-        api_overhead=analysis.compare("api", by_arm["api"], by_arm["baseline"], seed),
+        overhead=analysis.compare("sdk", by_arm["sdk"], by_arm["baseline"]),
+        api_overhead=analysis.compare("api", by_arm["api"], by_arm["baseline"]),
         warnings=result.warnings + analysis.shortfall_warning(produced, scenario.expects),
     )
 
@@ -219,8 +219,8 @@ def _with_precision(result: ScenarioResult, measured: Measured, options: ScanOpt
     if measured.played is None or result.status != "ok":
         return result
     arms = arms_for(options.control_arm)
-    reached = precision_reached(measured.runs, measured.played, options.stop_rule(), options.seed, arms)
-    return replace(with_noise_floor(result, measured.runs, options.seed), precision=reached)
+    reached = precision_reached(measured.runs, measured.played, options.stop_rule(), arms)
+    return replace(with_noise_floor(result, measured.runs), precision=reached)
 
 
 def _with_counts(result: ScenarioResult, session: "ScenarioRun") -> ScenarioResult:
@@ -240,7 +240,7 @@ def _with_counts(result: ScenarioResult, session: "ScenarioRun") -> ScenarioResu
     return replace(result, instructions=counts, warnings=result.warnings + ((counts.disagreement,) if counts.disagreement else ()))
 
 
-def _with_profiles(result: ScenarioResult, measured: Measured, target: Target, seed: int) -> ScenarioResult:
+def _with_profiles(result: ScenarioResult, measured: Measured, target: Target) -> ScenarioResult:
     """Hotspots and the differential flame graph, both from the sampled profiles."""
     baseline = [r.profile for r in measured.profiles if r.arm == "baseline" and r.profile is not None]
     treated = [r.profile for r in measured.profiles if r.arm == "sdk" and r.profile is not None]
@@ -252,7 +252,7 @@ def _with_profiles(result: ScenarioResult, measured: Measured, target: Target, s
 
     library = target.scenario.distribution if target.scenario else None
     ownership = Ownership.for_instrumentor(target.instrumentor, library)
-    return replace(result, hotspots=hotspots(baseline, treated, ownership, seed),
+    return replace(result, hotspots=hotspots(baseline, treated, ownership),
                    flame=differential(baseline, treated, ownership))
 
 

@@ -185,7 +185,7 @@ def call_site_costs(profiles: Sequence[RawProfile], ownership: Ownership, *,
 
 
 def hotspots(baseline: Sequence[RawProfile], treated: Sequence[RawProfile], ownership: Ownership,
-             seed: int, *, min_share: float = MIN_SHARE) -> Tuple[Hotspot, ...]:
+             *, min_share: float = MIN_SHARE) -> Tuple[Hotspot, ...]:
     """Telemetry call sites of the treated profiles, costliest first. A share is the
     site's µs/op over the overhead, the treated minus the baseline median busy µs/op; when
     noise makes that smaller than all telemetry time, over the telemetry time instead, so

@@ -36,22 +36,21 @@ def timed_rounds(run_arm: RunArm, arms: Sequence[Arm], rule: adaptive.StopRule, 
         return True
 
     def precision() -> Optional[Tuple[float, float]]:
-        return current_half_width(runs, treated, arms, seed)
+        return current_half_width(runs, treated, arms)
 
     return runs, adaptive.play_rounds(play, precision, rule)
 
 
-def current_half_width(runs: Sequence[RunResult], treated: Arm, arms: Sequence[Arm],
-                       seed: int) -> Optional[Tuple[float, float]]:
+def current_half_width(runs: Sequence[RunResult], treated: Arm, arms: Sequence[Arm]) -> Optional[Tuple[float, float]]:
     by_arm = analysis.complete_rounds(runs, arms)
     if len(by_arm[treated]) < 2:
         return None
-    return adaptive.half_width(by_arm[treated], by_arm["baseline"], seed)
+    return adaptive.half_width(by_arm[treated], by_arm["baseline"])
 
 
 def precision_reached(runs: Sequence[RunResult], played: adaptive.RoundsPlayed, rule: adaptive.StopRule,
-                      seed: int, arms: Sequence[Arm], treated: Arm = "sdk") -> Optional[PrecisionReached]:
-    current = current_half_width(runs, treated, arms, seed)
+                      arms: Sequence[Arm], treated: Arm = "sdk") -> Optional[PrecisionReached]:
+    current = current_half_width(runs, treated, arms)
     if current is None:
         return None
     return PrecisionReached(rounds=played.rounds, stop=played.stop, half_width_us=current[0],
@@ -59,10 +58,10 @@ def precision_reached(runs: Sequence[RunResult], played: adaptive.RoundsPlayed, 
                             target=rule.target.text if rule.target else None, budget_s=rule.budget_s)
 
 
-def with_noise_floor(result: ScenarioResult, runs: Sequence[RunResult], seed: int) -> ScenarioResult:
+def with_noise_floor(result: ScenarioResult, runs: Sequence[RunResult]) -> ScenarioResult:
     """Adds the A/A floor and holds both comparisons' verdicts to it."""
     by_arm = analysis.complete_rounds(runs, ARMS + (CONTROL,))
-    floor = noise.noise_floor(by_arm[CONTROL], by_arm["baseline"], seed)
+    floor = noise.noise_floor(by_arm[CONTROL], by_arm["baseline"])
     if floor is None or result.status != "ok":
         return result
     level = stats.median([r.cpu_us_per_op for r in by_arm["baseline"]])

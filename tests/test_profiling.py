@@ -98,7 +98,7 @@ def loop_profiles(fake_otel):
 
 def test_the_burning_telemetry_call_site_is_the_top_hotspot(loop_profiles, ownership, fake_otel):
     baseline, treated = loop_profiles
-    found = hotspots(baseline, treated, ownership, seed=1)
+    found = hotspots(baseline, treated, ownership)
     assert found, "the planted burner was not sampled"
     top = found[0]
     assert top.call_site == Frame(fake_otel.__file__, BURN_LINE, "record", "opentelemetry-fake")
@@ -115,7 +115,7 @@ def test_a_wrapper_is_not_charged_for_the_library_call_it_passes_on(loop_profile
     charged = call_site_costs(treated, ownership)[wrapper]  # without a baseline: the library's time too
     passed = call_site_costs(treated, ownership, baseline=baseline).get(wrapper, [0.0])
     assert sum(passed) < 0.25 * sum(charged)  # what is left is the call itself, sampled at the call event
-    assert all(h.share_of_overhead < 0.1 for h in hotspots(baseline, treated, ownership, seed=1)
+    assert all(h.share_of_overhead < 0.1 for h in hotspots(baseline, treated, ownership)
                if h.call_site.line == PASS_THROUGH_LINE)
 
 
@@ -130,7 +130,7 @@ def test_costs_are_per_profile_with_zero_where_the_site_is_absent(loop_profiles,
 def test_a_clean_workload_has_no_hotspot(loop_profiles, ownership):
     baseline, _ = loop_profiles
     assert baseline[0].busy_s > 0
-    assert hotspots(baseline[:1], baseline[1:], ownership, seed=1) == ()
+    assert hotspots(baseline[:1], baseline[1:], ownership) == ()
     assert call_site_costs(baseline, ownership) == {}
 
 
@@ -149,7 +149,7 @@ def test_work_in_the_default_executor_is_sampled(fake_otel, ownership):
         await asyncio.sleep(0)
 
     treated = [_profile(in_thread, ops=40, concurrency=2)]
-    found = hotspots([_profile(nothing, ops=40, concurrency=2)], treated, ownership, seed=1)
+    found = hotspots([_profile(nothing, ops=40, concurrency=2)], treated, ownership)
     assert found and found[0].call_site.function == "record" and found[0].call_site.line == BURN_LINE
     assert any(f.function == "_run_profiled" for f in found[0].chain)  # really in a worker thread
     assert treated[0].idle_s > 0  # the loop waited for the workers: idle, not cost
