@@ -147,7 +147,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def run_scan(args: argparse.Namespace) -> int:
     from otelaudit.errors import exit_code_for
-    from otelaudit.pipeline import ScanOptions, scan
+    from otelaudit.pipeline import scan
     from otelaudit.progress import ProgressPrinter
     from otelaudit.render_terminal import render
     from otelaudit.report_json import write_report

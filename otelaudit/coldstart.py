@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from otelaudit import __version__, coldstart_analysis as analysis, rules, stats
+from otelaudit import __version__, coldstart_analysis as analysis, rules
 from otelaudit.coldstart_auto import measure_auto
 from otelaudit.coldstart_model import ColdArm, ColdRun, ColdStartReport, TargetColdStart
 from otelaudit.coldstart_rules import lazy_import_findings, scan_findings

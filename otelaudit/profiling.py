@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable, DefaultDict, Dict, List, Optional, 
 
 from pyinstrument import Profiler
 
-from otelaudit.model import Estimate, Frame, Hotspot, RawProfile
+from otelaudit.model import Frame, Hotspot, RawProfile
 from otelaudit.ownership import Ownership
 from otelaudit.stats import median, median_interval
 

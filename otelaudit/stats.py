@@ -5,8 +5,7 @@ never claims more than its interval supports. Pure Python: samples are small."""
 from __future__ import annotations
 
 import math
-import random
-from typing import Callable, List, Sequence
+from typing import Sequence
 
 from otelaudit.model import Estimate, Verdict
 

@@ -1,6 +1,5 @@
 """The command line as users run it: console script and `python -m`."""
 
-import json
 import shutil
 import subprocess
 import sys

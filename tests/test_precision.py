@@ -9,7 +9,7 @@ from typing import List, Mapping
 import pytest
 
 from otelaudit import adaptive, counting, noise, report_json
-from otelaudit.model import Comparison, Estimate, NoiseFloor, RunResult, Telemetry
+from otelaudit.model import Comparison, Estimate, NoiseFloor, RunResult
 from otelaudit.parallel import effective_jobs
 from otelaudit.pipeline import ScanOptions, scan
 from otelaudit.plan import RunSpec

@@ -1,6 +1,5 @@
 """Real subprocess scans of bundled scenarios, and the JSON report contract."""
 
-import json
 
 import pytest
 
