@@ -34,14 +34,14 @@ FIXTURE_SITE = os.path.join(os.path.dirname(HERE), "tests", "fixtures", "site")
 sys.path.insert(0, FIXTURE_SITE)
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [FIXTURE_SITE, os.environ.get("PYTHONPATH")]))
 
-from otelaudit import counting  # noqa: E402
-from otelaudit.abtest import ABResult, ABSettings, Side, compare_sides  # noqa: E402
-from otelaudit.adaptive import StopRule, parse_duration, parse_target  # noqa: E402
-from otelaudit.codec import to_data  # noqa: E402
-from otelaudit.discovery import discover_instrumentors, select_targets  # noqa: E402
+from otelaudit.measure import counting  # noqa: E402
+from otelaudit.compare.abtest import ABResult, ABSettings, Side, compare_sides  # noqa: E402
+from otelaudit.plan.adaptive import StopRule, parse_duration, parse_target  # noqa: E402
+from otelaudit.model.codec import to_data  # noqa: E402
+from otelaudit.discover.instrumentors import discover_instrumentors, select_targets  # noqa: E402
 from otelaudit.pipeline import ScanOptions, ScenarioRun  # noqa: E402
-from otelaudit.registry import load_catalog  # noqa: E402
-from otelaudit.runner import SubprocessRunner  # noqa: E402
+from otelaudit.discover.catalog import load_catalog  # noqa: E402
+from otelaudit.run.runner import SubprocessRunner  # noqa: E402
 
 SCENARIO = "fixture-ok"
 DEFAULTS = ScanOptions()
@@ -180,7 +180,7 @@ def run_planted(args: argparse.Namespace) -> Dict[str, Any]:
 
 
 def counting_only(a: Side, b: Side, args: argparse.Namespace) -> Any:
-    from otelaudit.abtest import count_sides
+    from otelaudit.compare.abtest import count_sides
 
     return count_sides(a, b, ABSettings(StopRule(1), count_ops=args.count_ops))
 

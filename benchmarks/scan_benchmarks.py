@@ -20,13 +20,14 @@ import sys
 import time
 from typing import Dict, List
 
-from otelaudit import stats
-from otelaudit.discovery import discover_instrumentors, select_targets
+from otelaudit.measure import stats
+from otelaudit.discover.instrumentors import discover_instrumentors, select_targets
 from otelaudit.pipeline import ScanOptions, scan
-from otelaudit.plan import RunSpec, ops_for
-from otelaudit.registry import all_scenarios
-from otelaudit.runner import SubprocessRunner
-from otelaudit.servers import running_servers
+from otelaudit.model import RunSpec
+from otelaudit.plan.interleave import ops_for
+from otelaudit.discover.catalog import all_scenarios
+from otelaudit.run.runner import SubprocessRunner
+from otelaudit.servers.running import running_servers
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 

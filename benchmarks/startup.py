@@ -18,7 +18,7 @@ import sys
 import time
 from typing import Dict, List
 
-from otelaudit import stats
+from otelaudit.measure import stats
 
 COMMANDS = {
     "python -c pass": [sys.executable, "-c", "pass"],

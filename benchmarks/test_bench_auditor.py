@@ -5,9 +5,9 @@
 
 import random
 
-from otelaudit import stats
-from otelaudit.discovery import discover_instrumentors
-from otelaudit.registry import load_catalog
+from otelaudit.measure import stats
+from otelaudit.discover.instrumentors import discover_instrumentors
+from otelaudit.discover.catalog import load_catalog
 
 
 def test_median_interval_of_30_rounds(benchmark):
@@ -33,16 +33,16 @@ def _rounds(n, overhead):
 
 def test_half_width_check_after_a_round_of_30(benchmark):
     """Adaptive rounds recompute this after every round: it must stay far below a round's cost."""
-    from otelaudit.adaptive import half_width
+    from otelaudit.plan.adaptive import half_width
 
     baseline, treated = _rounds(30, 0.02)
     benchmark(half_width, treated, baseline, 0)
 
 
 def test_merge_of_two_shards_of_100_results(benchmark):
-    from otelaudit.environment import describe_environment
+    from otelaudit.discover.environment import describe_environment
     from otelaudit.model import Report, ScanSettings, ScenarioResult
-    from otelaudit.sharding import merge
+    from otelaudit.plan.sharding import merge
 
     def shard(index):
         results = tuple(ScenarioResult(f"i{index}-{k}", "d", "1", "s", "ok") for k in range(100))

@@ -3,7 +3,7 @@
 Each operation sends one request through one `aiohttp.ClientSession` (built in setup,
 after instrumentation: the instrumentor wraps `ClientSession` construction to add its
 trace config) to the loopback HTTP/1.1 server (its own process) and decodes the small
-JSON response, with the shared client request mix (`otelaudit.http_workload`): even
+JSON response, with the shared client request mix (`otelaudit.scenarios.http`): even
 operations GET `/api/items` with a query string, odd ones POST a JSON body to
 `/api/orders`, all with accept, user agent, authorization and request-id headers.
 Concurrency 8. Expects one client span and one `http.client.duration` measurement per
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import itertools
 
-from otelaudit.http_workload import HEADERS, api_request
+from otelaudit.scenarios.http import HEADERS, api_request
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Workload
 
 
 class AiohttpClientWorkload(Workload):

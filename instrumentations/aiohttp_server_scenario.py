@@ -3,7 +3,7 @@
 The application is built in setup (after instrumentation: the instrumentor swaps
 `aiohttp.web.Application` for one with its middleware) with two routes, and served on
 127.0.0.1 by aiohttp's own server in the measured process. A hand-written keep-alive
-HTTP/1.1 client (`otelaudit.web_workload.LoopbackClient`, one connection per worker,
+HTTP/1.1 client (`otelaudit.scenarios.web.LoopbackClient`, one connection per worker,
 concurrency 8) sends the shared web request mix: even operations GET
 `/api/items/{item_id}` with a query string, odd ones POST a JSON order to `/api/orders`,
 which the handler parses; every request carries host, user agent, accept,
@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario
-from otelaudit.web_workload import LoopbackServerWorkload, item, order
+from otelaudit.scenarios.api import Scenario
+from otelaudit.scenarios.web import LoopbackServerWorkload, item, order
 
 
 def _build_app() -> Any:

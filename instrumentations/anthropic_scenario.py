@@ -16,9 +16,9 @@ and time to generate).
 
 from __future__ import annotations
 
-from otelaudit.genai_workload import AnthropicWorkload
+from otelaudit.scenarios.genai import AnthropicWorkload
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario
+from otelaudit.scenarios.api import Scenario
 
 
 class AnthropicMessagesWorkload(AnthropicWorkload):

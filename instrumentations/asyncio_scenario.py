@@ -17,7 +17,7 @@ import json
 from typing import Any, Dict, List
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Workload
 
 
 async def fetch_user(user_id: int) -> Dict[str, Any]:

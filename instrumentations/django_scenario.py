@@ -1,12 +1,12 @@
 """django: WSGI requests to a small JSON API through Django's middleware stack.
 
-The project (`otelaudit._django_site`, named by `DJANGO_SETTINGS_MODULE` so the
+The project (`otelaudit.scenarios.django_site`, named by `DJANGO_SETTINGS_MODULE` so the
 instrumentor can add its middleware to the configured settings) has the security,
 common and clickjacking middleware and two URL patterns: even operations GET
 `/api/items/<int:item_id>` with a query string, odd ones POST a JSON order to
 `/api/orders`, which the view parses. Each operation calls the WSGI handler (built in
 setup, after instrumentation) with the environ a server builds from the shared web
-request mix (`otelaudit.web_workload`), on the default thread pool (concurrency 8, as a
+request mix (`otelaudit.scenarios.web`), on the default thread pool (concurrency 8, as a
 threaded WSGI server). Expects per operation one server span and three HTTP server
 metric measurements (active requests up and down, duration).
 """
@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario
-from otelaudit.web_workload import WsgiWorkload
+from otelaudit.scenarios.api import Scenario
+from otelaudit.scenarios.web import WsgiWorkload
 
 
 class DjangoWorkload(WsgiWorkload):
@@ -37,5 +37,5 @@ SCENARIO = Scenario(
     expects=Telemetry(spans=1, metric_measurements=3),
     description=__doc__ or "",
     concurrency=8,
-    env={"DJANGO_SETTINGS_MODULE": "otelaudit._django_site"},
+    env={"DJANGO_SETTINGS_MODULE": "otelaudit.scenarios.django_site"},
 )

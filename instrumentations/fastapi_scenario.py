@@ -4,7 +4,7 @@ The FastAPI app is built in setup (after instrumentation: the instrumentor swaps
 `FastAPI` class) with two routes: even operations GET `/api/items/{item_id}` (a typed
 path parameter and a query parameter), odd ones POST a JSON order validated by a
 pydantic model to `/api/orders`. Each operation calls the ASGI app directly, as a server
-would, with the shared web request mix (`otelaudit.web_workload`: host, user agent,
+would, with the shared web request mix (`otelaudit.scenarios.web`: host, user agent,
 accept, authorization, forwarded-for and request-id headers). No sockets: all cost is
 the framework's and the middleware's. Concurrency 8. Expects per operation, like
 starlette's, the server span plus the ASGI `http send` spans (and `http receive` for
@@ -16,8 +16,8 @@ the POST body: 3.5 on average) and 4.5 HTTP server metric measurements.
 from typing import Any, Dict
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario
-from otelaudit.web_workload import AsgiWorkload, item, order
+from otelaudit.scenarios.api import Scenario
+from otelaudit.scenarios.web import AsgiWorkload, item, order
 
 
 def _build_app() -> Any:

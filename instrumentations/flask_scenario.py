@@ -4,7 +4,7 @@ The Flask app is built in setup (after instrumentation: the instrumentor swaps t
 `Flask` class) with two routes: even operations GET `/api/items/<int:item_id>` with a
 query string, odd ones POST a JSON order to `/api/orders`, which the view parses. Each
 operation calls the WSGI app with the environ a server builds from the shared web
-request mix (`otelaudit.web_workload`: host, user agent, accept, authorization,
+request mix (`otelaudit.scenarios.web`: host, user agent, accept, authorization,
 forwarded-for, request id), on the default thread pool (concurrency 8, as a threaded
 WSGI server). Expects per operation one server span and three HTTP server metric
 measurements (active requests up and down, duration).
@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario
-from otelaudit.web_workload import WsgiWorkload, item, order
+from otelaudit.scenarios.api import Scenario
+from otelaudit.scenarios.web import WsgiWorkload, item, order
 
 
 def _build_app() -> Any:

@@ -1,6 +1,6 @@
 """grpc (aio client): unary calls to a local gRPC service, measuring the client instrumentation.
 
-The service and its client run in the measured process (`otelaudit.grpc_workload`,
+The service and its client run in the measured process (`otelaudit.scenarios.grpc`,
 aio flavour): `/shop.Orders/Get` answers a ~1 KB JSON order over a loopback
 HTTP/2 channel, and each operation is one call with request metadata (authorization,
 request id, tenant). Server and channel are built in setup, after instrumentation (the
@@ -11,7 +11,7 @@ Concurrency 8. Expects one span per operation (the RPC's client span).
 
 from __future__ import annotations
 
-from otelaudit.grpc_workload import AioGrpcWorkload, grpc_scenario
+from otelaudit.scenarios.grpc import AioGrpcWorkload, grpc_scenario
 
 
 class GrpcAioClientWorkload(AioGrpcWorkload):

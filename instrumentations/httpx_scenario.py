@@ -15,9 +15,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from otelaudit.http_workload import HEADERS, api_request
+from otelaudit.scenarios.http import HEADERS, api_request
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Workload
 
 
 

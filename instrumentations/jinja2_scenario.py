@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Workload
 
 TEMPLATES = {
     "row.html": "<tr><td>{{ order.id }}</td><td>{{ order.customer | title }}</td>"

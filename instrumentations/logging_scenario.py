@@ -18,7 +18,7 @@ import itertools
 from typing import Any
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Workload
 
 FORMAT = "%(asctime)s %(levelname)s [%(name)s] %(message)s user=%(user_id)s route=%(route)s"
 MAX_BUFFER = 1 << 20  # bytes of formatted log kept before the buffer is emptied
@@ -34,7 +34,7 @@ class LoggingWorkload(Workload):
         root = logging.getLogger()
         root.setLevel(logging.INFO)
         root.addHandler(self.handler)
-        self.logger: Any = logging.getLogger("otelaudit.scenario.orders")
+        self.logger: Any = logging.getLogger("otelaudit.scenarios.api.orders")
         self.logger.setLevel(logging.INFO)
         self.counter = itertools.count()
 

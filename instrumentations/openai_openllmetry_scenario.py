@@ -2,7 +2,7 @@
 
 Both this and the contrib `opentelemetry-instrumentation-openai-v2` register the entry
 point `openai`; the scenario is bound to this distribution and drives the traffic of
-the `openai_v2` scenario (`otelaudit.genai_workload.OpenAIWorkload`: per operation a
+the `openai_v2` scenario (`otelaudit.scenarios.genai.OpenAIWorkload`: per operation a
 chat completion, the same request streamed as 120 SSE chunks, and an embeddings call,
 at concurrency 8, against the loopback fake API), so their figures compare directly.
 Its defaults stay as they are (prompt and completion content are recorded on spans).
@@ -15,7 +15,7 @@ embeddings vector size.
 
 from __future__ import annotations
 
-from otelaudit.genai_workload import OpenAIWorkload, openai_scenario
+from otelaudit.scenarios.genai import OpenAIWorkload, openai_scenario
 from otelaudit.model import Telemetry
 
 

@@ -14,7 +14,7 @@ tokens of the embeddings call.
 
 from __future__ import annotations
 
-from otelaudit.genai_workload import OpenAIWorkload, openai_scenario
+from otelaudit.scenarios.genai import OpenAIWorkload, openai_scenario
 from otelaudit.model import Telemetry
 
 

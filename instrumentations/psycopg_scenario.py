@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Workload
 
 QUERY = ("SELECT id, name, price FROM products WHERE category = %s AND price < %s "
          "ORDER BY price DESC LIMIT %s")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Workload
 
 
 class RedisWorkload(Workload):

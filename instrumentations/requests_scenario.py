@@ -17,9 +17,9 @@ import itertools
 import threading
 from typing import Any, List
 
-from otelaudit.http_workload import HEADERS, api_request
+from otelaudit.scenarios.http import HEADERS, api_request
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Workload
 
 
 

@@ -18,7 +18,7 @@ import os
 import tempfile
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Workload
 
 ROWS = 500
 

@@ -3,7 +3,7 @@
 The Starlette app is built in setup (after instrumentation: the instrumentor swaps the
 `Starlette` class, so only apps constructed afterwards get its middleware) with two
 routes, and each operation calls the ASGI app directly, as a server would, with the shared web
-request mix (`otelaudit.web_workload`: realistic HTTP/1.1 scope and headers): even
+request mix (`otelaudit.scenarios.web`: realistic HTTP/1.1 scope and headers): even
 operations GET `/api/items/{item_id}` with a path parameter and a query string, odd ones
 POST a small JSON body to `/api/orders`, which the handler parses. No sockets: all cost is the framework's and the middleware's.
 Concurrency 8 (the handlers never block, so operations run back to back on the loop).
@@ -21,8 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario
-from otelaudit.web_workload import AsgiWorkload, item, order
+from otelaudit.scenarios.api import Scenario
+from otelaudit.scenarios.web import AsgiWorkload, item, order
 
 
 def _build_app() -> Any:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Workload
 
 REQUESTS_PER_COLLECTION = 200
 DOCUMENT = {"orders": [{"id": i, "customer": f"customer-{i}", "total": i * 2.5, "tags": ["gift", "express"]}

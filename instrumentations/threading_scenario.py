@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any
 
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Workload
 
 
 class ThreadingWorkload(Workload):
@@ -29,7 +28,7 @@ class ThreadingWorkload(Workload):
 
         from opentelemetry import trace
 
-        self.tracer = trace.get_tracer("otelaudit.scenario.threading")
+        self.tracer = trace.get_tracer("otelaudit.scenarios.api.threading")
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="otelaudit-task")
         self.counter = itertools.count()
 

@@ -4,7 +4,7 @@ Each operation opens one request with `urllib.request.urlopen` (through an opene
 no proxy handler: the loopback server, in its own process, is the only peer) on the
 default executor (concurrency 8, as an async service wraps a blocking client) and
 decodes the small JSON response, with the shared client request mix
-(`otelaudit.http_workload`): even operations GET `/api/items` with a query string, odd
+(`otelaudit.scenarios.http`): even operations GET `/api/items` with a query string, odd
 ones POST a JSON body to `/api/orders`, all with accept, user agent, authorization and
 request-id headers. urllib opens a new connection per request, as it does in
 production. Expects per operation one client span and three metric measurements
@@ -17,9 +17,9 @@ import itertools
 import json
 from typing import Any
 
-from otelaudit.http_workload import HEADERS, api_request
+from otelaudit.scenarios.http import HEADERS, api_request
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Workload
 
 
 class UrllibWorkload(Workload):

@@ -1,5 +1,5 @@
 import sys
 
-from otelaudit.cli import main
+from otelaudit.cli.main import main
 
 sys.exit(main())

@@ -11,21 +11,24 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-from otelaudit import __version__, analysis, rules
-from otelaudit.discovery import Target, discover_instrumentors, select_targets
-from otelaudit.environment import describe_environment
+from otelaudit import __version__
+from otelaudit.measure import analysis
+from otelaudit.rules import calls as rules
+from otelaudit.discover.instrumentors import Target, discover_instrumentors, select_targets
+from otelaudit.discover.environment import describe_environment
 from otelaudit.model import ARMS, Arm, Failure, Report, RunResult, ScanSettings, ScenarioResult
-from otelaudit.plan import RunMode, RunSpec, interleaved_rounds, ops_for
-from otelaudit.adaptive import DEFAULT_MAX_ROUNDS, RoundsPlayed, StopRule, parse_target
-from otelaudit.rounds import arms_for, precision_reached, timed_rounds, with_noise_floor
-from otelaudit.parallel import effective_jobs, run_all
-from otelaudit.sharding import shard_of
-from otelaudit.verify import verify_findings
-from otelaudit.whatif import WhatIf
-from otelaudit.registry import Catalog, load_catalog
-from otelaudit.runner import Runner
-from otelaudit.scenario import Scenario, library_version, unsupported_version
-from otelaudit.servers import ServerError, ServerMissing, running_servers
+from otelaudit.model import RunMode, RunSpec
+from otelaudit.plan.interleave import interleaved_rounds, ops_for
+from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, RoundsPlayed, StopRule, parse_target
+from otelaudit.plan.rounds import arms_for, precision_reached, timed_rounds, with_noise_floor
+from otelaudit.run.parallel import effective_jobs, run_all
+from otelaudit.plan.sharding import shard_of
+from otelaudit.verify.findings import verify_findings
+from otelaudit.model import WhatIf
+from otelaudit.discover.catalog import Catalog, load_catalog
+from otelaudit.run.runner import Runner
+from otelaudit.scenarios.api import Scenario, library_version, unsupported_version
+from otelaudit.servers.running import ServerError, ServerMissing, running_servers
 
 SCHEMA_VERSION = "1.0"
 
@@ -59,7 +62,7 @@ class ScanOptions:
     budget_s: Optional[float] = None  # ... or until this much time has gone on the rounds
     max_rounds: int = DEFAULT_MAX_ROUNDS
     control_arm: bool = True  # the A/A arm that measures the noise floor
-    deterministic: bool = False  # also count instructions per op (otelaudit.counting)
+    deterministic: bool = False  # also count instructions per op (otelaudit.measure.counting)
     count_ops: int = 2000
     jobs: int = 1
     shard: Optional[Tuple[int, int]] = None  # (index from 1, count)
@@ -224,7 +227,7 @@ def _with_precision(result: ScenarioResult, measured: Measured, options: ScanOpt
 
 
 def _with_counts(result: ScenarioResult, session: "ScenarioRun") -> ScenarioResult:
-    from otelaudit import counting
+    from otelaudit.measure import counting
 
     method = counting.available_method()
     if method is None:
@@ -246,9 +249,9 @@ def _with_profiles(result: ScenarioResult, measured: Measured, target: Target) -
     treated = [r.profile for r in measured.profiles if r.arm == "sdk" and r.profile is not None]
     if not baseline or not treated:
         return result
-    from otelaudit.flamegraph import differential
-    from otelaudit.ownership import Ownership
-    from otelaudit.profiling import hotspots
+    from otelaudit.attribute.flamegraph import differential
+    from otelaudit.attribute.ownership import Ownership
+    from otelaudit.attribute.hotspots import hotspots
 
     library = target.scenario.distribution if target.scenario else None
     ownership = Ownership.for_instrumentor(target.instrumentor, library)

@@ -21,10 +21,10 @@ from typing import Any, Dict, Iterator, List, Sequence
 
 import pytest
 
-from otelaudit import baselines
-from otelaudit.budgets import Budget, Verdict
-from otelaudit.budgets import check as check_budget
-from otelaudit.budgets import subject
+from otelaudit.gate import baselines
+from otelaudit.gate.budgets import Budget, Verdict
+from otelaudit.gate.budgets import check as check_budget
+from otelaudit.gate.budgets import subject
 
 VERDICTS = pytest.StashKey[List[Verdict]]()
 SETTINGS = pytest.StashKey[Dict[str, Any]]()
@@ -96,10 +96,10 @@ class Auditor:
         "module:function"), one call per operation, called with `setup()`'s return value
         when `setup` is given — under the named instrumentors (entry-point names, as in
         production; the first is the one audited), each arm in fresh subprocesses."""
-        from otelaudit.discovery import Target
+        from otelaudit.discover.instrumentors import Target
         from otelaudit.pipeline import audit_target
-        from otelaudit.runner import SubprocessRunner
-        from otelaudit.user_workload import scenario_for, telemetry_from
+        from otelaudit.run.runner import SubprocessRunner
+        from otelaudit.scenarios.user import scenario_for, telemetry_from
 
         chosen = _installed_instrumentors(instrumentors)
         scenario = scenario_for(workload, chosen, expects=telemetry_from(expects), concurrency=concurrency, setup=setup)
@@ -142,7 +142,7 @@ class Auditor:
     def _regression(self, result: Any) -> List[Verdict]:
         if not self.settings["compare"]:
             return []
-        from otelaudit.environment import describe_environment
+        from otelaudit.discover.environment import describe_environment
 
         try:
             saved = baselines.load(self.settings["storage"], self.settings["compare"])
@@ -178,7 +178,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 def _installed_instrumentors(names: Sequence[str]) -> List[Any]:
     """The installed instrumentors by entry-point (or distribution) name, in the given order."""
-    from otelaudit.discovery import discover_instrumentors
+    from otelaudit.discover.instrumentors import discover_instrumentors
 
     installed = discover_instrumentors()
     chosen = []

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from otelaudit.budgets import Budget, check
+from otelaudit.gate.budgets import Budget, check
 from otelaudit.model import CallCount, Comparison, Estimate, Failure, Frame, ScenarioResult
 
 

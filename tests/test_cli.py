@@ -29,7 +29,7 @@ def test_usage_errors_exit_2(args):
 
 
 def test_help_does_not_import_heavy_modules():
-    code = ("import sys; from otelaudit.cli import main\n"
+    code = ("import sys; from otelaudit.cli.main import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit: pass\n"
             "print([m for m in ('opentelemetry', 'pyinstrument', 'asyncio', 'otelaudit.pipeline') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -48,7 +48,7 @@ def test_list_shows_coverage_and_library_versions(fixture_site, otelaudit):
 
 def test_list_does_not_import_libraries_or_instrumentations(fixture_site):
     # sqlite3 (stdlib, cheap) is imported on purpose: its version is the SQLite library's.
-    code = ("import sys; from otelaudit.listing import render_listing; render_listing()\n"
+    code = ("import sys; from otelaudit.render.listing import render_listing; render_listing()\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('opentelemetry', 'httpx', 'requests', 'starlette', 'urllib3')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

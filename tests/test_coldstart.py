@@ -8,10 +8,10 @@ from importlib import metadata
 
 import pytest
 
-from otelaudit import report_json
-from otelaudit.importtime import between, parse
-from otelaudit.lazyimport import find_import, lazy_patch
-from otelaudit.simulated_env import write_distributions
+from otelaudit.model import files as report_json
+from otelaudit.coldstart.importtime import between, parse
+from otelaudit.rules.lazyimport import find_import, lazy_patch
+from otelaudit.coldstart.simulated_env import write_distributions
 
 PLANTED = "otelaudit_planted_cold/__init__.py"
 SLOW_IMPORT_LINE, SCAN_AT_IMPORT_LINE, METADATA_IN_INSTRUMENT_LINE = 11, 13, 21
@@ -27,8 +27,8 @@ def test_importtime_output_of_a_real_interpreter_parses_into_chains():
 
 
 def test_added_modules_are_those_no_baseline_run_imported_with_median_costs():
-    from otelaudit.coldstart_model import ImportEntry
-    from otelaudit.importtime import added_modules, by_distribution
+    from otelaudit.model import ImportEntry
+    from otelaudit.coldstart.importtime import added_modules, by_distribution
 
     def run(*entries):
         return [ImportEntry(module, self_us, self_us, chain) for module, self_us, chain in entries]
@@ -173,17 +173,17 @@ def test_coldstart_unknown_target_exits_3(otelaudit):
 
 
 def test_coldstart_help_imports_no_heavy_modules():
-    code = ("import sys; from otelaudit.cli import main\n"
+    code = ("import sys; from otelaudit.cli.main import main\n"
             "try:\n    main(['coldstart', '--help'])\nexcept SystemExit: pass\n"
-            "print([m for m in ('opentelemetry', 'asyncio', 'otelaudit.coldstart', 'otelaudit.pipeline') "
+            "print([m for m in ('opentelemetry', 'asyncio', 'otelaudit.coldstart.audit', 'otelaudit.pipeline') "
             "if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_list_imports_neither_asyncio_nor_the_cold_start_model(fixture_site):
-    code = ("import sys; from otelaudit.cli import main; main(['list'])\n"
-            "print([m for m in ('asyncio', 'otelaudit.coldstart_model', 'otelaudit.coldstart') if m in sys.modules])")
+def test_list_imports_neither_asyncio_nor_the_cold_start_audit(fixture_site):
+    code = ("import sys; from otelaudit.cli.main import main; main(['list'])\n"
+            "print([m for m in ('asyncio', 'otelaudit.coldstart.audit') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"

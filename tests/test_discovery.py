@@ -1,8 +1,8 @@
 """Discovery of installed instrumentors and matching of user targets."""
 
-from otelaudit.discovery import discover_instrumentors, select_targets
+from otelaudit.discover.instrumentors import discover_instrumentors, select_targets
 from otelaudit.model import Instrumentor
-from otelaudit.registry import all_scenarios
+from otelaudit.discover.catalog import all_scenarios
 
 HTTPX = Instrumentor("httpx", "opentelemetry.instrumentation.httpx:HTTPXClientInstrumentor",
                      "opentelemetry-instrumentation-httpx", "0.1b0")

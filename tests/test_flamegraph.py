@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from otelaudit.flamegraph import differential, layout, tree
+from otelaudit.attribute.flamegraph import differential, layout, tree
 from otelaudit.model import Frame, RawProfile
 
 MAIN, LOOP, WORK, SPAN, TINY = (Frame("app.py", n, name) for n, name in

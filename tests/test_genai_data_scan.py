@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from otelaudit.pipeline import ScanOptions, scan
-from otelaudit.servers import unavailable
+from otelaudit.servers.running import unavailable
 
 GENAI = ("opentelemetry-instrumentation-openai-v2", "opentelemetry-instrumentation-openai",
          "opentelemetry-instrumentation-anthropic")  # their releases need Python 3.10+ (see pyproject's genai extra)

@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from otelaudit import render_speedscope, report_json
+from otelaudit.render import speedscope as render_speedscope
+from otelaudit.model import files as report_json
 
 
 def test_html_report_renders_chart_and_flame_graph_in_headless_chromium(sqlite_scan, rendered_in_browser):

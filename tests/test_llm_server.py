@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from otelaudit.servers import running_servers
+from otelaudit.servers.running import running_servers
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Where is my order?"}]}
 

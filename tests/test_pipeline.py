@@ -9,7 +9,8 @@ import pytest
 
 from otelaudit.model import Failure, RunResult, Telemetry
 from otelaudit.pipeline import ScanOptions, scan
-from otelaudit.plan import RunSpec, interleaved_rounds
+from otelaudit.model import RunSpec
+from otelaudit.plan.interleave import interleaved_rounds
 
 import random
 

@@ -8,12 +8,15 @@ from typing import List, Mapping
 
 import pytest
 
-from otelaudit import adaptive, counting, noise, report_json
+from otelaudit.plan import adaptive
+from otelaudit.measure import counting
+from otelaudit.measure import noise
+from otelaudit.model import files as report_json
 from otelaudit.model import Comparison, Estimate, NoiseFloor, RunResult
-from otelaudit.parallel import effective_jobs
+from otelaudit.run.parallel import effective_jobs
 from otelaudit.pipeline import ScanOptions, scan
-from otelaudit.plan import RunSpec
-from otelaudit.sharding import merge, parse_shard, shard_of
+from otelaudit.model import RunSpec
+from otelaudit.plan.sharding import merge, parse_shard, shard_of
 
 from test_pipeline import FakeRunner
 
@@ -168,7 +171,7 @@ def test_parallel_jobs_keep_the_order_and_say_how_many_ran(fixture_site):
 
 
 def test_instruction_budgets_are_deterministic_pass_or_fail():
-    from otelaudit.budgets import Budget, check
+    from otelaudit.gate.budgets import Budget, check
     from otelaudit.model import InstructionCounts, ScenarioResult
 
     counts = InstructionCounts("valgrind", 2000, {"baseline": 10000.0, "sdk": 25000.0}, 15000.0, 2.5, 0.1)

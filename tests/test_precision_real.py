@@ -13,13 +13,13 @@ from dataclasses import replace
 
 import pytest
 
-from otelaudit import counting
-from otelaudit.abtest import ABSettings, Side, count_sides
-from otelaudit.adaptive import StopRule
-from otelaudit.discovery import discover_instrumentors, select_targets
+from otelaudit.measure import counting
+from otelaudit.compare.abtest import ABSettings, Side, count_sides
+from otelaudit.plan.adaptive import StopRule
+from otelaudit.discover.instrumentors import discover_instrumentors, select_targets
 from otelaudit.pipeline import ScanOptions, ScenarioRun
-from otelaudit.registry import load_catalog
-from otelaudit.runner import SubprocessRunner
+from otelaudit.discover.catalog import load_catalog
+from otelaudit.run.runner import SubprocessRunner
 
 from conftest import FIXTURE_SITE
 from planted_versions import build_wheel

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from otelaudit.model import Frame
-from otelaudit.ownership import Owner, Ownership
-from otelaudit.probe import CallRecorder, Target, attribute, resolve_targets
+from otelaudit.attribute.ownership import Owner, Ownership
+from otelaudit.child.probe import CallRecorder, Target, attribute, resolve_targets
 
 PLANTED = os.path.join("otelaudit_planted", "__init__.py")
 FIXTURE_SITE = Path(__file__).parent / "fixtures" / "site"

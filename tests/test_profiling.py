@@ -13,11 +13,12 @@ import sysconfig
 
 import pytest
 
-from otelaudit.codec import from_data, to_data
-from otelaudit.drive import run_concurrently, thread_pool_for
+from otelaudit.model.codec import from_data, to_data
+from otelaudit.child.drive import run_concurrently, thread_pool_for
 from otelaudit.model import Frame
-from otelaudit.ownership import Owner, Ownership
-from otelaudit.profiling import RawProfile, call_site_costs, collapse, hotspots, profile_ops
+from otelaudit.attribute.ownership import Owner, Ownership
+from otelaudit.attribute.hotspots import RawProfile, call_site_costs, hotspots
+from otelaudit.child.sampler import collapse, profile_ops
 
 TELEMETRY_SOURCE = '''\
 def record(n):

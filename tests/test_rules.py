@@ -4,8 +4,8 @@ only where the change is safe."""
 import textwrap
 
 from otelaudit.model import CallCount, Estimate, Finding, Frame, Telemetry
-from otelaudit.patches import hoist_constant_call
-from otelaudit.rules import excess_telemetry, findings_from_counts, rank
+from otelaudit.rules.patches import hoist_constant_call
+from otelaudit.rules.calls import excess_telemetry, findings_from_counts, rank
 
 SOURCE = textwrap.dedent('''\
     """A module."""

@@ -3,7 +3,7 @@
 
 import pytest
 
-from otelaudit import report_json
+from otelaudit.model import files as report_json
 
 ESTIMATE_KEYS = {"estimate", "ci_low", "ci_high"}
 

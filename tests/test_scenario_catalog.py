@@ -6,9 +6,9 @@ from importlib import metadata
 
 import pytest
 
-from otelaudit.discovery import discover_instrumentors, select_targets
-from otelaudit.registry import all_scenarios
-from otelaudit.scenario import scenario_for, unsupported_version
+from otelaudit.discover.instrumentors import discover_instrumentors, select_targets
+from otelaudit.discover.catalog import all_scenarios
+from otelaudit.scenarios.api import scenario_for, unsupported_version
 
 COVERED = {"openai_v2", "openai_openllmetry", "anthropic", "fastapi", "starlette", "flask", "django",
            "aiohttp_server", "tornado", "aiohttp_client", "urllib", "httpx", "requests", "urllib3", "sqlalchemy",
@@ -78,7 +78,7 @@ def test_a_scenario_whose_server_is_missing_is_not_covered_in_one_line(otelaudit
 def test_the_readme_plugin_example_defines_a_valid_scenario():
     from pathlib import Path
 
-    from otelaudit.scenario import Scenario, Workload
+    from otelaudit.scenarios.api import Scenario, Workload
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     code = readme.split("# acme_cache_otelaudit/scenario.py\n", 1)[1].split("```", 1)[0]
@@ -93,7 +93,7 @@ def test_the_readme_plugin_example_defines_a_valid_scenario():
 def test_a_client_with_tracing_of_its_own_is_library_code_in_its_scenario():
     import anthropic
 
-    from otelaudit.ownership import Ownership
+    from otelaudit.attribute.ownership import Ownership
 
     dist = metadata.distribution("anthropic")
     if not any(r.startswith("opentelemetry-api") and "extra" not in r for r in dist.requires or ()):

@@ -17,15 +17,15 @@ import pytest
 
 import otelaudit.instrumentations as bundled
 from otelaudit.model import Telemetry
-from otelaudit.scenario import Scenario, Workload
-from otelaudit.servers import SERVER_MODULES
+from otelaudit.scenarios.api import Scenario, Workload
+from otelaudit.servers.running import SERVER_MODULES
 
 MODULES: List[str] = sorted(f"{bundled.__name__}.{info.name}" for info in pkgutil.iter_modules(bundled.__path__))
 
 # Imports the module in a fresh interpreter and reports which modules it newly imported.
 PROBE = """
 import json, sys
-import otelaudit.model, otelaudit.scenario
+import otelaudit.model.results, otelaudit.scenarios.api
 before = set(sys.modules)
 import {module}
 print(json.dumps(sorted(set(sys.modules) - before)))
@@ -86,7 +86,7 @@ def test_scenario_fields_are_sane(module: str) -> None:
 def test_distribution_is_set_exactly_for_non_stdlib_libraries(module: str) -> None:
     import importlib.util
 
-    from otelaudit.ownership import Ownership
+    from otelaudit.attribute.ownership import Ownership
 
     scenario = _scenario(module)
     spec = importlib.util.find_spec(scenario.library)

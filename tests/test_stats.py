@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from otelaudit import stats
+from otelaudit.measure import stats
 from otelaudit.model import Estimate
 
 

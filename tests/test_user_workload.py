@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from otelaudit.model import Instrumentor, Telemetry
-from otelaudit.user_workload import import_root, reference_of, scenario_for, telemetry_from
+from otelaudit.scenarios.user import import_root, reference_of, scenario_for, telemetry_from
 
 SQLITE = Instrumentor("sqlite3", "opentelemetry.instrumentation.sqlite3:SQLite3Instrumentor",
                       "opentelemetry-instrumentation-sqlite3", "0")
@@ -29,10 +29,10 @@ def test_functions_a_child_process_cannot_import_are_refused():
 
 
 def test_the_import_root_is_the_folder_a_child_must_have_on_its_path():
-    import otelaudit.user_workload as module
+    import otelaudit.scenarios.user as module
     from pathlib import Path
 
-    assert Path(import_root("otelaudit.user_workload")) == Path(module.__file__).parents[1]
+    assert Path(import_root("otelaudit.scenarios.user")) == Path(module.__file__).parents[2]
 
 
 def test_the_first_instrumentor_is_audited_and_the_others_are_applied_alongside():

@@ -1,0 +1,52 @@
+"""`python -m otelaudit.child.describe DIST`, run inside a version's environment: prints as
+JSON the instrumentors DIST provides, the scenario covering the first, and the versions
+of every installed distribution, so the parent can plan runs in an interpreter it
+cannot import from."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Dict, Optional
+
+from otelaudit.model.codec import to_data
+from otelaudit.discover.instrumentors import discover_instrumentors, select_targets
+from otelaudit.discover.catalog import load_catalog
+
+
+def describe(distribution: str) -> Dict[str, Any]:
+    from importlib import metadata
+
+    selection = select_targets([distribution], discover_instrumentors(), load_catalog().scenarios)
+    target = selection.targets[0] if selection.targets else None
+    scenario: Optional[Dict[str, Any]] = None
+    if target is not None and target.scenario is not None:
+        s = target.scenario
+        scenario = {"name": s.name, "module": s.workload.__module__, "library": s.library,
+                    "concurrency": s.concurrency, "servers": list(s.servers), "env": dict(s.env),
+                    "instrument_kwargs": dict(s.instrument_kwargs), "expects": to_data(s.expects),
+                    "library_distribution": library_distribution(s.library)}
+    packages = {d.metadata["Name"]: d.version for d in metadata.distributions() if d.metadata["Name"]}
+    return {"instrumentor": to_data(target.instrumentor) if target else None, "scenario": scenario,
+            "packages": packages}
+
+
+def library_distribution(module: str) -> Optional[str]:
+    """The distribution that provides `module` (None for the standard library)."""
+    from importlib import metadata
+
+    top = module.split(".")[0]
+    index = getattr(metadata, "packages_distributions", None)
+    if index is not None:
+        found = index().get(top)
+        return found[0] if found else None
+    for dist in metadata.distributions():  # Python 3.9 has no packages_distributions()
+        provided = (dist.read_text("top_level.txt") or "").split()
+        if top in provided or any(f.parts[0] in (top, f"{top}.py") for f in dist.files or ()):
+            return str(dist.metadata["Name"])
+    return None
+
+
+if __name__ == "__main__":
+    json.dump(describe(sys.argv[1]), sys.stdout)
+    sys.exit(0)

@@ -1,0 +1,101 @@
+"""Drives a workload inside a measuring child: warm-up, a timed phase at the stated
+concurrency (process CPU, event-loop thread CPU, per-operation latency), then a separate
+traced phase for memory so tracemalloc never slows the timed one."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, List
+
+from otelaudit.model import Telemetry
+from otelaudit.scenarios.api import Workload
+
+# Bound before any instrumentor runs: an instrumentation that patches asyncio must not
+# trace (and charge its cost to) the harness's own worker fan-out.
+_gather = asyncio.gather
+
+
+@dataclass(frozen=True)
+class TimedPhase:
+    ops: int
+    wall_s: float
+    cpu_s: float
+    loop_cpu_s: float
+    latencies_s: List[float]
+    telemetry: Telemetry
+
+
+@dataclass(frozen=True)
+class MemoryPhase:
+    peak_bytes_per_op: float
+    retained_bytes_per_op: float
+
+
+async def run_concurrently(workload: Workload, ops: int, concurrency: int) -> List[float]:
+    latencies = [0.0] * ops
+    indices = iter(range(ops))  # shared by the workers: the loop runs one at a time
+
+    async def worker() -> None:
+        for index in indices:
+            start = time.perf_counter()
+            await workload.operation()
+            latencies[index] = time.perf_counter() - start
+
+    await _gather(*(worker() for _ in range(max(1, min(concurrency, ops)))))
+    return latencies
+
+
+async def timed_phase(
+    workload: Workload, ops: int, concurrency: int, telemetry: Callable[[], Telemetry]
+) -> TimedPhase:
+    gc.collect()
+    before = telemetry()
+    wall0, cpu0, loop0 = time.perf_counter(), time.process_time(), time.thread_time()
+    latencies = await run_concurrently(workload, ops, concurrency)
+    wall1, cpu1, loop1 = time.perf_counter(), time.process_time(), time.thread_time()
+    after = telemetry()
+    produced = Telemetry(
+        after.spans - before.spans,
+        after.metric_measurements - before.metric_measurements,
+        after.log_records - before.log_records,
+    )
+    return TimedPhase(ops, wall1 - wall0, cpu1 - cpu0, loop1 - loop0, latencies, produced)
+
+
+async def calibrate(workload: Workload, seconds: float, concurrency: int) -> TimedPhase:
+    """Runs growing batches until `seconds` have passed; the rate sizes the real runs."""
+    batch, done, start = max(concurrency, 10), 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        await run_concurrently(workload, batch, concurrency)
+        done += batch
+        batch = min(batch * 2, 10_000)
+    wall = time.perf_counter() - start
+    return TimedPhase(done, wall, 0.0, 0.0, [], Telemetry())
+
+
+async def memory_phase(workload: Workload, ops: int) -> MemoryPhase:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        start_current, _ = tracemalloc.get_traced_memory()
+        peaks = 0
+        for _ in range(ops):
+            tracemalloc.reset_peak()
+            current, _ = tracemalloc.get_traced_memory()
+            await workload.operation()
+            peaks += tracemalloc.get_traced_memory()[1] - current
+        gc.collect()
+        end_current, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return MemoryPhase(peaks / max(ops, 1), (end_current - start_current) / max(ops, 1))
+
+
+def thread_pool_for(concurrency: int) -> ThreadPoolExecutor:
+    """Sync libraries run in this pool; sized so every concurrent operation has a thread."""
+    return ThreadPoolExecutor(max_workers=max(concurrency, 1), thread_name_prefix="otelaudit-workload")

@@ -1,0 +1,250 @@
+"""The measuring child: `python -m otelaudit.child.measure SPEC.json RESULT.json`.
+
+One fresh interpreter per arm and round, because instrumentation monkey-patches can't
+be trusted to undo themselves. Every failure is classified and written as a result;
+the parent treats a missing result file as a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any, Callable, Optional, Tuple
+
+from otelaudit.model.codec import from_data, to_data
+from otelaudit.child.drive import calibrate, memory_phase, run_concurrently, thread_pool_for, timed_phase
+from otelaudit.model import Failure, FailureKind, RunResult, Telemetry
+from otelaudit.model import RunSpec
+from otelaudit.scenarios.api import Scenario, WorkloadContext, library_version
+
+
+class RunFailed(Exception):
+    def __init__(self, kind: FailureKind, message: str) -> None:
+        super().__init__(message)
+        self.failure = Failure(kind, message)
+
+
+def describe(error: BaseException) -> str:
+    """One line: the error and the innermost frame that raised it."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" (at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}{where}"
+
+
+def load_scenario(module_name: str, name: str) -> Scenario:
+    """The scenario object named `name` in the module that defines its workload."""
+    module = importlib.import_module(module_name)
+    factory = getattr(module, "scenario_named", None)  # scenarios built from a name (user workloads)
+    if callable(factory):
+        return factory(name)
+    for value in vars(module).values():
+        if isinstance(value, Scenario) and value.name == name:
+            return value
+    raise LookupError(f"module {module_name} defines no scenario named {name!r}")
+
+
+def import_library(scenario: Scenario) -> None:
+    try:
+        importlib.import_module(scenario.library)
+    except ImportError as error:
+        raise RunFailed("missing-library", f"{scenario.library} is not importable ({scenario.install_hint}): {error}")
+
+
+def load_instrumentor(value: str) -> Tuple[Any, float]:
+    """Imports an instrumentor class ("module:Class"); returns it with the import's seconds."""
+    module_name, _, attr = value.partition(":")
+    try:
+        start = time.perf_counter()
+        target: Any = importlib.import_module(module_name)
+        for part in attr.split(".") if attr else []:
+            target = getattr(target, part)
+        return target, time.perf_counter() - start
+    except Exception as error:
+        raise RunFailed("instrument-failed", f"importing the instrumentor raised {describe(error)}") from error
+
+
+def instrument(instrumentor_class: Any, kwargs: dict) -> float:
+    """Applies the instrumentor; returns the seconds `instrument()` took."""
+    try:
+        start = time.perf_counter()
+        instrumentor_class().instrument(**kwargs)
+        return time.perf_counter() - start
+    except Exception as error:
+        raise RunFailed("instrument-failed", f"instrument() raised {describe(error)}") from error
+
+
+def apply_whatif(whatif: Any) -> None:
+    from otelaudit.child.whatif import apply
+
+    try:
+        apply(whatif)
+    except Exception as error:
+        raise RunFailed("workload-crashed", f"the what-if patch could not be applied: {describe(error)}") from error
+
+
+def dependency_conflict(instrumentor_class: Any) -> Optional[str]:
+    """Why BaseInstrumentor would silently refuse to instrument, if it would."""
+    try:
+        from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
+
+        conflict = get_dependency_conflicts(instrumentor_class().instrumentation_dependencies())
+        return str(conflict) if conflict else None
+    except Exception:
+        return None
+
+
+async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Telemetry]) -> dict:
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(thread_pool_for(spec.concurrency))
+    context = WorkloadContext(concurrency=spec.concurrency, servers=dict(spec.servers))
+    workload = scenario.workload(context)
+    try:
+        await workload.setup()
+        try:
+            if spec.mode == "calibrate":
+                phase = await calibrate(workload, spec.calibrate_s, spec.concurrency)
+                return {"ops": phase.ops, "wall_s": phase.wall_s}
+            await _run_ops(workload, spec.warmup_ops, spec.concurrency)
+            if spec.mode == "probe":
+                return {"ops": spec.ops, **await probe_calls(spec, workload, scenario.distribution)}
+            if spec.mode == "profile":
+                from otelaudit.child.sampler import profile_ops
+
+                profile = await profile_ops(lambda: _run_ops(workload, spec.ops, spec.concurrency), spec.ops)
+                return {"ops": spec.ops, "profile": profile}
+            timed = await timed_phase(workload, spec.ops, spec.concurrency, telemetry)
+            memory = await memory_phase(workload, spec.memory_ops)
+        finally:
+            await workload.teardown()
+    except Exception as error:
+        raise RunFailed("workload-crashed", f"workload raised {describe(error)}") from error
+    ordered = sorted(timed.latencies_s)
+    return {
+        "ops": timed.ops,
+        "wall_s": timed.wall_s,
+        "cpu_s": timed.cpu_s,
+        "loop_cpu_s": timed.loop_cpu_s,
+        "latency_p50_us": _quantile(ordered, 0.50) * 1e6,
+        "latency_p99_us": _quantile(ordered, 0.99) * 1e6,
+        "mem_peak_bytes_per_op": memory.peak_bytes_per_op,
+        "mem_retained_bytes_per_op": memory.retained_bytes_per_op,
+        "telemetry": timed.telemetry,
+    }
+
+
+async def probe_calls(spec: RunSpec, workload: Any, library: Optional[str] = None) -> dict:
+    """Counts costly calls and repeated identical calls over `spec.ops` operations."""
+    from otelaudit.attribute.ownership import Ownership
+    from otelaudit.child.probe import CallRecorder, attribute, resolve_targets
+    from otelaudit.child.repeats import NumberedOperations, RepeatRecorder
+
+    ownership = Ownership.of_environment(audited_package(spec), library)
+    repeats = RepeatRecorder(ownership.is_audited, ownership.owner_name)
+    recorder = CallRecorder(*resolve_targets(), on_other_call=repeats.observe)
+    recorder.install()
+    # Threads started from here on inherit the profile function; the pool's old ones would not.
+    asyncio.get_running_loop().set_default_executor(thread_pool_for(spec.concurrency))
+    try:
+        await _run_ops(NumberedOperations(workload), spec.ops, spec.concurrency)
+    finally:
+        recorder.remove()
+    return {"call_counts": attribute(recorder.hits, spec.ops, ownership),
+            "repeated_calls": repeats.repeated(spec.ops)}
+
+
+def audited_package(spec: RunSpec) -> Optional[Tuple[str, str, str]]:
+    """(distribution, version, directory) of the instrumentor under audit."""
+    module = sys.modules.get((spec.instrumentor_value or "").partition(":")[0])
+    filename = getattr(module, "__file__", None)
+    if not filename or not spec.instrumentor_distribution:
+        return None
+    return spec.instrumentor_distribution, spec.instrumentor_version or "", os.path.dirname(filename)
+
+
+async def _run_ops(workload: Any, ops: int, concurrency: int) -> None:
+    if ops > 0:
+        await run_concurrently(workload, ops, concurrency)
+
+
+def _quantile(ordered: list, q: float) -> float:
+    if not ordered:
+        return 0.0
+    return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
+
+
+def pin_to_cpu(cpu: Optional[str]) -> None:
+    """`--jobs`: one measured process per core, so parallel scans never share one."""
+    if cpu and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {int(cpu)})
+
+
+def peak_rss_kib() -> int:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(rss / 1024) if sys.platform == "darwin" else int(rss)
+
+
+def measure(spec: RunSpec) -> RunResult:
+    scenario = load_scenario(spec.scenario_module, spec.scenario_name)
+    import_library(scenario)
+    import_s = instrument_s = conflict = instrumentor_class = None
+    extras: list = []
+    if spec.arm not in ("baseline", "control"):  # imported before the SDK so its import time is the same in both arms
+        assert spec.instrumentor_value is not None
+        instrumentor_class, import_s = load_instrumentor(spec.instrumentor_value)
+        extras = [load_instrumentor(value) for value in spec.also_instrument]
+        import_s += sum(seconds for _, seconds in extras)
+    counter = None
+    if spec.arm == "sdk":
+        from otelaudit.child.telemetry import TelemetryCounter, install_sdk
+
+        counter = TelemetryCounter()
+        install_sdk(counter, inline_export=spec.inline_export)
+    if instrumentor_class is not None:
+        instrument_s = instrument(instrumentor_class, spec.instrument_kwargs)
+        instrument_s += sum(instrument(extra, {}) for extra, _ in extras)
+        conflict = dependency_conflict(instrumentor_class)
+    if spec.whatif is not None:
+        apply_whatif(spec.whatif)
+    telemetry = counter.snapshot if counter is not None else Telemetry
+    fields = asyncio.run(exercise(spec, scenario, telemetry))
+    return RunResult(
+        arm=spec.arm,
+        round=spec.round,
+        concurrency=spec.concurrency,
+        peak_rss_kib=peak_rss_kib(),
+        import_s=import_s,
+        instrument_s=instrument_s,
+        library_version=library_version(scenario),
+        warning=f"dependency conflict: {conflict}" if conflict else None,
+        **fields,
+    )
+
+
+def main(argv: list) -> int:
+    spec_path, result_path = argv[1], argv[2]
+    pin_to_cpu(os.environ.get("OTELAUDIT_CPU"))
+    with open(spec_path, encoding="utf-8") as handle:
+        spec = from_data(RunSpec, json.load(handle))
+    try:
+        result = measure(spec)
+    except RunFailed as error:
+        result = RunResult(arm=spec.arm, round=spec.round, failure=error.failure)
+    tmp = result_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(to_data(result), handle)
+    os.replace(tmp, result_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,191 @@
+"""The deterministic probe: counts, per operation, calls into functions known to be
+costly on a hot path, each with the chain of frames that reached it and the responsible
+call site (the first frame outside the standard library, kept only when telemetry code
+owns it). Counts do not depend on machine noise, so they are the strongest evidence.
+
+Runs in its own child (never a timed one): `sys.setprofile` slows everything down.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from types import CodeType, FrameType
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from otelaudit.model import CallCount, Frame
+from otelaudit.attribute.ownership import Ownership
+
+# (module, attribute path, category). A module is imported only when it is cheap stdlib;
+# the others are probed only if the process already imported them.
+CATALOGUE: Tuple[Tuple[str, str, str], ...] = (
+    ("importlib.metadata", "version", "package-metadata"),
+    ("importlib.metadata", "distribution", "package-metadata"),
+    ("importlib.metadata", "metadata", "package-metadata"),
+    ("importlib.metadata", "entry_points", "package-metadata"),
+    ("importlib.metadata", "distributions", "package-metadata"),
+    ("importlib.metadata", "packages_distributions", "package-metadata"),
+    ("importlib.metadata", "requires", "package-metadata"),
+    ("importlib_metadata", "version", "package-metadata"),
+    ("importlib_metadata", "distribution", "package-metadata"),
+    ("importlib_metadata", "entry_points", "package-metadata"),
+    ("pkg_resources", "get_distribution", "package-metadata"),
+    ("pkg_resources", "require", "package-metadata"),
+    ("pkg_resources", "iter_entry_points", "package-metadata"),
+    ("inspect", "stack", "stack-inspection"),
+    ("inspect", "getframeinfo", "stack-inspection"),
+    ("inspect", "getmodule", "stack-inspection"),
+    ("inspect", "getsource", "stack-inspection"),
+    ("traceback", "extract_stack", "stack-inspection"),
+    ("traceback", "format_stack", "stack-inspection"),
+    ("traceback", "format_exc", "traceback-formatting"),
+    ("traceback", "format_exception", "traceback-formatting"),
+    ("traceback", "extract_tb", "traceback-formatting"),
+    ("copy", "deepcopy", "deep-copy"),
+    ("json", "dumps", "serialisation"),
+    ("json", "loads", "serialisation"),
+    ("re._compiler", "compile", "regex-compile"),  # only reached on a cache miss (3.11+)
+    ("sre_compile", "compile", "regex-compile"),  # the same before 3.11
+    ("logging", "getLogger", "logger-creation"),
+    ("os", "_Environ.__getitem__", "environment-read"),
+    ("os", "_Environ.__contains__", "environment-read"),
+    ("socket", "gethostname", "host-lookup"),
+    ("socket", "getfqdn", "host-lookup"),
+    ("platform", "uname", "platform-lookup"),
+    ("platform", "platform", "platform-lookup"),
+    ("platform", "python_version", "platform-lookup"),
+    ("opentelemetry.trace", "get_tracer", "tracer-creation"),
+    ("opentelemetry.sdk.trace", "TracerProvider.get_tracer", "tracer-creation"),
+    ("opentelemetry.metrics", "get_meter", "meter-creation"),
+    ("opentelemetry.sdk.metrics", "MeterProvider.get_meter", "meter-creation"),
+    ("opentelemetry.sdk.metrics", "Meter.create_counter", "instrument-creation"),
+    ("opentelemetry.sdk.metrics", "Meter.create_histogram", "instrument-creation"),
+    ("opentelemetry.sdk.metrics", "Meter.create_up_down_counter", "instrument-creation"),
+    ("opentelemetry._logs", "get_logger", "logger-creation"),
+    ("opentelemetry.sdk._logs", "LoggerProvider.get_logger", "logger-creation"),
+)
+CHEAP_TO_IMPORT = {"importlib.metadata", "inspect", "traceback", "copy", "json", "logging", "os", "socket",
+                   "platform", "re._compiler"}  # sre_compile: already imported by re where it exists
+CHAIN_DEPTH = 24
+
+
+def catalogue_entry(target_name: str) -> Optional[Tuple[str, str]]:
+    """(module, attribute path) of a target by the name counts are reported under."""
+    for module_name, path, _ in CATALOGUE:
+        if _display(module_name, path) == target_name and module_name != "sre_compile":
+            return module_name, path
+    return None
+
+
+def _display(module_name: str, path: str) -> str:
+    return f"{module_name.replace('re._compiler', 're').replace('sre_compile', 're')}.{path}"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    category: str
+
+
+def resolve_targets() -> Tuple[Dict[CodeType, Target], Dict[Any, Target]]:
+    """Code objects (Python functions) and builtins to watch, from what is importable now."""
+    codes: Dict[CodeType, Target] = {}
+    builtins: Dict[Any, Target] = {}
+    for module_name, path, category in CATALOGUE:
+        function = _lookup(module_name, path)
+        if function is None:
+            continue
+        target = Target(_display(module_name, path), category)
+        code = getattr(function, "__code__", None)
+        if isinstance(code, CodeType):
+            codes.setdefault(code, target)
+        else:
+            builtins.setdefault(function, target)
+    return codes, builtins
+
+
+def _lookup(module_name: str, path: str) -> Optional[Callable[..., Any]]:
+    module = sys.modules.get(module_name)
+    if module is None and module_name in CHEAP_TO_IMPORT:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            return None
+    value: Any = module
+    for part in path.split("."):
+        value = getattr(value, part, None)
+    while hasattr(value, "__wrapped__"):  # count the real function, not a decorator around it
+        value = value.__wrapped__
+    return value if callable(value) else None
+
+
+class CallRecorder:
+    """A profile function that records each outermost call into a watched target."""
+
+    def __init__(self, codes: Dict[CodeType, Target], builtins: Dict[Any, Target],
+                 on_other_call: Optional[Callable[[FrameType], None]] = None) -> None:
+        self.codes = codes
+        self.builtins = builtins
+        self.on_other_call = on_other_call
+        self.hits: Counter = Counter()
+
+    def __call__(self, frame: FrameType, event: str, arg: Any) -> None:
+        if event == "call":
+            target = self.codes.get(frame.f_code)
+            if target is not None and frame.f_back is not None:
+                self._record(target, frame.f_back)
+            elif target is None and self.on_other_call is not None:
+                self.on_other_call(frame)
+        elif event == "c_call":
+            try:
+                target = self.builtins.get(arg)
+            except TypeError:  # an unhashable callable
+                return
+            if target is not None:
+                self._record(target, frame)
+
+    def _record(self, target: Target, caller: FrameType) -> None:
+        chain: List[Tuple[str, int, str]] = []
+        frame: Optional[FrameType] = caller
+        while frame is not None and len(chain) < CHAIN_DEPTH:
+            if frame.f_code in self.codes:
+                return  # nested inside another watched call: the outer one is what costs
+            chain.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+            frame = frame.f_back
+        self.hits[(target, tuple(chain))] += 1
+
+    def install(self) -> None:
+        threading.setprofile(self)
+        sys.setprofile(self)
+
+    def remove(self) -> None:
+        sys.setprofile(None)
+        threading.setprofile(None)
+
+
+def attribute(hits: Counter, ops: int, ownership: Ownership) -> Tuple[CallCount, ...]:
+    """Calls per operation by (target, call site), keeping those telemetry code made."""
+    grouped: Dict[Tuple[str, Frame], List[Any]] = {}
+    for (target, chain), count in hits.items():
+        site_index = next((i for i, (file, _, _) in enumerate(chain) if not ownership.is_stdlib(file)), None)
+        if site_index is None:
+            continue
+        owner = ownership.owner(chain[site_index][0])
+        if owner is None or not owner.telemetry:
+            continue  # the library's or the workload's own work, paid in every arm
+        frames = tuple(Frame(f, line, fn, ownership.owner_name(f)) for f, line, fn in chain)
+        site = frames[site_index]
+        entry = grouped.setdefault((target.name, site), [target, 0, frames, 0, owner])
+        entry[1] += count
+        if count > entry[3]:  # the most frequent chain represents the site
+            entry[2], entry[3] = frames, count
+    counts = [
+        CallCount(target=name, category=target.category, calls_per_op=total / max(ops, 1), call_site=site,
+                  distribution=owner.distribution, version=owner.version, chain=frames)
+        for (name, site), (target, total, frames, _, owner) in grouped.items()
+    ]
+    return tuple(sorted(counts, key=lambda c: (-c.calls_per_op, c.target)))
+

@@ -1,0 +1,58 @@
+"""The data model: frozen dataclasses that flow one way through the pipeline, and the
+codec and files that turn them into JSON. Every stage imports its types from here."""
+
+from otelaudit.model.coldstart import (AutoArm, AutoInstrumentorCost, AutoStartup, ColdArm, ColdRun,
+                                       ColdStartReport, FirstCall, ImportEntry, ModuleCost, PhaseCalls,
+                                       TargetColdStart)
+from otelaudit.model.report import (Environment, InstructionCounts, NoiseFloor, PrecisionReached, Report,
+                                    ScanSettings, ScenarioResult, StopReason)
+from otelaudit.model.results import (ARMS, CONTROL, Arm, ArmSummary, CallCount, Comparison, DiffFlame, Estimate,
+                                     Failure, FailureKind, Finding, FlameStack, Frame, Hotspot, Instrumentor,
+                                     RawProfile, RepeatedCall, RunResult, Status, Telemetry, Verdict)
+from otelaudit.model.run import RunMode, RunSpec, WhatIf
+
+__all__ = [
+    "ARMS",
+    "Arm",
+    "ArmSummary",
+    "AutoArm",
+    "AutoInstrumentorCost",
+    "AutoStartup",
+    "CONTROL",
+    "CallCount",
+    "ColdArm",
+    "ColdRun",
+    "ColdStartReport",
+    "Comparison",
+    "DiffFlame",
+    "Environment",
+    "Estimate",
+    "Failure",
+    "FailureKind",
+    "Finding",
+    "FirstCall",
+    "FlameStack",
+    "Frame",
+    "Hotspot",
+    "ImportEntry",
+    "InstructionCounts",
+    "Instrumentor",
+    "ModuleCost",
+    "NoiseFloor",
+    "PhaseCalls",
+    "PrecisionReached",
+    "RawProfile",
+    "RepeatedCall",
+    "Report",
+    "RunMode",
+    "RunResult",
+    "RunSpec",
+    "ScanSettings",
+    "ScenarioResult",
+    "Status",
+    "StopReason",
+    "TargetColdStart",
+    "Telemetry",
+    "Verdict",
+    "WhatIf",
+]

@@ -1,0 +1,84 @@
+"""A scenario's timed rounds: every arm (and the A/A control arm) once per round in a
+fresh random order, for as many rounds as the stop rule asks; then the precision
+reached and the noise floor, recorded on the scenario's result."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from otelaudit.plan import adaptive
+from otelaudit.measure import analysis
+from otelaudit.measure import noise
+from otelaudit.measure import stats
+from otelaudit.model import ARMS, CONTROL, Arm, PrecisionReached, RunResult, ScenarioResult
+
+RunArm = Callable[[Arm, int], RunResult]
+
+
+def arms_for(control_arm: bool) -> Tuple[Arm, ...]:
+    return ARMS + (CONTROL,) if control_arm else ARMS
+
+
+def timed_rounds(run_arm: RunArm, arms: Sequence[Arm], rule: adaptive.StopRule, seed: int,
+                 on_progress: Callable[[str], None] = lambda m: None,
+                 treated: Arm = "sdk") -> Tuple[List[RunResult], adaptive.RoundsPlayed]:
+    rng = random.Random(seed)
+    runs: List[RunResult] = []
+
+    def play(round_index: int) -> bool:
+        order = list(arms)
+        rng.shuffle(order)
+        for arm in order:
+            on_progress(f"round {round_index + 1}{'' if rule.adaptive else f'/{rule.min_rounds}'} {arm}")
+            run = run_arm(arm, round_index)
+            runs.append(run)
+            if not run.ok:  # repeating a crash or a hang only wastes the user's time
+                return False
+        return True
+
+    def precision() -> Optional[Tuple[float, float]]:
+        return current_half_width(runs, treated, arms)
+
+    return runs, adaptive.play_rounds(play, precision, rule)
+
+
+def current_half_width(runs: Sequence[RunResult], treated: Arm, arms: Sequence[Arm]) -> Optional[Tuple[float, float]]:
+    by_arm = analysis.complete_rounds(runs, arms)
+    if len(by_arm[treated]) < 2:
+        return None
+    return adaptive.half_width(by_arm[treated], by_arm["baseline"])
+
+
+def precision_reached(runs: Sequence[RunResult], played: adaptive.RoundsPlayed, rule: adaptive.StopRule,
+                      arms: Sequence[Arm], treated: Arm = "sdk") -> Optional[PrecisionReached]:
+    current = current_half_width(runs, treated, arms)
+    if current is None:
+        return None
+    return PrecisionReached(rounds=played.rounds, stop=played.stop, half_width_us=current[0],
+                            half_width_pct=current[1], elapsed_s=round(played.elapsed_s, 2),
+                            target=rule.target.text if rule.target else None, budget_s=rule.budget_s)
+
+
+def with_noise_floor(result: ScenarioResult, runs: Sequence[RunResult]) -> ScenarioResult:
+    """Adds the A/A floor and holds both comparisons' verdicts to it."""
+    by_arm = analysis.complete_rounds(runs, ARMS + (CONTROL,))
+    floor = noise.noise_floor(by_arm[CONTROL], by_arm["baseline"])
+    if floor is None or result.status != "ok":
+        return result
+    level = stats.median([r.cpu_us_per_op for r in by_arm["baseline"]])
+    return replace(
+        result, noise_floor=floor,
+        overhead=noise.floored(result.overhead, floor, level) if result.overhead else None,
+        api_overhead=noise.floored(result.api_overhead, floor, level) if result.api_overhead else None,
+    )
+
+
+def describe(played: PrecisionReached) -> str:
+    why = {"fixed-rounds": "the fixed round count",
+           "precision-reached": f"the precision target {played.target}",
+           "budget-exhausted": f"the time budget ({played.budget_s:g} s) ran out" if played.budget_s else "budget",
+           "max-rounds": "the round cap"}[played.stop]
+    return (f"{played.rounds} rounds in {played.elapsed_s:.0f} s, stopped by {why}; "
+            f"overhead CI ±{played.half_width_us:.3g} µs/op (±{played.half_width_pct:.2f}% of the baseline CPU)")

@@ -1,0 +1,50 @@
+"""The terminal view of a version comparison: B against A with its interval, the noise
+floor and rounds, instruction counts when counted, and the findings that changed."""
+
+from __future__ import annotations
+
+from typing import List
+
+from otelaudit.measure import noise
+from otelaudit.plan import rounds
+from otelaudit.compare.versions import VersionComparison, findings_lines
+from otelaudit.render.precision import instructions
+
+
+def render(c: VersionComparison) -> str:
+    a, b, r = c.a, c.b, c.result
+    lines = [f"otelaudit compare: {b.requirement} ({b.instrumentor.version}) against {a.requirement} "
+             f"({a.instrumentor.version}), scenario {a.scenario['name']}, instrumented arm (SDK)"]
+    if r.failure:
+        return "\n".join(lines + [f"  failed: {r.failure}"])
+    if r.comparison is not None:
+        d, level = r.comparison.cpu_us_per_op, r.baseline_cpu_us_per_op
+        pct = 100.0 * d.estimate / level if level else 0.0
+        lines.append(f"  CPU per op: {level:.3g} µs → {level + d.estimate:.3g} µs: {d.estimate:+.3g} µs ({pct:+.2f}%) "
+                     f"[95% CI {d.ci_low:+.3g}, {d.ci_high:+.3g}] — "
+                     + ("an improvement" if d.ci_high < 0 else _word(r.comparison.verdict)))
+        lines.append(f"  p99 latency: {r.comparison.latency_p99_us.estimate:+.3g} µs")
+    lines += [f"  {line}" for line in _precision(c)]
+    lines += findings_lines(f"appeared in {b.requirement}", c.appeared)
+    lines += findings_lines(f"disappeared since {a.requirement}", c.disappeared)
+    if not c.appeared and not c.disappeared:
+        lines.append(f"  findings: the same in both versions ({len(a.findings)})")
+    lines += [f"  pins differ: {d}" for d in c.pin_differences]
+    lines += [f"  warning: {w}" for w in c.warnings]
+    return "\n".join(lines)
+
+
+def _precision(c: VersionComparison) -> List[str]:
+    r, found = c.result, []
+    if r.precision is not None:
+        found.append(rounds.describe(r.precision))
+    if r.noise_floor is not None:
+        found.append(noise.describe(r.noise_floor))
+    if r.instructions is not None:
+        found.append(instructions(r.instructions))
+    return found
+
+
+def _word(verdict: str) -> str:
+    return {"overhead": "a regression", "no-detectable-overhead": "no regression (within 2%)",
+            "inconclusive": "inconclusive at this precision"}[verdict]

@@ -1,0 +1,103 @@
+"""The traffic the GenAI client scenarios send to the fake API (`_llm_server`), shared by
+the scenarios of different instrumentations of one client so they are measured on the
+same requests: a chat prompt with a system message and a user turn that varies per
+operation, request parameters an application sets, and an embeddings batch."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Dict, List, Type
+
+from otelaudit.model import Telemetry
+from otelaudit.scenarios.api import Scenario, Workload
+
+CHAT_MODEL = "gpt-4o-mini"
+EMBEDDING_MODEL = "text-embedding-3-small"
+ANTHROPIC_MODEL = "claude-3-5-haiku-20241022"
+SYSTEM = ("You are a support assistant for an online shop. Answer in at most three sentences, cite the order "
+          "number when the customer gives one, never invent delivery dates, and escalate refunds above 200 EUR.")
+DOCUMENTS = ["Order 1042 was shipped on Monday with tracking number ZX-88213.",
+             "Refunds are processed within five working days after the parcel is received.",
+             "Gift wrapping is available for all items except furniture and large appliances."]
+
+
+def user_turn(n: int) -> str:
+    return (f"Hello, this is customer {n % 997}. My order {1000 + n % 500} has not arrived yet and the tracking page "
+            "has not changed for three days. Can you tell me what is going on and whether I can get a refund?")
+
+
+def chat_messages(n: int) -> List[Dict[str, str]]:
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user_turn(n)}]
+
+
+class OpenAIWorkload(Workload):
+    """One operation: a chat completion, the same request streamed (120 chunks, usage in the
+    last one), and an embeddings call for three documents, through one `AsyncOpenAI`."""
+
+    async def setup(self) -> None:
+        import openai
+
+        self.client = openai.AsyncOpenAI(base_url=self.context.url("llm", "/v1"), api_key="sk-otelaudit-dummy",
+                                         max_retries=0, timeout=30.0)
+        self.counter = itertools.count()
+
+    async def operation(self) -> None:
+        n = next(self.counter)
+        params: Dict[str, Any] = dict(model=CHAT_MODEL, messages=chat_messages(n), temperature=0.2, max_tokens=256,
+                                      user=f"customer-{n % 997}")
+        completion = await self.client.chat.completions.create(**params)
+        if not completion.choices[0].message.content:
+            raise RuntimeError("empty chat completion")
+        stream = await self.client.chat.completions.create(**params, stream=True,
+                                                           stream_options={"include_usage": True})
+        parts = [chunk.choices[0].delta.content or "" async for chunk in stream if chunk.choices]
+        if not "".join(parts):
+            raise RuntimeError("empty streamed chat completion")
+        embedded = await self.client.embeddings.create(model=EMBEDDING_MODEL, input=DOCUMENTS)
+        if len(embedded.data) != len(DOCUMENTS):
+            raise RuntimeError("wrong number of embeddings")
+
+    async def teardown(self) -> None:
+        await self.client.close()
+
+
+class AnthropicWorkload(Workload):
+    """One operation: a message, and the same request streamed (120 text deltas)."""
+
+    async def setup(self) -> None:
+        import inspect
+
+        import anthropic
+
+        options: Dict[str, Any] = {}
+        if "open_telemetry" in inspect.signature(anthropic.AsyncAnthropic.__init__).parameters:
+            # Clients from 2.x trace their own calls once an SDK is installed: off, so only the
+            # instrumentation under audit is measured.
+            options["open_telemetry"] = {"traces": {"enabled": False}}
+        self.client = anthropic.AsyncAnthropic(base_url=self.context.url("llm", ""), api_key="sk-ant-otelaudit-dummy",
+                                               max_retries=0, timeout=30.0, **options)
+        self.counter = itertools.count()
+
+    async def operation(self) -> None:
+        n = next(self.counter)
+        params: Dict[str, Any] = dict(model=ANTHROPIC_MODEL, system=SYSTEM, max_tokens=256,
+                                      messages=[{"role": "user", "content": user_turn(n)}],
+                                      metadata={"user_id": f"customer-{n % 997}"})
+        message = await self.client.messages.create(**params)
+        if not message.content[0].text:
+            raise RuntimeError("empty message")
+        stream = await self.client.messages.create(**params, stream=True)
+        parts = [event.delta.text async for event in stream if event.type == "content_block_delta"]
+        if not "".join(parts):
+            raise RuntimeError("empty streamed message")
+
+    async def teardown(self) -> None:
+        await self.client.close()
+
+
+def openai_scenario(name: str, distribution: str, workload: Type[Workload], expects: Telemetry,
+                    description: str) -> Scenario:
+    """A scenario of the `openai` entry point bound to one of the distributions registering it."""
+    return Scenario(name=name, instrumentor="openai", instrumentor_distribution=distribution, library="openai",
+                    distribution="openai", supported_versions=">=1.26,<4", workload=workload, expects=expects,
+                    description=description, concurrency=8, servers=("llm",))
