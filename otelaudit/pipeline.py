@@ -200,7 +200,8 @@ def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured) -> 
     if probe is not None and probe.failure is not None:
         result = replace(result, warnings=result.warnings + (f"call-count probe failed: {probe.failure.message}",))
     elif probe is not None:
-        result = replace(result, call_counts=probe.call_counts, repeated_calls=probe.repeated_calls)
+        result = replace(result, call_counts=probe.call_counts, repeated_calls=probe.repeated_calls,
+                         warnings=result.warnings + ((f"call-count probe: {probe.warning}",) if probe.warning else ()))
     failure = analysis.first_failure(measured.runs)
     by_arm = analysis.complete_rounds(measured.runs, ARMS)
     result = replace(result, arms={arm: analysis.summarise_arm(arm, by_arm[arm]) for arm in ARMS if by_arm[arm]})

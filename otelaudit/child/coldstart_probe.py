@@ -9,14 +9,16 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-from otelaudit.child.probe import CallRecorder, Target, resolve_targets
+from otelaudit.child.probe import CallRecorder, Hits, Target, resolve_targets
 
 METADATA_FILE = Target("open(<distribution metadata file>)", "package-metadata")
 PATH_LISTING = Target("os.listdir(<sys.path entry>)", "environment-scan")
 METADATA_DIRS = (".dist-info", ".egg-info")
 SCAN_CATEGORIES = frozenset({"package-metadata", "environment-scan"})
+AUDITED_EVENTS = frozenset({"open", "os.listdir", "os.scandir"})
 
 if TYPE_CHECKING:
     from otelaudit.model import CallCount
@@ -29,7 +31,7 @@ class PhaseRecorder:
     def __init__(self) -> None:
         codes, builtins = resolve_targets()
         self.calls = CallRecorder(codes, builtins)
-        self.phases: List[Tuple[str, Counter, int, int]] = []
+        self.phases: List[Tuple[str, Hits, int, int]] = []
         self.phase = "import"
         self.files_opened = 0
         self.listings = 0
@@ -55,28 +57,29 @@ class PhaseRecorder:
         self.files_opened = self.listings = 0
 
     def _audit(self, event: str, args: Tuple[Any, ...]) -> None:
-        if not self.active:
+        if not self.active or event not in AUDITED_EVENTS:
             return
-        if event == "open" and args and isinstance(args[0], (str, bytes)):
-            path = os.fsdecode(args[0])
-            if any(marker in path for marker in METADATA_DIRS):
-                self.files_opened += 1
-                self._record(METADATA_FILE)
-        elif event in ("os.listdir", "os.scandir") and args:
-            path = args[0]
-            if isinstance(path, (str, bytes)) and os.path.realpath(os.fsdecode(path) or ".") in self.path_entries:
-                self.listings += 1
-                self._record(PATH_LISTING)
-
-    def _record(self, target: Target) -> None:
-        self.active = False  # what the recorder does must not be recorded
+        self.active = False  # what the recorder does must not be recorded (sys._getframe is audited too)
         try:
-            frame = sys._getframe(2)
-            self.calls._record(target, frame)
+            self._observe(event, args, sys._getframe(1))  # the frame that opened or listed
+        except Exception as error:  # an audit hook that raises fails the user's open() or listdir()
+            self.calls.failures.note(error)
         finally:
             self.active = True
 
-    def phase_calls(self, spec: dict) -> List[dict]:
+    def _observe(self, event: str, args: Tuple[Any, ...], caller: FrameType) -> None:
+        path = args[0] if args else None
+        if type(path) is not str and type(path) is not bytes:  # a subclass or path-like would run user code
+            return
+        if event == "open":
+            if any(marker in os.fsdecode(path) for marker in METADATA_DIRS):
+                self.files_opened += 1
+                self.calls._record(METADATA_FILE, caller)
+        elif os.path.realpath(os.fsdecode(path) or ".") in self.path_entries:
+            self.listings += 1
+            self.calls._record(PATH_LISTING, caller)
+
+    def phase_calls(self, spec: Dict[str, Any]) -> List[Dict[str, Any]]:
         """The phases as PhaseCalls data, attributed with the environment's ownership."""
         from otelaudit.model.codec import to_data
         from otelaudit.model import PhaseCalls
@@ -88,7 +91,7 @@ class PhaseRecorder:
                 for phase, hits, files, listings in self.phases]
 
 
-def attribute_to_telemetry(hits: Counter, ownership: "Ownership") -> Tuple["CallCount", ...]:
+def attribute_to_telemetry(hits: Hits, ownership: "Ownership") -> Tuple["CallCount", ...]:
     """Environment scans per call site: the innermost frame owned by telemetry code, so a
     scan made through a third-party helper (a metadata backport) is still charged to the
     instrumentation, API or SDK line that asked for it."""
@@ -111,7 +114,7 @@ def attribute_to_telemetry(hits: Counter, ownership: "Ownership") -> Tuple["Call
     return tuple(sorted(counts, key=lambda c: (-c.calls_per_op, c.target)))
 
 
-def _audited(spec: dict) -> Optional[Tuple[str, str, str]]:
+def _audited(spec: Dict[str, Any]) -> Optional[Tuple[str, str, str]]:
     module = sys.modules.get(spec["instrumentor_value"].partition(":")[0])
     filename = getattr(module, "__file__", None)
     if not filename or not spec.get("instrumentor_distribution"):

@@ -13,10 +13,10 @@ import json
 import os
 import sys
 import time
-import traceback
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from otelaudit.model.codec import from_data, to_data
+from otelaudit.child.guard import RecorderFailures, describe
 from otelaudit.child.drive import calibrate, memory_phase, run_concurrently, thread_pool_for, timed_phase
 from otelaudit.model import Failure, FailureKind, RunResult, Telemetry
 from otelaudit.model import RunSpec
@@ -29,22 +29,15 @@ class RunFailed(Exception):
         self.failure = Failure(kind, message)
 
 
-def describe(error: BaseException) -> str:
-    """One line: the error and the innermost frame that raised it."""
-    frames = traceback.extract_tb(error.__traceback__)
-    where = f" (at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}{where}"
-
-
 def load_scenario(module_name: str, name: str) -> Scenario:
     """The scenario object named `name` in the module that defines its workload."""
     module = importlib.import_module(module_name)
     factory = getattr(module, "scenario_named", None)  # scenarios built from a name (user workloads)
     if callable(factory):
-        return factory(name)
+        made: Scenario = factory(name)
+        return made
     for value in vars(module).values():
-        if isinstance(value, Scenario) and value.name == name:
+        if issubclass(type(value), Scenario) and value.name == name:  # isinstance asks proxies' __class__
             return value
     raise LookupError(f"module {module_name} defines no scenario named {name!r}")
 
@@ -69,7 +62,7 @@ def load_instrumentor(value: str) -> Tuple[Any, float]:
         raise RunFailed("instrument-failed", f"importing the instrumentor raised {describe(error)}") from error
 
 
-def instrument(instrumentor_class: Any, kwargs: dict) -> float:
+def instrument(instrumentor_class: Any, kwargs: Dict[str, Any]) -> float:
     """Applies the instrumentor; returns the seconds `instrument()` took."""
     try:
         start = time.perf_counter()
@@ -99,7 +92,7 @@ def dependency_conflict(instrumentor_class: Any) -> Optional[str]:
         return None
 
 
-async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Telemetry]) -> dict:
+async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Telemetry]) -> Dict[str, Any]:
     loop = asyncio.get_running_loop()
     loop.set_default_executor(thread_pool_for(spec.concurrency))
     context = WorkloadContext(concurrency=spec.concurrency, servers=dict(spec.servers))
@@ -138,8 +131,10 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
     }
 
 
-async def probe_calls(spec: RunSpec, workload: Any, library: Optional[str] = None) -> dict:
-    """Counts costly calls and repeated identical calls over `spec.ops` operations."""
+async def probe_calls(spec: RunSpec, workload: Any, library: Optional[str] = None) -> Dict[str, Any]:
+    """Counts costly calls and repeated identical calls over `spec.ops` operations. Each
+    recorder catches its own failures: one that fails costs a warning naming it, never
+    the other's evidence."""
     from otelaudit.attribute.ownership import Ownership
     from otelaudit.child.probe import CallRecorder, attribute, resolve_targets
     from otelaudit.child.repeats import NumberedOperations, RepeatRecorder
@@ -154,8 +149,19 @@ async def probe_calls(spec: RunSpec, workload: Any, library: Optional[str] = Non
         await _run_ops(NumberedOperations(workload), spec.ops, spec.concurrency)
     finally:
         recorder.remove()
-    return {"call_counts": attribute(recorder.hits, spec.ops, ownership),
-            "repeated_calls": repeats.repeated(spec.ops)}
+    call_counts = _evidence(lambda: attribute(recorder.hits, spec.ops, ownership), recorder.failures)
+    repeated_calls = _evidence(lambda: repeats.repeated(spec.ops), repeats.failures)
+    warnings = [w for w in (recorder.failures.warning(), repeats.failures.warning()) if w]
+    return {"call_counts": call_counts, "repeated_calls": repeated_calls, "warning": "; ".join(warnings) or None}
+
+
+def _evidence(collect: Callable[[], Tuple[Any, ...]], failures: RecorderFailures) -> Tuple[Any, ...]:
+    """One recorder's findings, or none (and a noted failure) if summarising them raised."""
+    try:
+        return collect()
+    except Exception as error:
+        failures.note(error)
+        return ()
 
 
 def audited_package(spec: RunSpec) -> Optional[Tuple[str, str, str]]:
@@ -172,7 +178,7 @@ async def _run_ops(workload: Any, ops: int, concurrency: int) -> None:
         await run_concurrently(workload, ops, concurrency)
 
 
-def _quantile(ordered: list, q: float) -> float:
+def _quantile(ordered: List[float], q: float) -> float:
     if not ordered:
         return 0.0
     return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
@@ -197,7 +203,7 @@ def measure(spec: RunSpec) -> RunResult:
     scenario = load_scenario(spec.scenario_module, spec.scenario_name)
     import_library(scenario)
     import_s = instrument_s = conflict = instrumentor_class = None
-    extras: list = []
+    extras: List[Tuple[Any, float]] = []
     if spec.arm not in ("baseline", "control"):  # imported before the SDK so its import time is the same in both arms
         assert spec.instrumentor_value is not None
         instrumentor_class, import_s = load_instrumentor(spec.instrumentor_value)
@@ -217,6 +223,7 @@ def measure(spec: RunSpec) -> RunResult:
         apply_whatif(spec.whatif)
     telemetry = counter.snapshot if counter is not None else Telemetry
     fields = asyncio.run(exercise(spec, scenario, telemetry))
+    warnings = [f"dependency conflict: {conflict}" if conflict else None, fields.pop("warning", None)]
     return RunResult(
         arm=spec.arm,
         round=spec.round,
@@ -225,12 +232,12 @@ def measure(spec: RunSpec) -> RunResult:
         import_s=import_s,
         instrument_s=instrument_s,
         library_version=library_version(scenario),
-        warning=f"dependency conflict: {conflict}" if conflict else None,
+        warning="; ".join(w for w in warnings if w) or None,
         **fields,
     )
 
 
-def main(argv: list) -> int:
+def main(argv: List[str]) -> int:
     spec_path, result_path = argv[1], argv[2]
     pin_to_cpu(os.environ.get("OTELAUDIT_CPU"))
     with open(spec_path, encoding="utf-8") as handle:

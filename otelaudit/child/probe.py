@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from otelaudit.model import CallCount, Frame
 from otelaudit.attribute.ownership import Ownership
+from otelaudit.child.guard import RecorderFailures
 
 # (module, attribute path, category). A module is imported only when it is cheap stdlib;
 # the others are probed only if the process already imported them.
@@ -70,6 +71,7 @@ CATALOGUE: Tuple[Tuple[str, str, str], ...] = (
 CHEAP_TO_IMPORT = {"importlib.metadata", "inspect", "traceback", "copy", "json", "logging", "os", "socket",
                    "platform", "re._compiler"}  # sre_compile: already imported by re where it exists
 CHAIN_DEPTH = 24
+UNWRAP_DEPTH = 16
 
 
 def catalogue_entry(target_name: str) -> Optional[Tuple[str, str]]:
@@ -90,20 +92,27 @@ class Target:
     category: str
 
 
+Chain = Tuple[Tuple[str, int, str], ...]  # (file, line, function), innermost first
+Hits = Counter[Tuple[Target, Chain]]
+
+
 def resolve_targets() -> Tuple[Dict[CodeType, Target], Dict[Any, Target]]:
     """Code objects (Python functions) and builtins to watch, from what is importable now."""
     codes: Dict[CodeType, Target] = {}
     builtins: Dict[Any, Target] = {}
     for module_name, path, category in CATALOGUE:
-        function = _lookup(module_name, path)
-        if function is None:
+        try:
+            function = _lookup(module_name, path)
+            if function is None:
+                continue
+            target = Target(_display(module_name, path), category)
+            code = getattr(function, "__code__", None)
+            if type(code) is CodeType:
+                codes.setdefault(code, target)
+            else:
+                builtins.setdefault(function, target)
+        except Exception:  # a module's __getattr__ or a half-built wrapper: that target can't be watched
             continue
-        target = Target(_display(module_name, path), category)
-        code = getattr(function, "__code__", None)
-        if isinstance(code, CodeType):
-            codes.setdefault(code, target)
-        else:
-            builtins.setdefault(function, target)
     return codes, builtins
 
 
@@ -117,8 +126,11 @@ def _lookup(module_name: str, path: str) -> Optional[Callable[..., Any]]:
     value: Any = module
     for part in path.split("."):
         value = getattr(value, part, None)
-    while hasattr(value, "__wrapped__"):  # count the real function, not a decorator around it
-        value = value.__wrapped__
+    for _ in range(UNWRAP_DEPTH):  # count the real function, not a decorator around it
+        inner = getattr(value, "__wrapped__", None)
+        if inner is None or inner is value:
+            break
+        value = inner
     return value if callable(value) else None
 
 
@@ -130,9 +142,16 @@ class CallRecorder:
         self.codes = codes
         self.builtins = builtins
         self.on_other_call = on_other_call
-        self.hits: Counter = Counter()
+        self.hits: Hits = Counter()
+        self.failures = RecorderFailures("call-count recorder")
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> None:
+        try:
+            self._observe(frame, event, arg)
+        except Exception as error:  # raising here would remove the hook and land in the workload
+            self.failures.note(error)
+
+    def _observe(self, frame: FrameType, event: str, arg: Any) -> None:
         if event == "call":
             target = self.codes.get(frame.f_code)
             if target is not None and frame.f_back is not None:
@@ -141,8 +160,8 @@ class CallRecorder:
                 self.on_other_call(frame)
         elif event == "c_call":
             try:
-                target = self.builtins.get(arg)
-            except TypeError:  # an unhashable callable
+                target = self.builtins.get(arg)  # a builtin hashes and compares its self by identity
+            except TypeError:  # an unhashable callable (older interpreters hashed the bound self)
                 return
             if target is not None:
                 self._record(target, frame)
@@ -166,7 +185,7 @@ class CallRecorder:
         threading.setprofile(None)
 
 
-def attribute(hits: Counter, ops: int, ownership: Ownership) -> Tuple[CallCount, ...]:
+def attribute(hits: Hits, ops: int, ownership: Ownership) -> Tuple[CallCount, ...]:
     """Calls per operation by (target, call site), keeping those telemetry code made."""
     grouped: Dict[Tuple[str, Frame], List[Any]] = {}
     for (target, chain), count in hits.items():

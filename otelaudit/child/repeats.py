@@ -1,6 +1,8 @@
 """Repeated identical work: telemetry functions called several times within one
 operation with the same arguments — work a local variable would do once. Recorded in
-the probe child; operations are told apart by a context variable set around each."""
+the probe child; operations are told apart by a context variable set around each.
+Arguments are fingerprinted without running user code: by value for exact builtin
+scalars, by identity for everything else (wrapt proxies, objects whose dunders raise)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,14 @@ from collections import Counter, defaultdict
 from types import CodeType, FrameType
 from typing import Any, Callable, Dict, List, Tuple
 
+from otelaudit.child.guard import RecorderFailures
 from otelaudit.model import Frame, RepeatedCall
 
 OPERATION: "contextvars.ContextVar[int]" = contextvars.ContextVar("otelaudit_operation", default=-1)
-_IMMUTABLE = (str, int, float, bool, bytes, type(None))
+# By id: `type(v) in (str, ...)` would call a hostile metaclass's __eq__.
+_BY_VALUE = frozenset(id(t) for t in (str, int, float, bool, bytes, type(None), complex))
+_SIZED = frozenset(id(t) for t in (str, bytes))
+MAX_VALUE_LEN = 1024  # longer strings are kept by identity: hashing and holding them is not free
 _RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
 
 
@@ -23,10 +29,17 @@ class RepeatRecorder:
         self.is_telemetry = is_telemetry
         self.owner_of = owner_of
         self.watched: Dict[CodeType, bool] = {}
-        self.calls: Counter = Counter()
-        self.callers: Counter = Counter()
+        self.calls: Counter[Tuple[CodeType, int, Tuple[Any, ...]]] = Counter()
+        self.callers: Counter[Tuple[CodeType, str, int, str]] = Counter()
+        self.failures = RecorderFailures("repeated-call recorder")
 
     def observe(self, frame: FrameType) -> None:
+        try:
+            self._observe(frame)
+        except Exception as error:  # never let one odd frame cost the call counts too
+            self.failures.note(error)
+
+    def _observe(self, frame: FrameType) -> None:
         code = frame.f_code
         watched = self.watched.get(code)
         if watched is None:
@@ -42,7 +55,7 @@ class RepeatRecorder:
     def repeated(self, ops: int, threshold: float = 2.0) -> Tuple[RepeatedCall, ...]:
         """Functions whose typical operation repeats one identical call `threshold`+ times."""
         per_code: Dict[CodeType, Dict[int, int]] = defaultdict(dict)
-        totals: Counter = Counter()
+        totals: Counter[CodeType] = Counter()
         for (code, operation, _), count in self.calls.items():
             per_code[code][operation] = max(per_code[code].get(operation, 0), count)
             totals[code] += count
@@ -86,14 +99,24 @@ class _Same:
         return id(self.value)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Same) and other.value is self.value
+        return type(other) is _Same and other.value is self.value
 
 
 def _fingerprint(frame: FrameType) -> Tuple[Any, ...]:
     code = frame.f_code
     names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
     values = frame.f_locals
-    return tuple(v if isinstance(v, _IMMUTABLE) else _Same(v) for v in (values.get(n) for n in names))
+    return tuple(_key(values.get(n)) for n in names)
+
+
+def _key(value: Any) -> Any:
+    """The value itself when comparing it runs no user code, else its identity. `type()`
+    reads the real type, where `isinstance` asks `__class__`, which a wrapt proxy forwards
+    (and an uninitialised one raises from)."""
+    kind = id(type(value))
+    if kind in _BY_VALUE and (kind not in _SIZED or len(value) <= MAX_VALUE_LEN):
+        return value
+    return _Same(value)
 
 
 class NumberedOperations:
