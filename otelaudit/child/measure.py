@@ -38,7 +38,8 @@ def load_scenario(module_name: str, name: str) -> Scenario:
         return made
     for value in vars(module).values():
         if issubclass(type(value), Scenario) and value.name == name:  # isinstance asks proxies' __class__
-            return value
+            found: Scenario = value
+            return found
     raise LookupError(f"module {module_name} defines no scenario named {name!r}")
 
 
