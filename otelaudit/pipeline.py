@@ -18,7 +18,9 @@ from otelaudit.discover.instrumentors import Target, discover_instrumentors, sel
 from otelaudit.discover.environment import describe_environment
 from otelaudit.model import ARMS, Arm, Failure, Report, RunResult, ScanSettings, ScenarioResult
 from otelaudit.model import RunMode, RunSpec
-from otelaudit.plan.interleave import interleaved_rounds, ops_for
+from otelaudit.model.run import PhaseSizes
+from otelaudit.plan import sizing
+from otelaudit.plan.interleave import interleaved_rounds
 from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, RoundsPlayed, StopRule, parse_target
 from otelaudit.plan.rounds import arms_for, precision_reached, timed_rounds, with_noise_floor
 from otelaudit.run.parallel import effective_jobs, run_all
@@ -42,6 +44,7 @@ class Measured:
     probe: Optional[RunResult] = None
     profiles: Tuple[RunResult, ...] = ()
     played: Optional[RoundsPlayed] = None
+    sizes: Optional[PhaseSizes] = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class ScanOptions:
     count_ops: int = 2000
     jobs: int = 1
     shard: Optional[Tuple[int, int]] = None  # (index from 1, count)
+    scenario_budget_s: float = sizing.DEFAULT_SCENARIO_BUDGET_S  # fewer rounds (never < 5) when they would not fit
+    scan_budget_s: float = 30 * 60.0  # shared out among the scenarios still to run
 
     def stop_rule(self) -> StopRule:
         target = parse_target(self.precision) if self.precision else None
@@ -73,7 +78,8 @@ class ScanOptions:
 
     @classmethod
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":
-        values: dict = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=10, probe_ops=50, quick=True)
+        values: dict = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=10, probe_ops=50, quick=True,
+                             scenario_budget_s=sizing.QUICK_SCENARIO_BUDGET_S, scan_budget_s=10 * 60.0)
         values.update(overrides)
         return cls(**values)
 
@@ -95,11 +101,15 @@ def scan(
         targets = shard_of(targets, options.shard)
         unknown = unknown if options.shard[0] == 1 else []
     options = replace(options, jobs=effective_jobs(options.jobs))
+    deadline, left = time.monotonic() + options.scan_budget_s, [len(targets)]
 
     def audit(target: Target, job_runner: Runner) -> ScenarioResult:
         on_progress(f"{target.instrumentor.name}: starting")
         started = time.perf_counter()
-        result = audit_target(target, options, job_runner, on_progress)
+        share = max(deadline - time.monotonic(), 0.0) * options.jobs / max(left[0], 1)
+        left[0] -= 1
+        budgeted = replace(options, scenario_budget_s=min(options.scenario_budget_s, share))
+        result = audit_target(target, budgeted, job_runner, on_progress)
         return _with_duration(result, time.perf_counter() - started)
 
     # The environment lists the whole selection's packages, so every shard describes the same one.
@@ -129,6 +139,7 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
             session = ScenarioRun(scenario, target, options, runner, servers)
             measured = _measure(session, on_progress)
             result = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured)
+            result = _with_sizes(result, measured.sizes, options)
             result = _with_precision(result, measured, options)
             if options.deterministic and result.status == "ok":
                 on_progress(f"{instrumentor.name}: counting instructions")
@@ -140,7 +151,8 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
                 def make_spec(fix: WhatIf, round_index: int) -> RunSpec:
                     return session.spec("sdk", round_index, measured.ops, whatif=fix)
 
-                result = verify_findings(result, make_spec, session.run, options.rounds, options.seed, on_progress)
+                rounds = measured.sizes.rounds if measured.sizes else options.rounds
+                result = verify_findings(result, make_spec, session.run, rounds, options.seed, on_progress)
     except ServerMissing as error:
         return replace(result, failure=Failure("missing-library", str(error)))
     except ServerError as error:
@@ -157,6 +169,7 @@ class ScenarioRun:
     options: ScanOptions
     runner: Runner
     servers: Dict[str, Tuple[str, int]]
+    sizes: Optional[PhaseSizes] = None
 
     def spec(self, arm: Arm, round_index: int, ops: int, mode: RunMode = "measure",
              whatif: Optional[WhatIf] = None) -> RunSpec:
@@ -168,7 +181,7 @@ class ScenarioRun:
             instrumentor_version=instrumentor.version, instrument_kwargs=dict(scenario.instrument_kwargs),
             also_instrument=scenario.also_instrument,
             servers=dict(self.servers), whatif=whatif, mode=mode, calibrate_s=self.options.calibrate_s,
-            memory_ops=self.options.memory_ops,
+            memory_ops=self.sizes.memory_ops if self.sizes else self.options.memory_ops,
         )
 
     def run(self, spec: RunSpec) -> RunResult:
@@ -178,21 +191,40 @@ class ScenarioRun:
 def _measure(session: ScenarioRun, on_progress: Progress) -> Measured:
     name, options = session.target.instrumentor.name, session.options
     # Calibrated on the instrumented arm, usually the slowest, so a round's length is bounded.
+    started = time.perf_counter()
     calibration = session.run(session.spec("sdk", -1, 0, "calibrate"))
     if not calibration.ok:
         return Measured([calibration], 0)
-    ops = ops_for(calibration.throughput, options.seconds_per_run)
+    sizes = _sizes(session, calibration, time.perf_counter() - started)
+    session, ops = replace(session, sizes=sizes), sizes.ops
+    rule = replace(options.stop_rule(), min_rounds=sizes.rounds)
     runs, played = timed_rounds(lambda arm, i: session.run(session.spec(arm, i, ops)), arms_for(options.control_arm),
-                                options.stop_rule(), options.seed, lambda m: on_progress(f"{name}: {m}"))
+                                rule, options.seed, lambda m: on_progress(f"{name}: {m}"))
     if not played.completed:
-        return Measured(runs, ops, played=played)
+        return Measured(runs, ops, played=played, sizes=sizes)
     on_progress(f"{name}: probing call counts")
-    probe = session.run(session.spec("sdk", -1, options.probe_ops, "probe"))
+    probe = session.run(session.spec("sdk", -1, sizes.probe_ops, "probe"))
     profiles = []
     for round_index, arm in interleaved_rounds(options.profile_rounds, random.Random(options.seed), ("baseline", "sdk")):
         on_progress(f"{name}: sampling hotspots ({arm})")
         profiles.append(session.run(session.spec(arm, round_index, ops, "profile")))
-    return Measured(runs, ops, probe, tuple(profiles), played)
+    return Measured(runs, ops, probe, tuple(profiles), played, sizes)
+
+
+def _sizes(session: ScenarioRun, calibration: RunResult, child_s: float) -> PhaseSizes:
+    options = session.options
+    asked = sizing.Asked(options.seconds_per_run, options.rounds, options.memory_ops, options.probe_ops,
+                         len(arms_for(options.control_arm)), options.scenario_budget_s)
+    startup_s = max(child_s - calibration.wall_s, 0.0)
+    return sizing.size_phases(asked, calibration.throughput, startup_s, session.scenario.concurrency)
+
+
+def _with_sizes(result: ScenarioResult, sizes: Optional[PhaseSizes], options: ScanOptions) -> ScenarioResult:
+    if sizes is None:
+        return result
+    notes: Tuple[str, ...] = (sizing.budget_note(sizes),) if sizes.budget_cut else ()
+    notes += (sizing.memory_note(sizes, options.memory_ops),) if sizes.memory_ops < options.memory_ops else ()
+    return replace(result, sizing=sizes, warnings=result.warnings + notes)
 
 
 def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured) -> ScenarioResult:
@@ -224,6 +256,8 @@ def _with_precision(result: ScenarioResult, measured: Measured, options: ScanOpt
         return result
     arms = arms_for(options.control_arm)
     reached = precision_reached(measured.runs, measured.played, options.stop_rule(), arms)
+    if reached is not None and measured.sizes is not None and measured.sizes.budget_cut:
+        reached = replace(reached, stop="budget-exhausted", budget_s=measured.sizes.budget_s)
     return replace(with_noise_floor(result, measured.runs), precision=reached)
 
 

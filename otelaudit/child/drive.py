@@ -68,8 +68,14 @@ async def timed_phase(
 
 
 async def calibrate(workload: Workload, seconds: float, concurrency: int) -> TimedPhase:
-    """Runs growing batches until `seconds` have passed; the rate sizes the real runs."""
-    batch, done, start = max(concurrency, 10), 0, time.perf_counter()
+    """Runs growing batches until `seconds` have passed; the rate sizes the real runs.
+    One round of the workers goes first: when that alone takes a tenth of `seconds`, the
+    batches grow from it, so a 100 ms operation is not run ten times before the clock looks."""
+    start = time.perf_counter()
+    await run_concurrently(workload, max(concurrency, 1), concurrency)
+    done = max(concurrency, 1)
+    heavy = time.perf_counter() - start > seconds / 10
+    batch = done if heavy else max(concurrency, 10)
     while time.perf_counter() - start < seconds:
         await run_concurrently(workload, batch, concurrency)
         done += batch

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Literal, Optional, Tuple
 
 from otelaudit.model.coldstart import ColdStartReport
+from otelaudit.model.run import PhaseSizes
 from otelaudit.model.results import (ArmSummary, CallCount, Comparison, DiffFlame, Estimate, Failure, Finding,
                                      Hotspot, RepeatedCall, Status, Telemetry, Verdict)
 
@@ -84,6 +85,7 @@ class ScenarioResult:
     noise_floor: Optional[NoiseFloor] = None
     precision: Optional[PrecisionReached] = None
     instructions: Optional[InstructionCounts] = None
+    sizing: Optional[PhaseSizes] = None  # how the phases were sized from the cost of one operation
 
 
 @dataclass(frozen=True)

@@ -46,3 +46,23 @@ class RunSpec:
     memory_ops: int = 50
     # Counting runs export on the main thread: see telemetry.install_sdk.
     inline_export: bool = False
+
+
+@dataclass(frozen=True)
+class PhaseSizes:
+    """How one scenario's phases were sized from its calibrated cost per operation and its
+    time budget, recorded on its result so a reader knows what each figure rests on."""
+
+    op_ms: float  # one operation of the calibrated (sdk) arm, wall time
+    startup_s: float  # one child's start-up: interpreter, imports, setup
+    ops: int  # per timed run (and per profile run)
+    memory_ops: int  # per timed run, under tracemalloc, after the timed phase
+    probe_ops: int
+    rounds: int  # timed rounds planned
+    asked_rounds: int  # before the time budget
+    budget_s: float  # the scenario's share of the scan's time
+    estimated_s: float  # what the planned phases should take
+
+    @property
+    def budget_cut(self) -> bool:
+        return self.rounds < self.asked_rounds

@@ -17,6 +17,8 @@ def interleaved_rounds(rounds: int, rng: random.Random, arms: Sequence[Arm] = AR
     return order
 
 
-def ops_for(rate_ops_s: float, seconds: float, minimum: int = 50, maximum: int = 200_000) -> int:
-    """How many operations fill `seconds` at the calibrated baseline rate."""
-    return int(min(max(rate_ops_s * seconds, minimum), maximum))
+def ops_for(rate_ops_s: float, seconds: float, minimum: int = 50, maximum: int = 200_000, few: int = 3) -> int:
+    """How many operations fill `seconds` at the calibrated rate. The floor of `minimum`
+    may stretch a run to twice `seconds`, no further: heavy operations get `few` or more."""
+    floor = min(minimum, max(few, rate_ops_s * seconds * 2))
+    return int(min(max(rate_ops_s * seconds, floor), maximum))
