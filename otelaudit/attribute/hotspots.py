@@ -7,11 +7,11 @@ catalogued, at the price of sampling noise; run it in its own child, never a tim
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import DefaultDict, Dict, List, Sequence, Tuple
 
 
-from otelaudit.model import Frame, Hotspot, RawProfile
+from otelaudit.model import Estimate, Frame, Hotspot, RawProfile
 from otelaudit.attribute.ownership import Ownership
 from otelaudit.measure.stats import median, median_interval
 
@@ -102,15 +102,37 @@ def hotspots(baseline: Sequence[RawProfile], treated: Sequence[RawProfile], owne
     denominator = max(overhead, sum(e.estimate for e in estimates.values()))
     found: List[Hotspot] = []
     for key, site in sites.items():
-        share = estimates[key].estimate / denominator if denominator > 0 else 0.0
-        if share < min_share:
+        share = _share(estimates[key], denominator)
+        if share.estimate < min_share:
             continue
         _, stack, at = site.heaviest
         leaf = _costliest_leaf(site.leaves)
         chain = tuple(reversed(stack[max(0, at - CHAIN_DEPTH):]))
-        found.append(Hotspot(_frame(key, ownership), _frame(leaf, ownership), estimates[key], share,
-                             tuple(_frame(k, ownership) for k in chain)))
+        found.append(Hotspot(_frame(key, ownership), _frame(leaf, ownership), estimates[key], share.estimate,
+                             tuple(_frame(k, ownership) for k in chain), share=share))
     return tuple(sorted(found, key=lambda h: (-h.us_per_op.estimate, h.call_site.file, h.call_site.line)))
+
+
+def _share(sampled: Estimate, denominator: float) -> Estimate:
+    if denominator <= 0:
+        return Estimate(0.0, 0.0, 0.0)
+    return Estimate(*(min(max(v / denominator, 0.0), 1.0) for v in (sampled.estimate, sampled.ci_low, sampled.ci_high)))
+
+
+def scaled_to_overhead(found: Sequence[Hotspot], overhead: Estimate) -> Tuple[Hotspot, ...]:
+    """Profiles measure wall time with a profiler attached, which inflates heavy Python
+    code and counts waits; the timed rounds measure CPU cleanly. So a site's µs/op is its
+    sampled share times the measured overhead, the interval from both intervals, capped at
+    the overhead's upper bound. A noise-level overhead (interval reaching 0) scales to 0."""
+    top = max(overhead.ci_high, 0.0)
+    scaled = []
+    for hotspot in found:
+        share = hotspot.share or Estimate(hotspot.share_of_overhead, hotspot.share_of_overhead,
+                                          hotspot.share_of_overhead)
+        us = Estimate(min(share.estimate * max(overhead.estimate, 0.0), top),
+                      share.ci_low * max(overhead.ci_low, 0.0), min(share.ci_high * top, top))
+        scaled.append(replace(hotspot, us_per_op=us, scaled=True))
+    return tuple(sorted(scaled, key=lambda h: (-h.us_per_op.estimate, h.call_site.file, h.call_site.line)))
 
 
 def _costliest_leaf(leaves: Dict[Key, float]) -> Key:

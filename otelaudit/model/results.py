@@ -128,13 +128,17 @@ class RawProfile:
 @dataclass(frozen=True)
 class Hotspot:
     """A telemetry call site that costs time, with the leaf below it that costs most and
-    the heaviest stack through it (innermost first)."""
+    the heaviest stack through it (innermost first). `us_per_op` is the profiler's wall
+    time until `scaled`: then its share (with `share`'s interval) of the timed rounds'
+    measured CPU overhead, so it never exceeds that overhead's upper bound."""
 
     call_site: Frame
     leaf: Frame
     us_per_op: Estimate
     share_of_overhead: float
     chain: Tuple[Frame, ...]
+    share: Optional[Estimate] = None
+    scaled: bool = False
 
 
 @dataclass(frozen=True)

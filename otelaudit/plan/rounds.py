@@ -13,6 +13,7 @@ from otelaudit.measure import analysis
 from otelaudit.measure import noise
 from otelaudit.measure import stats
 from otelaudit.model import ARMS, CONTROL, Arm, PrecisionReached, RunResult, ScenarioResult
+from otelaudit.render._units import half_width
 
 RunArm = Callable[[Arm, int], RunResult]
 
@@ -81,4 +82,4 @@ def describe(played: PrecisionReached) -> str:
            "budget-exhausted": f"the time budget ({played.budget_s:g} s) ran out" if played.budget_s else "budget",
            "max-rounds": "the round cap"}[played.stop]
     return (f"{played.rounds} rounds in {played.elapsed_s:.0f} s, stopped by {why}; "
-            f"overhead CI ±{played.half_width_us:.3g} µs/op (±{played.half_width_pct:.2f}% of the baseline CPU)")
+            f"overhead CI {half_width(played.half_width_us)}/op (±{played.half_width_pct:.3g}% of the baseline CPU)")

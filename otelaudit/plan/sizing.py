@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from otelaudit.measure.stats import MIN_ROUNDS_FOR_VERDICT
 from otelaudit.model.run import PhaseSizes
 from otelaudit.plan.interleave import ops_for
+from otelaudit.render._units import duration
 
 # Slowdowns of the traced phases against a plain one (measured on metadata-heavy code:
 # tracemalloc ~2-3x, sys.setprofile ~3-4x); over-estimates keep the phases short.
@@ -62,10 +63,10 @@ def budget_note(sizes: PhaseSizes) -> str:
     """What the budget cost in precision: a CI narrows with the square root of the rounds."""
     wider = math.sqrt(sizes.asked_rounds / max(sizes.rounds, 1))
     return (f"time budget {sizes.budget_s:g} s: {sizes.rounds} of {sizes.asked_rounds} timed rounds fit "
-            f"(one operation costs {sizes.op_ms:g} ms); the overhead's CI is about {wider:.1f}× wider than "
+            f"(one operation costs {duration(sizes.op_ms * 1e3)}); the overhead's CI is about {wider:.1f}× wider than "
             "the full plan's would be (raise it with --budget or --rounds)")
 
 
 def memory_note(sizes: PhaseSizes, asked_memory_ops: int) -> str:
     return (f"memory per operation measured over {sizes.memory_ops} of {asked_memory_ops} operations per run "
-            f"(tracemalloc is kept to a third of a run's time; one operation costs {sizes.op_ms:g} ms)")
+            f"(tracemalloc is kept to a third of a run's time; one operation costs {duration(sizes.op_ms * 1e3)})")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import List, Optional, Sequence
 
 from otelaudit.render import precision as render_precision
+from otelaudit.render._units import with_interval
 from otelaudit.model import Comparison, Estimate, Report, ScenarioResult, Telemetry
 
 HEADERS = ("INSTRUMENTOR", "LIBRARY", "STATUS", "TELEMETRY/OP", "BASELINE CPU/OP",
@@ -77,9 +78,9 @@ def finding_lines(result: ScenarioResult, most: int = 3) -> List[str]:
         lines.append(f"      fix: {finding.suggestion}")
         if finding.verified_saving_us is not None:
             saving = finding.verified_saving_us
-            interval = f"[{_bare(saving.ci_low)}, {_bare(saving.ci_high)}] µs/op, 95% CI"
-            verdict = f"saves {us(saving.estimate)}/op" if saving.ci_low > 0 else "no saving shown at this precision"
-            lines.append(f"      measured with the fix applied: {verdict} ({interval})")
+            interval = f"{with_interval(saving.estimate, saving.ci_low, saving.ci_high)}/op, 95% CI"
+            verdict = "saves" if saving.ci_low > 0 else "no saving shown at this precision:"
+            lines.append(f"      measured with the fix applied: {verdict} {interval}")
     if len(result.findings) > most:
         lines.append(f"  {result.instrumentor}: {len(result.findings) - most} more finding(s) in the JSON report")
     return lines
@@ -109,11 +110,7 @@ def signed_us(value: float) -> str:
 
 
 def with_ci(estimate: Estimate) -> str:
-    return f"{signed_us(estimate.estimate)} [{_bare(estimate.ci_low)}, {_bare(estimate.ci_high)}]"
-
-
-def _bare(value: float) -> str:
-    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+    return with_interval(estimate.estimate, estimate.ci_low, estimate.ci_high, signed=True)
 
 
 def ratio(value: float) -> str:

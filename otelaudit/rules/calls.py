@@ -18,6 +18,7 @@ from typing import FrozenSet, Iterable, List, Optional, Sequence
 from otelaudit.model import CallCount, Estimate, Finding, Hotspot, RepeatedCall, Telemetry
 from otelaudit.attribute.ownership import display_path
 from otelaudit.rules.patches import hoist_constant_call
+from otelaudit.render import _units as units
 
 # Below one call in ten operations, work is occasional, not per-operation.
 MIN_CALLS_PER_OP = 0.1
@@ -109,18 +110,23 @@ def findings_from_repeats(repeats: Iterable[RepeatedCall], ignore: FrozenSet[str
     return findings
 
 
-def with_hotspot_costs(findings: Sequence[Finding], hotspots: Sequence[Hotspot]) -> List[Finding]:
+def with_hotspot_costs(findings: Sequence[Finding], hotspots: Sequence[Hotspot],
+                       ceiling_us: Optional[float] = None) -> List[Finding]:
     """Adds the sampled µs/op and share under a finding's call site: the hotspots at that
-    site, or whose heaviest stack passes through it (the costly call may sit deeper)."""
+    site, or whose heaviest stack passes through it (the costly call may sit deeper).
+    Summed intervals can pass the measured overhead's upper bound (`ceiling_us`): they are
+    held to it, as no part can cost more than the whole."""
     costed = []
     for finding in findings:
         site = finding.call_site
         under = [h for h in hotspots if site is not None and any(
             (frame.file, frame.line) == (site.file, site.line) for frame in (h.call_site, *h.chain))]
         if under:
-            total = Estimate(sum(h.us_per_op.estimate for h in under), sum(h.us_per_op.ci_low for h in under),
-                             sum(h.us_per_op.ci_high for h in under))
-            finding = replace(finding, us_per_op=total, share_of_overhead=sum(h.share_of_overhead for h in under))
+            top = float("inf") if ceiling_us is None else max(ceiling_us, 0.0)
+            total = Estimate(*(min(sum(getattr(h.us_per_op, part) for h in under), top)
+                               for part in ("estimate", "ci_low", "ci_high")))
+            finding = replace(finding, us_per_op=total,
+                              share_of_overhead=min(sum(h.share_of_overhead for h in under), 1.0))
         costed.append(finding)
     return costed
 
@@ -139,7 +145,7 @@ def findings_from_hotspots(hotspots: Sequence[Hotspot], explained: Sequence[Find
         findings.append(Finding(
             rule="OA199",
             title=f"{site.function}() at {display_path(site.file)}:{site.line} is {hotspot.share_of_overhead:.0%} of "
-                  f"the overhead ({hotspot.us_per_op.estimate:.1f} µs/op), most of it in {leaf.function}()",
+                  f"the overhead ({_cost(hotspot)}), most of it in {leaf.function}()",
             call_site=site, target=leaf.function, distribution=site.distribution, version=None, calls_per_op=None,
             suggestion=f"Look at what {site.function}() does on every operation: the time goes to {leaf.function}() "
                        f"({display_path(leaf.file)}:{leaf.line}). Move work that does not depend on the "
@@ -147,6 +153,13 @@ def findings_from_hotspots(hotspots: Sequence[Hotspot], explained: Sequence[Find
             us_per_op=hotspot.us_per_op, share_of_overhead=hotspot.share_of_overhead, chain=hotspot.chain,
         ))
     return findings
+
+
+def _cost(hotspot: Hotspot) -> str:
+    us = hotspot.us_per_op
+    if hotspot.scaled:
+        return f"{units.with_interval(us.estimate, us.ci_low, us.ci_high)}/op: sampled share × measured CPU overhead"
+    return f"{units.duration(us.estimate)}/op of profiler wall time, sampled; the timed rounds give the CPU"
 
 
 def excess_telemetry(produced: Optional[Telemetry], expected: Optional[Telemetry],
