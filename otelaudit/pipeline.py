@@ -17,7 +17,8 @@ from otelaudit.rules import calls as rules
 from otelaudit.discover.instrumentors import Target, discover_instrumentors, select_targets
 from otelaudit.discover.environment import describe_environment
 from otelaudit.model import ARMS, Arm, Failure, Report, RunResult, ScanSettings, ScenarioResult
-from otelaudit.model import RunMode, RunSpec
+from otelaudit.model import RunMode, RunSpec, Stage
+from otelaudit.run.progress import ScenarioProgress
 from otelaudit.model.run import PhaseSizes
 from otelaudit.plan import sizing
 from otelaudit.plan.interleave import interleaved_rounds
@@ -45,6 +46,7 @@ class Measured:
     profiles: Tuple[RunResult, ...] = ()
     played: Optional[RoundsPlayed] = None
     sizes: Optional[PhaseSizes] = None
+    stages: Tuple[Stage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,25 +104,32 @@ def scan(
         unknown = unknown if options.shard[0] == 1 else []
     options = replace(options, jobs=effective_jobs(options.jobs))
     deadline, left = time.monotonic() + options.scan_budget_s, [len(targets)]
+    finished: List[ScenarioResult] = []
 
     def audit(target: Target, job_runner: Runner) -> ScenarioResult:
-        on_progress(f"{target.instrumentor.name}: starting")
+        progress = ScenarioProgress(on_progress, targets.index(target) + 1, len(targets))
+        progress(f"{target.instrumentor.name}: starting")
         started = time.perf_counter()
         share = max(deadline - time.monotonic(), 0.0) * options.jobs / max(left[0], 1)
         left[0] -= 1
         budgeted = replace(options, scenario_budget_s=min(options.scenario_budget_s, share))
-        result = audit_target(target, budgeted, job_runner, on_progress)
+        result = audit_target(target, budgeted, job_runner, progress, triaged)
         return _with_duration(result, time.perf_counter() - started)
 
     # The environment lists the whole selection's packages, so every shard describes the same one.
     def done(results: List[ScenarioResult]) -> None:
+        finished[:] = results
         on_result(_report(options, unknown + results, selection.targets, catalog))
+
+    def triaged(result: ScenarioResult) -> None:  # findings exist before the overhead is measured
+        on_result(_report(options, unknown + finished + [result], selection.targets, catalog))
 
     results = run_all(targets, audit, options.jobs, runner, done)
     return _report(options, unknown + results, selection.targets, catalog)
 
 
-def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progress: Progress) -> ScenarioResult:
+def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progress: Progress,
+                 on_triage: Callable[[ScenarioResult], None] = lambda result: None) -> ScenarioResult:
     instrumentor, scenario = target.instrumentor, target.scenario
     result = ScenarioResult(instrumentor=instrumentor.name, distribution=instrumentor.distribution,
                             version=instrumentor.version, scenario=None, status="not-covered", targeted=target.targeted)
@@ -137,8 +146,14 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
     try:
         with running_servers(scenario.servers) as servers:
             session = ScenarioRun(scenario, target, options, runner, servers)
-            measured = _measure(session, on_progress)
-            result = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured)
+            started = time.perf_counter()
+
+            def triaged(triage: Measured) -> None:
+                on_triage(_triaged(result, triage, target, ignore, time.perf_counter() - started))
+
+            measured = _measure(session, on_progress, triaged)
+            session = replace(session, sizes=measured.sizes)
+            result = _analyse(replace(result, ops_per_run=measured.ops, stages=measured.stages), scenario, measured)
             result = _with_sizes(result, measured.sizes, options)
             result = _with_precision(result, measured, options)
             if options.deterministic and result.status == "ok":
@@ -148,11 +163,13 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
                 result = _with_profiles(result, measured, target)
             result = _with_findings(result, scenario, ignore)
             if result.findings:
-                def make_spec(fix: WhatIf, round_index: int) -> RunSpec:
-                    return session.spec("sdk", round_index, measured.ops, whatif=fix)
+                def make_spec(fix: WhatIf, round_index: int) -> RunSpec:  # the saving is CPU: no memory phase
+                    return replace(session.spec("sdk", round_index, measured.ops, whatif=fix), memory_ops=0)
 
                 rounds = measured.sizes.rounds if measured.sizes else options.rounds
                 result = verify_findings(result, make_spec, session.run, rounds, options.seed, on_progress)
+                what = f"what-if arms for up to 2 findings, {rounds} rounds each: the measured saving"
+                result = replace(result, stages=result.stages + (Stage("verification", _since(started), what),))
     except ServerMissing as error:
         return replace(result, failure=Failure("missing-library", str(error)))
     except ServerError as error:
@@ -188,7 +205,9 @@ class ScenarioRun:
         return self.runner.run(spec, dict(self.scenario.env), self.options.timeout_s)
 
 
-def _measure(session: ScenarioRun, on_progress: Progress) -> Measured:
+def _measure(session: ScenarioRun, on_progress: Progress, on_triage: Callable[[Measured], None]) -> Measured:
+    """Calibration sizes the phases; triage (call counts, one sampled profile pair) comes
+    next and is handed over at once; then the timed rounds and the other profile pairs."""
     name, options = session.target.instrumentor.name, session.options
     # Calibrated on the instrumented arm, usually the slowest, so a round's length is bounded.
     started = time.perf_counter()
@@ -197,18 +216,50 @@ def _measure(session: ScenarioRun, on_progress: Progress) -> Measured:
         return Measured([calibration], 0)
     sizes = _sizes(session, calibration, time.perf_counter() - started)
     session, ops = replace(session, sizes=sizes), sizes.ops
+    if isinstance(on_progress, ScenarioProgress):
+        on_progress.estimate_s = sizes.estimated_s + time.perf_counter() - started
+    on_progress(f"{name}: triage: counting calls ({sizes.probe_ops} ops)")
+    probe = session.run(session.spec("sdk", -1, sizes.probe_ops, "probe"))
+    order = interleaved_rounds(options.profile_rounds, random.Random(options.seed), ("baseline", "sdk"))
+    profiles = _profiles(session, [o for o in order if o[0] == 0], lambda m: on_progress(f"{name}: triage: {m}"))
+    stages: Tuple[Stage, ...] = (Stage("triage", _since(started), f"call counts over {sizes.probe_ops} operations and "
+                    f"{len(profiles) // 2} sampled profile pair(s) of {ops} operations; µs/op from the profiler "
+                    "(wall time, inflated by it) until the timed rounds"),)
+    on_triage(Measured([], ops, probe, profiles, None, sizes, stages))
     rule = replace(options.stop_rule(), min_rounds=sizes.rounds)
     runs, played = timed_rounds(lambda arm, i: session.run(session.spec(arm, i, ops)), arms_for(options.control_arm),
-                                rule, options.seed, lambda m: on_progress(f"{name}: {m}"))
+                                rule, options.seed, lambda m: on_progress(f"{name}: timed {m}"))
+    stages += (Stage("timed-rounds", _since(started), f"{played.rounds} interleaved rounds of "
+                     f"{len(arms_for(options.control_arm))} arms, {ops} operations per run: the CPU overhead"),)
     if not played.completed:
-        return Measured(runs, ops, played=played, sizes=sizes)
-    on_progress(f"{name}: probing call counts")
-    probe = session.run(session.spec("sdk", -1, sizes.probe_ops, "probe"))
+        return Measured(runs, ops, probe, profiles, played, sizes, stages)
+    later = _profiles(session, [o for o in order if o[0] > 0], lambda m: on_progress(f"{name}: {m}"))
+    if later:
+        stages += (Stage("profiles", _since(started), f"{len(later) // 2} more sampled profile pair(s): shares "
+                         "refined; hotspot µs/op are those shares of the measured overhead"),)
+    return Measured(runs, ops, probe, profiles + later, played, sizes, stages)
+
+
+def _profiles(session: ScenarioRun, order: Sequence[Tuple[int, Arm]], on_progress: Progress) -> Tuple[RunResult, ...]:
+    assert session.sizes is not None
     profiles = []
-    for round_index, arm in interleaved_rounds(options.profile_rounds, random.Random(options.seed), ("baseline", "sdk")):
-        on_progress(f"{name}: sampling hotspots ({arm})")
-        profiles.append(session.run(session.spec(arm, round_index, ops, "profile")))
-    return Measured(runs, ops, probe, tuple(profiles), played, sizes)
+    for round_index, arm in order:
+        on_progress(f"sampling hotspots, pair {round_index + 1}/{session.options.profile_rounds} ({arm})")
+        profiles.append(session.run(session.spec(arm, round_index, session.sizes.ops, "profile")))
+    return tuple(profiles)
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 1)
+
+
+def _triaged(result: ScenarioResult, triage: Measured, target: Target, ignore: FrozenSet[str],
+             done_s: float) -> ScenarioResult:
+    """The scenario as triage leaves it: counted and sampled findings, no overhead yet."""
+    assert target.scenario is not None
+    partial = replace(_with_probe(result, triage.probe), status="ok", partial=True, sizing=triage.sizes,
+                      ops_per_run=triage.ops, stages=triage.stages, duration_s=round(done_s, 3))
+    return _with_findings(_with_profiles(partial, triage, target), target.scenario, ignore)
 
 
 def _sizes(session: ScenarioRun, calibration: RunResult, child_s: float) -> PhaseSizes:
@@ -227,13 +278,17 @@ def _with_sizes(result: ScenarioResult, sizes: Optional[PhaseSizes], options: Sc
     return replace(result, sizing=sizes, warnings=result.warnings + notes)
 
 
-def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured) -> ScenarioResult:
-    probe = measured.probe
+def _with_probe(result: ScenarioResult, probe: Optional[RunResult]) -> ScenarioResult:
     if probe is not None and probe.failure is not None:
-        result = replace(result, warnings=result.warnings + (f"call-count probe failed: {probe.failure.message}",))
-    elif probe is not None:
-        result = replace(result, call_counts=probe.call_counts, repeated_calls=probe.repeated_calls,
-                         warnings=result.warnings + ((f"call-count probe: {probe.warning}",) if probe.warning else ()))
+        return replace(result, warnings=result.warnings + (f"call-count probe failed: {probe.failure.message}",))
+    if probe is not None:
+        return replace(result, call_counts=probe.call_counts, repeated_calls=probe.repeated_calls,
+                       warnings=result.warnings + ((f"call-count probe: {probe.warning}",) if probe.warning else ()))
+    return result
+
+
+def _analyse(result: ScenarioResult, scenario: Scenario, measured: Measured) -> ScenarioResult:
+    result = _with_probe(result, measured.probe)
     failure = analysis.first_failure(measured.runs)
     by_arm = analysis.complete_rounds(measured.runs, ARMS)
     result = replace(result, arms={arm: analysis.summarise_arm(arm, by_arm[arm]) for arm in ARMS if by_arm[arm]})
@@ -286,12 +341,14 @@ def _with_profiles(result: ScenarioResult, measured: Measured, target: Target) -
         return result
     from otelaudit.attribute.flamegraph import differential
     from otelaudit.attribute.ownership import Ownership
-    from otelaudit.attribute.hotspots import hotspots
+    from otelaudit.attribute.hotspots import hotspots, scaled_to_overhead
 
     library = target.scenario.distribution if target.scenario else None
     ownership = Ownership.for_instrumentor(target.instrumentor, library)
-    return replace(result, hotspots=hotspots(baseline, treated, ownership),
-                   flame=differential(baseline, treated, ownership))
+    found = hotspots(baseline, treated, ownership)
+    if result.overhead is not None:
+        found = scaled_to_overhead(found, result.overhead.cpu_us_per_op)
+    return replace(result, hotspots=found, flame=differential(baseline, treated, ownership))
 
 
 def _with_findings(result: ScenarioResult, scenario: Scenario, ignore: FrozenSet[str]) -> ScenarioResult:
@@ -299,7 +356,8 @@ def _with_findings(result: ScenarioResult, scenario: Scenario, ignore: FrozenSet
         return result
     findings = rules.findings_from_counts(result.call_counts, ignore)
     findings += rules.findings_from_repeats(result.repeated_calls, ignore)
-    findings = rules.with_hotspot_costs(findings, result.hotspots)
+    ceiling = result.overhead.cpu_us_per_op.ci_high if result.overhead else None
+    findings = rules.with_hotspot_costs(findings, result.hotspots, ceiling)
     findings += rules.findings_from_hotspots(result.hotspots, findings, ignore)
     findings += rules.excess_telemetry(result.telemetry_per_op, scenario.expects, ignore)
     return replace(result, findings=tuple(rules.rank(findings)))

@@ -105,5 +105,5 @@ def test_other_scenarios_still_run_after_one_fails(fixture_site):
 def test_each_finished_scenario_is_handed_over_at_once(fixture_site):
     seen = []
     options = ScanOptions(targets=("fixture-ok", "fixture-silent"), rounds=2, seed=1)
-    scan(options, runner=FakeRunner(), on_result=lambda report: seen.append(len(report.results)))
-    assert seen == [1, 2]
+    scan(options, runner=FakeRunner(), on_result=lambda report: seen.append(tuple(r.partial for r in report.results)))
+    assert seen == [(True,), (False,), (False, True), (False, False)]  # after each triage, and each finish

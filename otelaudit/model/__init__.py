@@ -5,7 +5,7 @@ from otelaudit.model.coldstart import (AutoArm, AutoInstrumentorCost, AutoStartu
                                        ColdStartReport, FirstCall, ImportEntry, ModuleCost, PhaseCalls,
                                        TargetColdStart)
 from otelaudit.model.report import (Environment, InstructionCounts, NoiseFloor, PrecisionReached, Report,
-                                    ScanSettings, ScenarioResult, StopReason)
+                                    ScanSettings, ScenarioResult, Stage, StopReason)
 from otelaudit.model.results import (ARMS, CONTROL, Arm, ArmSummary, CallCount, Comparison, DiffFlame, Estimate,
                                      Failure, FailureKind, Finding, FlameStack, Frame, Hotspot, Instrumentor,
                                      RawProfile, RepeatedCall, RunResult, Status, Telemetry, Verdict)
@@ -49,6 +49,7 @@ __all__ = [
     "RunSpec",
     "ScanSettings",
     "ScenarioResult",
+    "Stage",
     "Status",
     "StopReason",
     "TargetColdStart",

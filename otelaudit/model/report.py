@@ -58,6 +58,16 @@ class InstructionCounts:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """What one stage of a scenario measured, and when it was done (seconds after the
+    scenario started): triage findings exist before the overhead is measured."""
+
+    name: Literal["triage", "timed-rounds", "profiles", "verification"]
+    done_s: float
+    what: str
+
+
+@dataclass(frozen=True)
 class ScenarioResult:
     instrumentor: str
     distribution: Optional[str]
@@ -86,6 +96,8 @@ class ScenarioResult:
     precision: Optional[PrecisionReached] = None
     instructions: Optional[InstructionCounts] = None
     sizing: Optional[PhaseSizes] = None  # how the phases were sized from the cost of one operation
+    stages: Tuple[Stage, ...] = ()
+    partial: bool = False  # True in a report rewritten after triage, before the timed rounds
 
 
 @dataclass(frozen=True)

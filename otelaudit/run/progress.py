@@ -1,32 +1,100 @@
-"""Progress on stderr while a scan runs: one line rewritten in place on a terminal,
-one line per scenario start elsewhere (CI logs stay short)."""
+"""Progress on stderr while a scan runs, for a person and for a CI log alike: which
+scenario of how many, its phase, rounds done of planned, time spent and the estimate.
+On a terminal one line is rewritten in place; elsewhere a line is printed whenever a
+scenario starts and at least every HEARTBEAT_S, even while one long child runs. News
+(triage findings) is printed as permanent lines as soon as it exists."""
 
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+import threading
+import time
+from typing import Callable, List, Optional, Set, TextIO
+
+HEARTBEAT_S = 10.0
+
+
+class ScenarioProgress:
+    """Prefixes one scenario's messages with its place in the scan and its clock; the
+    pipeline sets `estimate_s` once calibration has sized the phases."""
+
+    def __init__(self, emit: Callable[[str], None], index: int, count: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.emit, self.index, self.count, self.clock = emit, index, count, clock
+        self.started = clock()
+        self.estimate_s: Optional[float] = None
+
+    def __call__(self, message: str) -> None:
+        spent = self.clock() - self.started
+        planned = f" of ~{self.estimate_s:.0f} s" if self.estimate_s is not None else ""
+        self.emit(f"[{self.index}/{self.count}] {message} · {spent:.0f} s{planned}")
 
 
 class ProgressPrinter:
-    def __init__(self, enabled: bool = True, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, enabled: bool = True, stream: TextIO = sys.stderr, heartbeat_s: float = HEARTBEAT_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.enabled = enabled
         self.stream = stream
         self.live = enabled and stream.isatty()
         self.width = 0
+        self.clock = clock
+        self.started = clock()
+        self.heartbeat_s = heartbeat_s
+        self.latest = ""
+        self.printed_at = float("-inf")
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.announced: Set[str] = set()
+        if enabled:
+            threading.Thread(target=self._beat, name="otelaudit-progress", daemon=True).start()
 
     def __call__(self, message: str) -> None:
         if not self.enabled:
             return
-        if self.live:
-            padded = message.ljust(self.width)
-            self.width = len(message)
-            self.stream.write("\r" + padded)
+        with self.lock:
+            self.latest = message
+            due = self.clock() - self.printed_at >= self.heartbeat_s
+            if self.live or due or message.split(" · ")[0].endswith("starting"):
+                self._show()
+
+    def news(self, lines: List[str], key: Optional[str] = None) -> None:
+        """Permanent lines, above the live one; news under a `key` is printed once."""
+        if not self.enabled or not lines or key in self.announced:
+            return
+        if key is not None:
+            self.announced.add(key)
+        with self.lock:
+            self._clear()
+            self.stream.write("\n".join(lines) + "\n")
             self.stream.flush()
-        elif message.endswith("starting"):
-            self.stream.write(message + "\n")
-            self.stream.flush()
+            if self.live and self.latest:
+                self._show()
 
     def done(self) -> None:
+        self.stopped.set()
+        with self.lock:
+            self._clear()
+
+    def _show(self) -> None:
+        spent = int(self.clock() - self.started)
+        line = f"otelaudit {spent // 60}:{spent % 60:02d} {self.latest}"
+        if self.live:
+            self.stream.write("\r" + line.ljust(self.width))
+            self.width = len(line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+        self.printed_at = self.clock()
+
+    def _clear(self) -> None:
         if self.live and self.width:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
+            self.width = 0
+
+    def _beat(self) -> None:
+        step = 1.0 if self.live else min(self.heartbeat_s, 1.0)
+        while not self.stopped.wait(step):
+            with self.lock:
+                if self.latest and (self.live or self.clock() - self.printed_at >= self.heartbeat_s):
+                    self._show()
