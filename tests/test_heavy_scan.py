@@ -54,3 +54,86 @@ def test_the_floor_of_fifty_operations_stretches_a_run_at_most_twofold():
     assert ops_for(50.0, 0.5) == 50  # 1 s: twice
     assert ops_for(10.0, 0.5) == 10  # 100 ms ops: 1 s, not 5 s
     assert ops_for(1.0, 0.5, few=3) == 3
+
+
+SITE = Path(__file__).parent / "fixtures" / "site"
+DEFECT = ("otelaudit_planted_heavy/__init__.py", 16)
+
+
+class Watched:
+    """A real `otelaudit scan` in a subprocess, its stderr lines timestamped as they come
+    and its JSON report read whenever it is rewritten."""
+
+    def __init__(self, tmp_path: Path, *args: str) -> None:
+        import os
+        import threading
+
+        self.json_path = tmp_path / "report.json"
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SITE), os.environ.get("PYTHONPATH")])))
+        self.started = time.monotonic()
+        self.process = subprocess.Popen([sys.executable, "-m", "otelaudit", "scan", *args, "--json", str(self.json_path)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+        self.lines: list = []
+        self.partial_seen_at = None
+        reader = threading.Thread(target=self._read, daemon=True)
+        reader.start()
+        while self.process.poll() is None:
+            self._look_at_report()
+            time.sleep(0.3)
+        reader.join(10)
+        self.elapsed = time.monotonic() - self.started
+        self.stdout = self.process.stdout.read()
+        self.report = json.loads(self.json_path.read_text())
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.lines.append((time.monotonic() - self.started, line.rstrip("\n")))
+
+    def _look_at_report(self) -> None:
+        try:
+            report = json.loads(self.json_path.read_text())
+        except (OSError, ValueError):
+            return
+        if self.partial_seen_at is None and any(r.get("partial") and r["findings"] for r in report["results"]):
+            self.partial_seen_at = time.monotonic() - self.started
+
+    def first(self, *words: str) -> float:
+        return next(t for t, line in self.lines if all(w in line for w in words))
+
+
+@pytest.fixture(scope="module")
+def heavy_quick(tmp_path_factory) -> Watched:
+    return Watched(tmp_path_factory.mktemp("heavy"), "planted-heavy", "--quick")
+
+
+@pytest.mark.scan
+def test_the_root_cause_is_printed_within_a_minute_and_the_scan_ends_within_ninety_seconds(heavy_quick):
+    # Targets on a quiet 2-core machine; a shared one may need the margin.
+    printed = heavy_quick.first("[OA101]", f"{DEFECT[0]}:{DEFECT[1]}")
+    assert printed < 60, heavy_quick.lines
+    assert printed < heavy_quick.first("timed round"), "triage findings come before the timed rounds"
+    assert heavy_quick.partial_seen_at is not None and heavy_quick.partial_seen_at < 60
+    assert heavy_quick.elapsed < 90 and heavy_quick.process.returncode == 0
+
+
+@pytest.mark.scan
+def test_the_root_cause_ranks_first_with_agreeing_magnitudes(heavy_quick):
+    from test_magnitudes import disagreements
+
+    (result,) = heavy_quick.report["results"]
+    top = result["findings"][0]
+    assert (top["rule"], top["call_site"]["line"]) == ("OA101", DEFECT[1])
+    assert top["call_site"]["file"].endswith(DEFECT[0]) and top["calls_per_op"] == 40
+    assert not result["partial"] and [s["name"] for s in result["stages"]][:2] == ["triage", "timed-rounds"]
+    assert result["sizing"]["ops"] < 50 and result["sizing"]["memory_ops"] < 10
+    assert "memory per operation measured over" in " ".join(result["warnings"])
+    assert disagreements(result) == []
+
+
+@pytest.mark.scan
+def test_progress_names_the_scenario_phase_and_rounds_at_least_every_ten_seconds(heavy_quick):
+    times = [t for t, line in heavy_quick.lines if line.startswith("otelaudit ")]
+    assert all("[1/1] planted-heavy" in line for _, line in heavy_quick.lines if line.startswith("otelaudit "))
+    assert any("timed round" in line and "/5" in line and "planned" in line for _, line in heavy_quick.lines)
+    gaps = [b - a for a, b in zip([0.0] + times, times + [heavy_quick.elapsed])]
+    assert max(gaps) < 13, gaps

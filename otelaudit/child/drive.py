@@ -69,14 +69,17 @@ async def timed_phase(
 
 async def calibrate(workload: Workload, seconds: float, concurrency: int) -> TimedPhase:
     """Runs growing batches until `seconds` have passed; the rate sizes the real runs.
-    One round of the workers goes first: when that alone takes a tenth of `seconds`, the
-    batches grow from it, so a 100 ms operation is not run ten times before the clock looks."""
+    One round of the workers goes first: when that alone takes a tenth of `seconds`, it
+    counts as warm-up and the batches grow from its size, so a 100 ms operation is not run
+    ten times before the clock looks."""
     start = time.perf_counter()
     await run_concurrently(workload, max(concurrency, 1), concurrency)
-    done = max(concurrency, 1)
-    heavy = time.perf_counter() - start > seconds / 10
+    done, first_s = max(concurrency, 1), time.perf_counter() - start
+    heavy = first_s > seconds / 10
     batch = done if heavy else max(concurrency, 10)
-    while time.perf_counter() - start < seconds:
+    if heavy:  # the first, cold round is a warm-up: the rate comes from at least one more
+        done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or done == 0:
         await run_concurrently(workload, batch, concurrency)
         done += batch
         batch = min(batch * 2, 10_000)

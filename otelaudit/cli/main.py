@@ -150,13 +150,19 @@ def run_scan(args: argparse.Namespace) -> int:
     from otelaudit.errors import exit_code_for
     from otelaudit.pipeline import scan
     from otelaudit.run.progress import ProgressPrinter
-    from otelaudit.render.terminal import render
+    from otelaudit.render.terminal import render, triage_lines
     from otelaudit.model.files import write_report
 
     budget = _budget(args.fail_on)
     options = _scan_options(args)
     progress = ProgressPrinter(enabled=not args.quiet)
-    on_result = (lambda report: write_report(args.json, report)) if args.json else (lambda report: None)
+
+    def on_result(report: "Report") -> None:
+        if args.json:
+            write_report(args.json, report)
+        for result in (r for r in report.results if r.partial):  # triage findings, before the timed rounds
+            progress.news(triage_lines(result), key=result.instrumentor)
+
     report = scan(options, on_progress=progress, on_result=on_result)
     progress.done()
     if args.json:

@@ -52,7 +52,7 @@ def size_phases(asked: Asked, rate_ops_s: float, startup_s: float, concurrency: 
     rounds = min(asked.rounds, max(fit, MIN_ROUNDS_FOR_VERDICT))
     return PhaseSizes(op_ms=round(1e3 / rate, 3), startup_s=round(startup_s, 3), ops=ops, memory_ops=memory_ops,
                       probe_ops=probe_ops, rounds=rounds, asked_rounds=asked.rounds, budget_s=round(asked.budget_s, 1),
-                      estimated_s=round(triage_s + rounds * asked.arms * run_s, 1))
+                      estimated_s=round(triage_s + rounds * (asked.arms + 2) * run_s, 1))  # + one verified fix
 
 
 def _bounded(value: float, low: int, high: int) -> int:

@@ -86,6 +86,15 @@ def finding_lines(result: ScenarioResult, most: int = 3) -> List[str]:
     return lines
 
 
+def triage_lines(result: ScenarioResult) -> List[str]:
+    """A scenario's findings as triage leaves them, before its overhead is measured."""
+    when = f" after {result.stages[0].done_s:.0f} s" if result.stages else ""
+    if not result.findings:
+        return [f"  {result.instrumentor}: triage{when}: no counted or sampled finding; measuring the overhead"]
+    return [f"  {result.instrumentor}: triage{when} (counted and sampled; the overhead is measured next):",
+            *finding_lines(result, most=2)]
+
+
 def problem_line(result: ScenarioResult) -> str:
     parts = []
     if result.failure is not None:

@@ -14,6 +14,12 @@ from typing import Callable, List, Optional, Set, TextIO
 HEARTBEAT_S = 10.0
 
 
+class LiveMessage(str):
+    """A message whose clock part is re-read each time it is shown (heartbeats)."""
+
+    render: Callable[[], str]
+
+
 class ScenarioProgress:
     """Prefixes one scenario's messages with its place in the scan and its clock; the
     pipeline sets `estimate_s` once calibration has sized the phases."""
@@ -25,9 +31,14 @@ class ScenarioProgress:
         self.estimate_s: Optional[float] = None
 
     def __call__(self, message: str) -> None:
-        spent = self.clock() - self.started
-        planned = f" of ~{self.estimate_s:.0f} s" if self.estimate_s is not None else ""
-        self.emit(f"[{self.index}/{self.count}] {message} · {spent:.0f} s{planned}")
+        def render() -> str:
+            spent = self.clock() - self.started
+            planned = f" of ~{self.estimate_s:.0f} s planned" if self.estimate_s is not None else ""
+            return f"[{self.index}/{self.count}] {message} · {spent:.0f} s{planned}"
+
+        live = LiveMessage(render())
+        live.render = render
+        self.emit(live)
 
 
 class ProgressPrinter:
@@ -77,7 +88,8 @@ class ProgressPrinter:
 
     def _show(self) -> None:
         spent = int(self.clock() - self.started)
-        line = f"otelaudit {spent // 60}:{spent % 60:02d} {self.latest}"
+        latest = self.latest.render() if isinstance(self.latest, LiveMessage) else self.latest
+        line = f"otelaudit {spent // 60}:{spent % 60:02d} {latest}"
         if self.live:
             self.stream.write("\r" + line.ljust(self.width))
             self.width = len(line)
