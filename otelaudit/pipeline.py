@@ -9,7 +9,7 @@ import importlib.util
 import random
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from otelaudit import __version__
 from otelaudit.measure import analysis
@@ -80,8 +80,9 @@ class ScanOptions:
 
     @classmethod
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":
-        values: dict = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=10, probe_ops=50, quick=True,
-                             scenario_budget_s=sizing.QUICK_SCENARIO_BUDGET_S, scan_budget_s=10 * 60.0)
+        values: Dict[str, Any] = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=10, probe_ops=50,
+                                      quick=True, scenario_budget_s=sizing.QUICK_SCENARIO_BUDGET_S,
+                                      scan_budget_s=10 * 60.0)
         values.update(overrides)
         return cls(**values)
 
