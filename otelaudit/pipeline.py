@@ -26,7 +26,7 @@ from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, RoundsPlayed, StopRule, 
 from otelaudit.plan.rounds import arms_for, precision_reached, timed_rounds, with_noise_floor
 from otelaudit.run.parallel import effective_jobs, run_all
 from otelaudit.plan.sharding import shard_of
-from otelaudit.verify.findings import verify_findings
+from otelaudit.verify.findings import MAX_VERIFIED, verify_findings, whatif_for
 from otelaudit.model import WhatIf
 from otelaudit.discover.catalog import Catalog, load_catalog
 from otelaudit.run.runner import Runner
@@ -113,7 +113,8 @@ def scan(
         started = time.perf_counter()
         share = max(deadline - time.monotonic(), 0.0) * options.jobs / max(left[0], 1)
         left[0] -= 1
-        budgeted = replace(options, scenario_budget_s=min(options.scenario_budget_s, share))
+        own = sizing.scenario_budget_s(options.scenario_budget_s, options.budget_s)
+        budgeted = replace(options, scenario_budget_s=min(own, share))
         result = audit_target(target, budgeted, job_runner, progress, triaged)
         return _with_duration(result, time.perf_counter() - started)
 
@@ -163,13 +164,16 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
             if result.status == "ok":
                 result = _with_profiles(result, measured, target)
             result = _with_findings(result, scenario, ignore)
-            if result.findings:
+            fixes = min(sum(whatif_for(f) is not None for f in result.findings), MAX_VERIFIED)
+            if fixes and measured.sizes is not None:
                 def make_spec(fix: WhatIf, round_index: int) -> RunSpec:  # the saving is CPU: no memory phase
                     return replace(session.spec("sdk", round_index, measured.ops, whatif=fix), memory_ops=0)
 
-                rounds = measured.sizes.rounds if measured.sizes else options.rounds
+                rounds, need_s = measured.sizes.rounds, fixes * sizing.verification_s(measured.sizes)
+                if _since(started) + need_s > options.scenario_budget_s:
+                    return replace(result, warnings=result.warnings + (sizing.unverified_note(measured.sizes, need_s),))
                 result = verify_findings(result, make_spec, session.run, rounds, options.seed, on_progress)
-                what = f"what-if arms for up to 2 findings, {rounds} rounds each: the measured saving"
+                what = f"what-if arms for {fixes} finding(s), {rounds} rounds each: the measured saving"
                 result = replace(result, stages=result.stages + (Stage("verification", _since(started), what),))
     except ServerMissing as error:
         return replace(result, failure=Failure("missing-library", str(error)))

@@ -137,3 +137,19 @@ def test_progress_names_the_scenario_phase_and_rounds_at_least_every_ten_seconds
     assert any("timed round" in line and "/5" in line and "planned" in line for _, line in heavy_quick.lines)
     gaps = [b - a for a, b in zip([0.0] + times, times + [heavy_quick.elapsed])]
     assert max(gaps) < 13, gaps
+
+
+def test_a_rounds_budget_raises_the_scenario_budget_it_must_fit_in():
+    from otelaudit.plan.sizing import scenario_budget_s
+
+    assert scenario_budget_s(300.0, None) == 300.0
+    assert scenario_budget_s(300.0, 600.0) == pytest.approx(1000.0)
+
+
+def test_verification_is_costed_from_the_sizes_and_its_skip_says_why():
+    from otelaudit.plan.sizing import unverified_note, verification_s
+
+    sizes = size_phases(QUICK, 10.0, startup_s=1.0)
+    assert verification_s(sizes) == pytest.approx(sizes.rounds * 2 * (1.0 + sizes.ops * 1.1 * 0.1))
+    note = unverified_note(sizes, 40.0)
+    assert "not verified" in note and "~40 s" in note and "90 s" in note

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Optional
 
 from otelaudit.measure.stats import MIN_ROUNDS_FOR_VERDICT
 from otelaudit.model.run import PhaseSizes
@@ -23,7 +24,7 @@ MIN_PROBE_OPS = 5
 PROBE_S = 1.5  # counts are deterministic: a second and a half of operations settles them
 ROUNDS_SHARE = 0.6  # of a scenario's budget, for the timed rounds; the rest: triage, profiles, verification
 DEFAULT_SCENARIO_BUDGET_S = 300.0
-QUICK_SCENARIO_BUDGET_S = 60.0
+QUICK_SCENARIO_BUDGET_S = 90.0
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,11 @@ class Asked:
     probe_ops: int
     arms: int
     budget_s: float
+
+
+def scenario_budget_s(default_s: float, rounds_budget_s: Optional[float]) -> float:
+    """A `--budget` for the rounds raises the scenario's budget to leave room for the rest."""
+    return max(default_s, (rounds_budget_s or 0.0) / ROUNDS_SHARE)
 
 
 def size_phases(asked: Asked, rate_ops_s: float, startup_s: float, concurrency: int = 1) -> PhaseSizes:
@@ -55,6 +61,11 @@ def size_phases(asked: Asked, rate_ops_s: float, startup_s: float, concurrency: 
                       estimated_s=round(triage_s + rounds * (asked.arms + 2) * run_s, 1))  # + one verified fix
 
 
+def verification_s(sizes: PhaseSizes) -> float:
+    """One fix's what-if arms: its control and its patched run in every round."""
+    return sizes.rounds * 2 * (sizes.startup_s + sizes.ops * 1.1 * sizes.op_ms / 1e3)
+
+
 def _bounded(value: float, low: int, high: int) -> int:
     return int(min(max(value, low), high)) if high > 0 else 0
 
@@ -64,7 +75,12 @@ def budget_note(sizes: PhaseSizes) -> str:
     wider = math.sqrt(sizes.asked_rounds / max(sizes.rounds, 1))
     return (f"time budget {sizes.budget_s:g} s: {sizes.rounds} of {sizes.asked_rounds} timed rounds fit "
             f"(one operation costs {duration(sizes.op_ms * 1e3)}); the overhead's CI is about {wider:.1f}× wider than "
-            "the full plan's would be (raise it with --budget or --rounds)")
+            "the full plan's would be (a larger --budget raises it)")
+
+
+def unverified_note(sizes: PhaseSizes, need_s: float) -> str:
+    return (f"suggested fixes not verified: their what-if arms (~{need_s:.0f} s) would overrun the scenario's "
+            f"time budget of {sizes.budget_s:g} s (a larger --budget, or a scan without --quick, leaves time for them)")
 
 
 def memory_note(sizes: PhaseSizes, asked_memory_ops: int) -> str:
