@@ -152,4 +152,4 @@ def test_verification_is_costed_from_the_sizes_and_its_skip_says_why():
     sizes = size_phases(QUICK, 10.0, startup_s=1.0)
     assert verification_s(sizes) == pytest.approx(sizes.rounds * 2 * (1.0 + sizes.ops * 1.1 * 0.1))
     note = unverified_note(sizes, 40.0)
-    assert "not verified" in note and "~40 s" in note and "90 s" in note
+    assert "not verified" in note and "~40 s" in note and "budget of 60 s" in note
