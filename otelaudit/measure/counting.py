@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Literal, Mapping, Optional, Sequence
 
+from otelaudit.errors import CountingError as CountingFailed  # its old name, which callers catch
 from otelaudit.measure import stats
 from otelaudit.model import Arm, Comparison, InstructionCounts, RunResult, Verdict
 from otelaudit.model import RunSpec
@@ -91,10 +92,6 @@ def per_op(counter: InstructionCounter, spec: RunSpec, env: Mapping[str, str], t
             raise CountingFailed(failure.message if failure else f"{counter.method} reported no instruction count")
         values.append((full.instructions - empty.instructions) / spec.ops)
     return values
-
-
-class CountingFailed(Exception):
-    pass
 
 
 def instruction_counts(method: Method, ops: int, samples: Mapping[str, Sequence[float]],
