@@ -162,7 +162,7 @@ class ScenarioRun:
              whatif: Optional[WhatIf] = None) -> RunSpec:
         scenario, instrumentor = self.scenario, self.target.instrumentor
         return RunSpec(
-            scenario_module=scenario.workload.__module__, scenario_name=scenario.name, arm=arm, round=round_index,
+            scenario_module=scenario.module, scenario_name=scenario.name, arm=arm, round=round_index,
             ops=ops, warmup_ops=max(ops // 10, scenario.concurrency * 2), concurrency=scenario.concurrency,
             instrumentor_value=instrumentor.value, instrumentor_distribution=instrumentor.distribution,
             instrumentor_version=instrumentor.version, instrument_kwargs=dict(scenario.instrument_kwargs),

@@ -98,7 +98,7 @@ class TargetSession:
         return {"arm": arm, "round": round_index, "library": scenario.library,
                 "instrumentor_value": instrumentor.value, "instrumentor_distribution": instrumentor.distribution,
                 "instrumentor_version": instrumentor.version, "instrument_kwargs": dict(scenario.instrument_kwargs),
-                "scenario_module": scenario.workload.__module__, "scenario_name": scenario.name,
+                "scenario_module": scenario.module, "scenario_name": scenario.name,
                 "servers": {k: list(v) for k, v in self.servers.items()}, "first_ops": self.options.first_ops,
                 "steady_ops": self.options.steady_ops, **extra}
 
