@@ -1,9 +1,10 @@
 """The authoring API for workload scenarios.
 
 A scenario module defines one `Scenario` (metadata, importable without importing the
-library it drives) and one `Workload` subclass (the async code that drives the real
-library). The measuring child instantiates the workload after `instrument()` ran, so
-libraries whose classes are patched at construction time are instrumented.
+library it drives; only what differs from the defaults its module gives) and its
+`Workload` (the async code that drives the real library), or names a workload it shares
+with other scenarios. The measuring child instantiates the workload after `instrument()`
+ran, so libraries whose classes are patched at construction time are instrumented.
 """
 
 from __future__ import annotations
