@@ -31,7 +31,7 @@ class RunFailed(Exception):
 
 
 def load_scenario(module_name: str, name: str) -> Scenario:
-    """The scenario object named `name` in the module that defines its workload."""
+    """The scenario object named `name` in its module (`Scenario.module`, sent as `RunSpec.scenario_module`)."""
     module = importlib.import_module(module_name)
     factory = getattr(module, "scenario_named", None)  # scenarios built from a name (user workloads)
     if callable(factory):
