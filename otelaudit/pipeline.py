@@ -4,33 +4,28 @@ its result; `on_result` lets callers persist each result as soon as it exists.""
 
 from __future__ import annotations
 
-import datetime
-import importlib.util
 import random
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-from otelaudit import __version__
 from otelaudit.measure import analysis
 from otelaudit.rules import calls as rules
 from otelaudit.discover.instrumentors import Target, discover_instrumentors, select_targets
-from otelaudit.discover.environment import describe_environment
 from otelaudit.model import ARMS, Arm, Failure, Report, RunResult, ScanSettings, ScenarioResult
 from otelaudit.model import RunMode, RunSpec
-from otelaudit.plan.interleave import interleaved_rounds, ops_for
+from otelaudit.plan.interleave import interleave, ops_for, play
 from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, RoundsPlayed, StopRule, parse_target
 from otelaudit.plan.rounds import arms_for, precision_reached, timed_rounds, with_noise_floor
 from otelaudit.run.parallel import effective_jobs, run_all
 from otelaudit.plan.sharding import shard_of
+from otelaudit.plan.targets import Servers, not_covered, with_servers
 from otelaudit.verify.findings import verify_findings
 from otelaudit.model import WhatIf
 from otelaudit.discover.catalog import Catalog, load_catalog
+from otelaudit.run.report import report_for
 from otelaudit.run.runner import Runner
 from otelaudit.scenarios.api import Scenario, library_version, unsupported_version
-from otelaudit.servers.running import ServerError, ServerMissing, running_servers
-
-SCHEMA_VERSION = "1.0"
 
 
 @dataclass(frozen=True)
@@ -73,7 +68,7 @@ class ScanOptions:
 
     @classmethod
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":
-        values: dict = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=10, probe_ops=50, quick=True)
+        values: Dict[str, Any] = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=10, probe_ops=50, quick=True)
         values.update(overrides)
         return cls(**values)
 
@@ -114,38 +109,36 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
     instrumentor, scenario = target.instrumentor, target.scenario
     result = ScenarioResult(instrumentor=instrumentor.name, distribution=instrumentor.distribution,
                             version=instrumentor.version, scenario=None, status="not-covered", targeted=target.targeted)
-    if scenario is None:
-        return replace(result, failure=Failure("no-scenario", f"no scenario covers instrumentor {instrumentor.name!r}"))
-    result = replace(result, scenario=scenario.name, library=scenario.library, expected_per_op=scenario.expects,
-                     concurrency=scenario.concurrency)
-    if importlib.util.find_spec(scenario.library) is None:
-        message = f"library {scenario.library!r} is not installed ({scenario.install_hint})"
-        return replace(result, failure=Failure("missing-library", message))
+    if scenario is not None:
+        result = replace(result, scenario=scenario.name, library=scenario.library, expected_per_op=scenario.expects,
+                         concurrency=scenario.concurrency)
+    failure = not_covered(target)
+    if scenario is None or failure is not None:
+        return replace(result, failure=failure)
     outside = unsupported_version(scenario)
     result = replace(result, library_version=library_version(scenario), warnings=(outside,) if outside else ())
     ignore = frozenset(options.ignore_rules)
-    try:
-        with running_servers(scenario.servers) as servers:
-            session = ScenarioRun(scenario, target, options, runner, servers)
-            measured = _measure(session, on_progress)
-            result = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured)
-            result = _with_precision(result, measured, options)
-            if options.deterministic and result.status == "ok":
-                on_progress(f"{instrumentor.name}: counting instructions")
-                result = _with_counts(result, session)
-            if result.status == "ok":
-                result = _with_profiles(result, measured, target)
-            result = _with_findings(result, scenario, ignore)
-            if result.findings:
-                def make_spec(fix: WhatIf, round_index: int) -> RunSpec:
-                    return session.spec("sdk", round_index, measured.ops, whatif=fix)
 
-                result = verify_findings(result, make_spec, session.run, options.rounds, options.seed, on_progress)
-    except ServerMissing as error:
-        return replace(result, failure=Failure("missing-library", str(error)))
-    except ServerError as error:
-        return replace(result, status="error", failure=Failure("workload-crashed", str(error)))
-    return result
+    def measure(servers: Servers) -> ScenarioResult:
+        session = ScenarioRun(scenario, target, options, runner, servers)
+        measured = _measure(session, on_progress)
+        audited = _analyse(replace(result, ops_per_run=measured.ops), scenario, measured)
+        audited = _with_precision(audited, measured, options)
+        if options.deterministic and audited.status == "ok":
+            on_progress(f"{instrumentor.name}: counting instructions")
+            audited = _with_counts(audited, session)
+        if audited.status == "ok":
+            audited = _with_profiles(audited, measured, target)
+        audited = _with_findings(audited, scenario, ignore)
+        if not audited.findings:
+            return audited
+
+        def make_spec(fix: WhatIf, round_index: int) -> RunSpec:
+            return session.spec("sdk", round_index, measured.ops, whatif=fix)
+
+        return verify_findings(audited, make_spec, session.run, options.rounds, options.seed, on_progress)
+
+    return with_servers(scenario, measure, lambda status, why: replace(result, status=status, failure=why))
 
 
 @dataclass(frozen=True)
@@ -188,10 +181,13 @@ def _measure(session: ScenarioRun, on_progress: Progress) -> Measured:
         return Measured(runs, ops, played=played)
     on_progress(f"{name}: probing call counts")
     probe = session.run(session.spec("sdk", -1, options.probe_ops, "probe"))
-    profiles = []
-    for round_index, arm in interleaved_rounds(options.profile_rounds, random.Random(options.seed), ("baseline", "sdk")):
+
+    def profile(round_index: int, arm: Arm) -> RunResult:
         on_progress(f"{name}: sampling hotspots ({arm})")
-        profiles.append(session.run(session.spec(arm, round_index, ops, "profile")))
+        return session.run(session.spec(arm, round_index, ops, "profile"))
+
+    arms: Tuple[Arm, ...] = ("baseline", "sdk")
+    profiles = play(interleave(options.profile_rounds, random.Random(options.seed), arms), profile)
     return Measured(runs, ops, probe, tuple(profiles), played)
 
 
@@ -289,17 +285,7 @@ def _with_duration(result: ScenarioResult, seconds: float) -> ScenarioResult:
 
 def _report(options: ScanOptions, results: Sequence[ScenarioResult], targets: Sequence[Target],
             catalog: Catalog) -> Report:
-    extra = [t.instrumentor.distribution for t in targets]
-    extra += [t.scenario.distribution for t in targets if t.scenario and t.scenario.distribution]
-    return Report(
-        schema_version=SCHEMA_VERSION,
-        otelaudit_version=__version__,
-        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        command=options.command,
-        environment=describe_environment(extra),
-        settings=ScanSettings(options.rounds, options.seconds_per_run, options.timeout_s, options.seed, options.quick,
-                              options.precision, options.budget_s, options.control_arm, options.deterministic,
-                              options.jobs, f"{options.shard[0]}/{options.shard[1]}" if options.shard else None),
-        results=tuple(results),
-        warnings=catalog.errors,
-    )
+    settings = ScanSettings(options.rounds, options.seconds_per_run, options.timeout_s, options.seed, options.quick,
+                            options.precision, options.budget_s, options.control_arm, options.deterministic,
+                            options.jobs, f"{options.shard[0]}/{options.shard[1]}" if options.shard else None)
+    return report_for(options.command, settings, targets, results, warnings=catalog.errors)
