@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
+from otelaudit.coldstart.auto import auto_directory
 from otelaudit.discover.instrumentors import Target
 from otelaudit.model import ColdArm, ColdRun, ColdSpec, Finding
 from otelaudit.plan.targets import Servers
@@ -71,8 +72,6 @@ class TargetSession:
 def auto_env(options: ColdStartOptions) -> Dict[str, str]:
     """The environment that makes a child start as under opentelemetry-instrument (its
     sitecustomize first on PYTHONPATH); empty when not measuring auto-instrumentation."""
-    from otelaudit.coldstart.auto import auto_directory
-
     directory = auto_directory() if options.auto else None
     if directory is None:
         return {}
