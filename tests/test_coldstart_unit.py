@@ -198,3 +198,16 @@ def test_failed_breakdowns_lose_only_the_breakdown():
         pytest.skip(auto.failure.message)
     assert auto.plain_ms.estimate > 0 and auto.instrumentors == ()
     assert auto.failure.kind == "workload-crashed" and "planted" in auto.failure.message
+
+
+def test_the_real_runner_turns_a_signal_a_timeout_and_a_missing_program_into_failed_runs():
+    from otelaudit.run.runner import SubprocessRunner
+
+    runner = SubprocessRunner()
+    killed = runner.start(StartSpec("plain", 0, launcher=("sh", "-c", "kill -9 $$", "sh")), {}, 30)
+    assert killed.failure == Failure("workload-crashed", "the plain interpreter was killed by SIGKILL")
+    slow = runner.start(StartSpec("plain", 0, launcher=("sh", "-c", "exec sleep 5", "sh")), {}, 0.5)
+    assert slow.failure is not None and slow.failure.kind == "timeout"
+    missing = runner.start(StartSpec("launcher", 0, launcher=("/no/such/launcher",)), {}, 30)
+    assert missing.failure is not None and "cannot start /no/such/launcher" in missing.failure.message
+    assert runner.start(StartSpec("plain", 1), {}, 30).failure is None

@@ -56,7 +56,9 @@ class Exit:
             return None
         if self.timed_out:
             return Failure("timeout", f"{what} did not finish within {timeout_s:g} s")
-        if self.code is not None and self.code < 0:
+        if self.code is None:  # it never started
+            return Failure("workload-crashed", f"{what}: {last_line(self.stderr)}")
+        if self.code < 0:
             return Failure("workload-crashed", f"{what} was killed by {_signal_name(-self.code)}")
         return Failure("workload-crashed", f"{what} exited with code {self.code}: {last_line(self.stderr)}")
 
