@@ -214,7 +214,7 @@ def first_operations(spec: "ColdSpec") -> "Tuple[List[float], float, float]":
 
 
 def describe(error: BaseException) -> str:
-    from otelaudit.child.measure import describe as one_line
+    from otelaudit.child.guard import describe as one_line
 
     return one_line(error)
 
