@@ -39,7 +39,8 @@ from otelaudit.compare.abtest import ABResult, ABSettings, Side, compare_sides  
 from otelaudit.plan.adaptive import StopRule, parse_duration, parse_target  # noqa: E402
 from otelaudit.model.codec import to_data  # noqa: E402
 from otelaudit.discover.instrumentors import discover_instrumentors, select_targets  # noqa: E402
-from otelaudit.pipeline import ScanOptions, ScenarioRun  # noqa: E402
+from otelaudit.pipeline import ScanOptions  # noqa: E402
+from otelaudit.run.scenario import ScenarioRun  # noqa: E402
 from otelaudit.discover.catalog import load_catalog  # noqa: E402
 from otelaudit.run.runner import SubprocessRunner  # noqa: E402
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import itertools
 
+from otelaudit import Scenario, Telemetry, Workload
 from otelaudit.scenarios.http import HEADERS, api_request
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
 
 
 class AiohttpClientWorkload(Workload):
@@ -39,15 +38,6 @@ class AiohttpClientWorkload(Workload):
         await self.session.close()
 
 
-SCENARIO = Scenario(
-    name="aiohttp_client",
-    instrumentor="aiohttp-client",
-    library="aiohttp",
-    distribution="aiohttp",
-    supported_versions=">=3.9,<4",
-    workload=AiohttpClientWorkload,
-    expects=Telemetry(spans=1, metric_measurements=1),
-    description=__doc__ or "",
-    concurrency=8,
-    servers=("http",),
-)
+SCENARIO = Scenario(AiohttpClientWorkload, expects=Telemetry(spans=1, metric_measurements=1),
+                    instrumentor="aiohttp-client", library="aiohttp", distribution="aiohttp",
+                    supported_versions=">=3.9,<4", servers=("http",))

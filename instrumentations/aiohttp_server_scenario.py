@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario
+from otelaudit import Scenario, Telemetry
 from otelaudit.scenarios.web import LoopbackServerWorkload, item, order
 
 
@@ -48,14 +47,6 @@ class AiohttpServerWorkload(LoopbackServerWorkload):
         await self.runner.cleanup()
 
 
-SCENARIO = Scenario(
-    name="aiohttp_server",
-    instrumentor="aiohttp-server",
-    library="aiohttp",
-    distribution="aiohttp",
-    supported_versions=">=3.9,<4",
-    workload=AiohttpServerWorkload,
-    expects=Telemetry(spans=1, metric_measurements=3),
-    description=__doc__ or "",
-    concurrency=8,
-)
+SCENARIO = Scenario(AiohttpServerWorkload, expects=Telemetry(spans=1, metric_measurements=3),
+                    instrumentor="aiohttp-server", library="aiohttp", distribution="aiohttp",
+                    supported_versions=">=3.9,<4")

@@ -16,24 +16,9 @@ and time to generate).
 
 from __future__ import annotations
 
+from otelaudit import Scenario, Telemetry
 from otelaudit.scenarios.genai import AnthropicWorkload
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario
 
 
-class AnthropicMessagesWorkload(AnthropicWorkload):
-    pass
-
-
-SCENARIO = Scenario(
-    name="anthropic",
-    instrumentor="anthropic",
-    library="anthropic",
-    distribution="anthropic",
-    supported_versions=">=0.40,<3",
-    workload=AnthropicMessagesWorkload,
-    expects=Telemetry(spans=2, metric_measurements=8),
-    description=__doc__ or "",
-    concurrency=8,
-    servers=("llm",),
-)
+SCENARIO = Scenario(AnthropicWorkload, expects=Telemetry(spans=2, metric_measurements=8), module=__name__,
+                    distribution="anthropic", supported_versions=">=0.40,<3", servers=("llm",))

@@ -16,8 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
+from otelaudit import Scenario, Telemetry, Workload
 
 
 async def fetch_user(user_id: int) -> Dict[str, Any]:
@@ -51,13 +50,8 @@ class AsyncioWorkload(Workload):
 
 
 SCENARIO = Scenario(
-    name="asyncio",
-    instrumentor="asyncio",
-    library="asyncio",
-    workload=AsyncioWorkload,
+    AsyncioWorkload,
     expects=Telemetry(spans=3, metric_measurements=6),
-    description=__doc__ or "",
-    concurrency=8,
     env={
         "OTEL_PYTHON_ASYNCIO_COROUTINE_NAMES_TO_TRACE": "fetch_user,fetch_orders",
         "OTEL_PYTHON_ASYNCIO_TO_THREAD_FUNCTION_NAMES_TO_TRACE": "render_summary",

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario
+from otelaudit import Scenario, Telemetry
 from otelaudit.scenarios.web import WsgiWorkload
 
 
@@ -27,15 +26,6 @@ class DjangoWorkload(WsgiWorkload):
         return get_wsgi_application()
 
 
-SCENARIO = Scenario(
-    name="django",
-    instrumentor="django",
-    library="django",
-    distribution="django",
-    supported_versions=">=4.2,<7",
-    workload=DjangoWorkload,
-    expects=Telemetry(spans=1, metric_measurements=3),
-    description=__doc__ or "",
-    concurrency=8,
-    env={"DJANGO_SETTINGS_MODULE": "otelaudit.scenarios.django_site"},
-)
+SCENARIO = Scenario(DjangoWorkload, expects=Telemetry(spans=1, metric_measurements=3), distribution="django",
+                    supported_versions=">=4.2,<7",
+                    env={"DJANGO_SETTINGS_MODULE": "otelaudit.scenarios.django_site"})

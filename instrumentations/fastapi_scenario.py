@@ -15,8 +15,7 @@ the POST body: 3.5 on average) and 4.5 HTTP server metric measurements.
 # and `Order` is local to `_build_app` (the library is imported only in the child).
 from typing import Any, Dict
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario
+from otelaudit import Scenario, Telemetry
 from otelaudit.scenarios.web import AsgiWorkload, item, order
 
 
@@ -47,14 +46,5 @@ class FastapiWorkload(AsgiWorkload):
         return _build_app()
 
 
-SCENARIO = Scenario(
-    name="fastapi",
-    instrumentor="fastapi",
-    library="fastapi",
-    distribution="fastapi",
-    supported_versions=">=0.100,<1",
-    workload=FastapiWorkload,
-    expects=Telemetry(spans=3.5, metric_measurements=4.5),
-    description=__doc__ or "",
-    concurrency=8,
-)
+SCENARIO = Scenario(FastapiWorkload, expects=Telemetry(spans=3.5, metric_measurements=4.5), distribution="fastapi",
+                    supported_versions=">=0.100,<1")

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario
+from otelaudit import Scenario, Telemetry
 from otelaudit.scenarios.web import WsgiWorkload, item, order
 
 
@@ -40,14 +39,5 @@ class FlaskWorkload(WsgiWorkload):
         return _build_app()
 
 
-SCENARIO = Scenario(
-    name="flask",
-    instrumentor="flask",
-    library="flask",
-    distribution="flask",
-    supported_versions=">=2.2,<4",
-    workload=FlaskWorkload,
-    expects=Telemetry(spans=1, metric_measurements=3),
-    description=__doc__ or "",
-    concurrency=8,
-)
+SCENARIO = Scenario(FlaskWorkload, expects=Telemetry(spans=1, metric_measurements=3), distribution="flask",
+                    supported_versions=">=2.2,<4")

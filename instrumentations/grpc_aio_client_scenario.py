@@ -13,9 +13,4 @@ from __future__ import annotations
 
 from otelaudit.scenarios.grpc import AioGrpcWorkload, grpc_scenario
 
-
-class GrpcAioClientWorkload(AioGrpcWorkload):
-    pass
-
-
-SCENARIO = grpc_scenario("grpc_aio_client", GrpcAioClientWorkload, __doc__ or "")
+SCENARIO = grpc_scenario(__name__, AioGrpcWorkload)

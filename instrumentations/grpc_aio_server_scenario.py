@@ -13,9 +13,4 @@ from __future__ import annotations
 
 from otelaudit.scenarios.grpc import AioGrpcWorkload, grpc_scenario
 
-
-class GrpcAioServerWorkload(AioGrpcWorkload):
-    pass
-
-
-SCENARIO = grpc_scenario("grpc_aio_server", GrpcAioServerWorkload, __doc__ or "")
+SCENARIO = grpc_scenario(__name__, AioGrpcWorkload)

@@ -13,9 +13,4 @@ from __future__ import annotations
 
 from otelaudit.scenarios.grpc import SyncGrpcWorkload, grpc_scenario
 
-
-class GrpcClientWorkload(SyncGrpcWorkload):
-    pass
-
-
-SCENARIO = grpc_scenario("grpc_client", GrpcClientWorkload, __doc__ or "")
+SCENARIO = grpc_scenario(__name__, SyncGrpcWorkload)

@@ -15,10 +15,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from otelaudit import Scenario, Telemetry, Workload
 from otelaudit.scenarios.http import HEADERS, api_request
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
-
 
 
 class HttpxWorkload(Workload):
@@ -42,14 +40,5 @@ class HttpxWorkload(Workload):
         await self.client.aclose()
 
 
-SCENARIO = Scenario(
-    name="httpx",
-    instrumentor="httpx",
-    library="httpx",
-    distribution="httpx",
-    workload=HttpxWorkload,
-    expects=Telemetry(spans=1, metric_measurements=1),
-    description=__doc__ or "",
-    concurrency=8,
-    servers=("http",),
-)
+SCENARIO = Scenario(HttpxWorkload, expects=Telemetry(spans=1, metric_measurements=1), distribution="httpx",
+                    servers=("http",))

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import itertools
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
+from otelaudit import Scenario, Telemetry, Workload
+
 
 TEMPLATES = {
     "row.html": "<tr><td>{{ order.id }}</td><td>{{ order.customer | title }}</td>"
@@ -41,14 +41,5 @@ class Jinja2Workload(Workload):
             raise RuntimeError("incomplete render")
 
 
-SCENARIO = Scenario(
-    name="jinja2",
-    instrumentor="jinja2",
-    library="jinja2",
-    distribution="jinja2",
-    supported_versions=">=3.0,<4",
-    workload=Jinja2Workload,
-    expects=Telemetry(spans=22),
-    description=__doc__ or "",
-    concurrency=1,
-)
+SCENARIO = Scenario(Jinja2Workload, expects=Telemetry(spans=22), distribution="jinja2",
+                    supported_versions=">=3.0,<4", concurrency=1)

@@ -17,8 +17,8 @@ import io
 import itertools
 from typing import Any
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
+from otelaudit import Scenario, Telemetry, Workload
+
 
 FORMAT = "%(asctime)s %(levelname)s [%(name)s] %(message)s user=%(user_id)s route=%(route)s"
 MAX_BUFFER = 1 << 20  # bytes of formatted log kept before the buffer is emptied
@@ -56,12 +56,4 @@ class LoggingWorkload(Workload):
         self.handler.close()
 
 
-SCENARIO = Scenario(
-    name="logging",
-    instrumentor="logging",
-    library="logging",
-    workload=LoggingWorkload,
-    expects=Telemetry(log_records=1),
-    description=__doc__ or "",
-    concurrency=8,
-)
+SCENARIO = Scenario(LoggingWorkload, expects=Telemetry(log_records=1))

@@ -15,13 +15,8 @@ embeddings vector size.
 
 from __future__ import annotations
 
-from otelaudit.scenarios.genai import OpenAIWorkload, openai_scenario
-from otelaudit.model import Telemetry
+from otelaudit import Telemetry
+from otelaudit.scenarios.genai import openai_scenario
 
-
-class OpenLLMetryOpenAIWorkload(OpenAIWorkload):
-    pass
-
-
-SCENARIO = openai_scenario("openai_openllmetry", "opentelemetry-instrumentation-openai",
-                           OpenLLMetryOpenAIWorkload, Telemetry(spans=3, metric_measurements=15), __doc__ or "")
+SCENARIO = openai_scenario(__name__, "opentelemetry-instrumentation-openai",
+                           Telemetry(spans=3, metric_measurements=15))

@@ -14,13 +14,8 @@ tokens of the embeddings call.
 
 from __future__ import annotations
 
-from otelaudit.scenarios.genai import OpenAIWorkload, openai_scenario
-from otelaudit.model import Telemetry
+from otelaudit import Telemetry
+from otelaudit.scenarios.genai import openai_scenario
 
-
-class OpenAIV2Workload(OpenAIWorkload):
-    pass
-
-
-SCENARIO = openai_scenario("openai_v2", "opentelemetry-instrumentation-openai-v2",
-                           OpenAIV2Workload, Telemetry(spans=3, metric_measurements=8), __doc__ or "")
+SCENARIO = openai_scenario(__name__, "opentelemetry-instrumentation-openai-v2",
+                           Telemetry(spans=3, metric_measurements=8))

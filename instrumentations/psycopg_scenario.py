@@ -13,9 +13,10 @@ span per operation (the statement).
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
+from otelaudit import Scenario, Telemetry, Workload
+
 
 QUERY = ("SELECT id, name, price FROM products WHERE category = %s AND price < %s "
          "ORDER BY price DESC LIMIT %s")
@@ -29,7 +30,7 @@ class PsycopgWorkload(Workload):
         dsn = f"host={host} port={port} user=otelaudit dbname=postgres"
         import asyncio  # here, not at import: `otelaudit list` imports this module
 
-        self.connections: asyncio.Queue = asyncio.Queue()
+        self.connections: asyncio.Queue[Any] = asyncio.Queue()
         for _ in range(self.context.concurrency):
             await self.connections.put(await psycopg.AsyncConnection.connect(dsn, autocommit=True))
         connection = await self.connections.get()
@@ -57,15 +58,5 @@ class PsycopgWorkload(Workload):
             await self.connections.get_nowait().close()
 
 
-SCENARIO = Scenario(
-    name="psycopg",
-    instrumentor="psycopg",
-    library="psycopg",
-    distribution="psycopg",
-    supported_versions=">=3.1,<4",
-    workload=PsycopgWorkload,
-    expects=Telemetry(spans=1),
-    description=__doc__ or "",
-    concurrency=8,
-    servers=("postgres",),
-)
+SCENARIO = Scenario(PsycopgWorkload, expects=Telemetry(spans=1), distribution="psycopg",
+                    supported_versions=">=3.1,<4", servers=("postgres",))

@@ -11,9 +11,9 @@ on keys that vary per operation. Expects three spans per operation (one per comm
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
+from otelaudit import Scenario, Telemetry, Workload
 
 
 class RedisWorkload(Workload):
@@ -21,7 +21,7 @@ class RedisWorkload(Workload):
         import redis.asyncio as aioredis
 
         host, port = self.context.server("redis")
-        self.client = aioredis.Redis(host=host, port=port, max_connections=self.context.concurrency * 2)
+        self.client: Any = aioredis.Redis(host=host, port=port, max_connections=self.context.concurrency * 2)
         await self.client.flushdb()
         self.counter = itertools.count()
 
@@ -39,15 +39,5 @@ class RedisWorkload(Workload):
         await self.client.aclose() if hasattr(self.client, "aclose") else await self.client.close()
 
 
-SCENARIO = Scenario(
-    name="redis",
-    instrumentor="redis",
-    library="redis",
-    distribution="redis",
-    supported_versions=">=4.5,<9",
-    workload=RedisWorkload,
-    expects=Telemetry(spans=3),
-    description=__doc__ or "",
-    concurrency=8,
-    servers=("redis",),
-)
+SCENARIO = Scenario(RedisWorkload, expects=Telemetry(spans=3), distribution="redis", supported_versions=">=4.5,<9",
+                    servers=("redis",))

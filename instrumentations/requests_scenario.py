@@ -17,10 +17,8 @@ import itertools
 import threading
 from typing import Any, List
 
+from otelaudit import Scenario, Telemetry, Workload
 from otelaudit.scenarios.http import HEADERS, api_request
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
-
 
 
 class RequestsWorkload(Workload):
@@ -63,14 +61,5 @@ class RequestsWorkload(Workload):
             session.close()
 
 
-SCENARIO = Scenario(
-    name="requests",
-    instrumentor="requests",
-    library="requests",
-    distribution="requests",
-    workload=RequestsWorkload,
-    expects=Telemetry(spans=1, metric_measurements=1),
-    description=__doc__ or "",
-    concurrency=8,
-    servers=("http",),
-)
+SCENARIO = Scenario(RequestsWorkload, expects=Telemetry(spans=1, metric_measurements=1), distribution="requests",
+                    servers=("http",))

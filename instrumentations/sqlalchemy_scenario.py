@@ -17,8 +17,8 @@ import itertools
 import os
 import tempfile
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
+from otelaudit import Scenario, Telemetry, Workload
+
 
 ROWS = 500
 
@@ -61,14 +61,5 @@ class SqlalchemyWorkload(Workload):
         self.directory.cleanup()
 
 
-SCENARIO = Scenario(
-    name="sqlalchemy",
-    instrumentor="sqlalchemy",
-    library="sqlalchemy",
-    distribution="sqlalchemy",
-    supported_versions=">=1.4,<2.1",
-    workload=SqlalchemyWorkload,
-    expects=Telemetry(spans=2, metric_measurements=4),
-    description=__doc__ or "",
-    concurrency=4,
-)
+SCENARIO = Scenario(SqlalchemyWorkload, expects=Telemetry(spans=2, metric_measurements=4),
+                    distribution="sqlalchemy", supported_versions=">=1.4,<2.1", concurrency=4)

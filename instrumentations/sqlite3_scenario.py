@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import itertools
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
+from otelaudit import Scenario, Telemetry, Workload
+
 
 ROWS = 200
 
@@ -44,13 +44,4 @@ def _sqlite_version() -> str:
     return f"sqlite {sqlite3.sqlite_version}"
 
 
-SCENARIO = Scenario(
-    name="sqlite3",
-    instrumentor="sqlite3",
-    library="sqlite3",
-    workload=SqliteWorkload,
-    expects=Telemetry(spans=1),
-    description=__doc__ or "",
-    concurrency=8,
-    library_version=_sqlite_version,
-)
+SCENARIO = Scenario(SqliteWorkload, expects=Telemetry(spans=1), library_version=_sqlite_version)

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario
+from otelaudit import Scenario, Telemetry
 from otelaudit.scenarios.web import AsgiWorkload, item, order
 
 
@@ -50,13 +49,4 @@ class StarletteWorkload(AsgiWorkload):
         return _build_app()
 
 
-SCENARIO = Scenario(
-    name="starlette",
-    instrumentor="starlette",
-    library="starlette",
-    distribution="starlette",
-    workload=StarletteWorkload,
-    expects=Telemetry(spans=3.5, metric_measurements=4.5),
-    description=__doc__ or "",
-    concurrency=8,
-)
+SCENARIO = Scenario(StarletteWorkload, expects=Telemetry(spans=3.5, metric_measurements=4.5), distribution="starlette")

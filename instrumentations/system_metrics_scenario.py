@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
+from otelaudit import Scenario, Telemetry, Workload
+
 
 REQUESTS_PER_COLLECTION = 200
 DOCUMENT = {"orders": [{"id": i, "customer": f"customer-{i}", "total": i * 2.5, "tags": ["gift", "express"]}
@@ -40,14 +40,5 @@ class SystemMetricsWorkload(Workload):
             flush()
 
 
-SCENARIO = Scenario(
-    name="system_metrics",
-    instrumentor="system_metrics",
-    library="psutil",
-    distribution="psutil",
-    supported_versions=">=5.9,<8",
-    workload=SystemMetricsWorkload,
-    expects=Telemetry(metric_measurements=152),
-    description=__doc__ or "",
-    concurrency=1,
-)
+SCENARIO = Scenario(SystemMetricsWorkload, expects=Telemetry(metric_measurements=152), library="psutil",
+                    distribution="psutil", supported_versions=">=5.9,<8", concurrency=1)

@@ -18,8 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
+from otelaudit import Scenario, Telemetry, Workload
 
 
 class ThreadingWorkload(Workload):
@@ -55,12 +54,4 @@ class ThreadingWorkload(Workload):
         self.pool.shutdown()
 
 
-SCENARIO = Scenario(
-    name="threading",
-    instrumentor="threading",
-    library="threading",
-    workload=ThreadingWorkload,
-    expects=Telemetry(spans=3),
-    description=__doc__ or "",
-    concurrency=4,
-)
+SCENARIO = Scenario(ThreadingWorkload, expects=Telemetry(spans=3), concurrency=4)

@@ -17,8 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario
+from otelaudit import Scenario, Telemetry
 from otelaudit.scenarios.web import LoopbackServerWorkload, item, order
 
 
@@ -52,14 +51,5 @@ class TornadoWorkload(LoopbackServerWorkload):
         await self.server.close_all_connections()
 
 
-SCENARIO = Scenario(
-    name="tornado",
-    instrumentor="tornado",
-    library="tornado",
-    distribution="tornado",
-    supported_versions=">=6.2,<7",
-    workload=TornadoWorkload,
-    expects=Telemetry(spans=1, metric_measurements=5),
-    description=__doc__ or "",
-    concurrency=8,
-)
+SCENARIO = Scenario(TornadoWorkload, expects=Telemetry(spans=1, metric_measurements=5), distribution="tornado",
+                    supported_versions=">=6.2,<7")

@@ -17,10 +17,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from otelaudit import Scenario, Telemetry, Workload
 from otelaudit.scenarios.http import HEADERS, api_request
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
-
 
 
 class Urllib3Workload(Workload):
@@ -48,14 +46,5 @@ class Urllib3Workload(Workload):
         self.pool.clear()
 
 
-SCENARIO = Scenario(
-    name="urllib3",
-    instrumentor="urllib3",
-    library="urllib3",
-    distribution="urllib3",
-    workload=Urllib3Workload,
-    expects=Telemetry(spans=1, metric_measurements=3),
-    description=__doc__ or "",
-    concurrency=8,
-    servers=("http",),
-)
+SCENARIO = Scenario(Urllib3Workload, expects=Telemetry(spans=1, metric_measurements=3), distribution="urllib3",
+                    servers=("http",))

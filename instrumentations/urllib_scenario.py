@@ -17,9 +17,8 @@ import itertools
 import json
 from typing import Any
 
+from otelaudit import Scenario, Telemetry, Workload
 from otelaudit.scenarios.http import HEADERS, api_request
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
 
 
 class UrllibWorkload(Workload):
@@ -53,13 +52,5 @@ class UrllibWorkload(Workload):
         await asyncio.get_running_loop().run_in_executor(None, self._call, next(self.counter))
 
 
-SCENARIO = Scenario(
-    name="urllib",
-    instrumentor="urllib",
-    library="urllib.request",
-    workload=UrllibWorkload,
-    expects=Telemetry(spans=1, metric_measurements=3),
-    description=__doc__ or "",
-    concurrency=8,
-    servers=("http",),
-)
+SCENARIO = Scenario(UrllibWorkload, expects=Telemetry(spans=1, metric_measurements=3), library="urllib.request",
+                    servers=("http",))

@@ -1,18 +1,29 @@
-"""Exit codes and the errors the CLI reports.
+"""Exit codes and every error otelaudit raises, in one tree:
 
-    OtelauditError            a problem the user can act on; its message is one line
-    └── UsageError            bad command-line input (exit 2)
+    OtelauditError                  a problem the user can act on; its message is one line (exit 1)
+    ├── UsageError                  bad command-line input (exit 2)
+    │   └── ReportFormatError       a file that is no otelaudit report: corrupt, foreign (also a ValueError)
+    ├── UnknownTargetError          no instrumentor, distribution or version by that name (exit 3)
+    │   └── EnvironmentBuildError   the version asked for cannot be installed
+    ├── ScenarioError               a scenario that cannot be defined or found again (exit 4)
+    ├── ServerError                 a loopback server did not start (a crashed workload, exit 8)
+    │   └── ServerMissing           its software is not installed here (exit 5)
+    └── CountingError               instruction counting failed (a warning on the result)
 
-A scenario that fails is data on its result, not an exception: `exit_code_for` maps
-the worst failure of a scan to its exit code (the largest code wins).
+Third-party and OS errors are translated where they cross into otelaudit, with the cause
+chained (`raise ServerError(...) from error`). A scenario that fails is data on its
+result, not an exception: `exit_code_for` maps the worst failure of a scan to its exit
+code (the largest code wins). Inside a measuring child, failures become that data before
+they reach the parent. Imports nothing heavy: the CLI imports it before anything else.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from otelaudit.model import ScenarioResult
+if TYPE_CHECKING:
+    from otelaudit.model.report import ScenarioResult
 
 
 class ExitCode(enum.IntEnum):
@@ -50,6 +61,36 @@ class OtelauditError(Exception):
 
 class UsageError(OtelauditError):
     exit_code = ExitCode.USAGE
+
+
+class ReportFormatError(UsageError, ValueError):
+    """Also a ValueError, as the JSON and codec errors it translates were."""
+
+
+class UnknownTargetError(OtelauditError):
+    exit_code = ExitCode.UNKNOWN_TARGET
+
+
+class EnvironmentBuildError(UnknownTargetError):
+    """The version asked for cannot be installed: for the user, a target that is not there."""
+
+
+class ScenarioError(OtelauditError):
+    exit_code = ExitCode.NO_SCENARIO
+
+
+class ServerError(OtelauditError):
+    exit_code = ExitCode.WORKLOAD_CRASHED
+
+
+class ServerMissing(ServerError):
+    """The server's software is not installed: the scenario is not covered here."""
+
+    exit_code = ExitCode.MISSING_LIBRARY
+
+
+class CountingError(OtelauditError):
+    pass
 
 
 def exit_code_for(results: Iterable[ScenarioResult]) -> ExitCode:

@@ -1,5 +1,6 @@
-"""Shared fixtures: a clean OTEL_* environment, and the fixture distributions (real
-dist-info with entry points, put on the path) that plant each failure a scan must survive."""
+"""Shared fixtures: a clean OTEL_* environment, no profiler, tracer or tracemalloc left
+running by any test, and the fixture distributions (real dist-info with entry points, put
+on the path) that plant each failure a scan must survive."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 import os
 import subprocess
 import sys
+import threading
+import tracemalloc
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
 
@@ -22,6 +25,32 @@ def no_otel_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("OTEL_"):
             monkeypatch.delenv(name)
+
+
+def _hooks() -> Tuple[Any, ...]:
+    return (sys.getprofile(), sys.gettrace(), getattr(threading, "_profile_hook", None),
+            getattr(threading, "_trace_hook", None), tracemalloc.is_tracing())
+
+
+HOOK_NAMES = ("sys.setprofile", "sys.settrace", "threading.setprofile", "threading.settrace", "tracemalloc tracing")
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_hooks() -> Iterator[None]:
+    """A hook left behind slows every later test and skews what it measures. Compared with
+    the start of the test, so a session run under coverage or a debugger still passes."""
+    before = _hooks()
+    yield
+    after = _hooks()
+    leaked = [name for name, old, new in zip(HOOK_NAMES, before, after) if old is not new]
+    if leaked:
+        sys.setprofile(before[0])
+        sys.settrace(before[1])
+        threading.setprofile(before[2])
+        threading.settrace(before[3])
+        if after[4] and not before[4]:
+            tracemalloc.stop()
+        pytest.fail(f"the test left {', '.join(leaked)} behind")
 
 
 @pytest.fixture

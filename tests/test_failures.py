@@ -36,8 +36,8 @@ def test_other_scenarios_are_still_measured_and_the_worst_code_wins(fixture_site
 
 
 def test_untargeted_gaps_in_the_environment_do_not_fail_a_scan(fixture_site):
+    from otelaudit import Failure, ScenarioResult
     from otelaudit.errors import exit_code_for
-    from otelaudit.model import Failure, ScenarioResult
 
     gap = ScenarioResult("httpx2", "d", "1", None, "not-covered", failure=Failure("no-scenario", "x"))
     assert exit_code_for([gap]) == 0

@@ -7,10 +7,10 @@ from typing import List, Mapping
 
 import pytest
 
-from otelaudit.model import Failure, RunResult, Telemetry
+from otelaudit.model import ARMS, Failure, RunResult, Telemetry
 from otelaudit.pipeline import ScanOptions, scan
 from otelaudit.model import RunSpec
-from otelaudit.plan.interleave import interleaved_rounds
+from otelaudit.plan.interleave import interleave, play
 
 import random
 
@@ -41,12 +41,27 @@ OPTIONS = ScanOptions(targets=("fixture-ok",), rounds=5, seed=1)
 
 
 def test_every_round_runs_each_arm_once_in_a_shuffled_order():
-    order = interleaved_rounds(50, random.Random(0))
+    order = interleave(50, random.Random(0), ARMS)
     rounds = {}
     for round_index, arm in order:
         rounds.setdefault(round_index, []).append(arm)
+    assert sorted(rounds) == list(range(50))
     assert all(sorted(arms) == ["api", "baseline", "sdk"] for arms in rounds.values())
     assert len({tuple(arms) for arms in rounds.values()}) > 1
+
+
+def test_rounds_can_start_later_and_any_value_can_be_an_arm():
+    fixes = [object(), object()]
+    order = interleave(3, random.Random(0), fixes, first_round=7)
+    assert [i for i, _ in order] == [7, 7, 8, 8, 9, 9]
+    assert all({id(a) for i, a in order if i == r} == {id(f) for f in fixes} for r in (7, 8, 9))
+
+
+def test_play_stops_at_the_first_run_that_says_stop():
+    order = interleave(4, random.Random(0), ["a", "b"])
+    played = play(order, lambda i, arm: (i, arm), lambda result: result[0] < 2)
+    assert played == order[:5]  # rounds 0 and 1, then the first run of round 2
+    assert play(order, lambda i, arm: (i, arm)) == order
 
 
 def test_overhead_is_the_paired_difference_to_the_baseline(fixture_site):

@@ -17,7 +17,8 @@ from otelaudit.measure import counting
 from otelaudit.compare.abtest import ABSettings, Side, count_sides
 from otelaudit.plan.adaptive import StopRule
 from otelaudit.discover.instrumentors import discover_instrumentors, select_targets
-from otelaudit.pipeline import ScanOptions, ScenarioRun
+from otelaudit.pipeline import ScanOptions
+from otelaudit.run.scenario import ScenarioRun
 from otelaudit.discover.catalog import load_catalog
 from otelaudit.run.runner import SubprocessRunner
 

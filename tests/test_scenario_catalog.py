@@ -2,7 +2,10 @@
 two share an entry-point name, stated library version ranges, and scenarios whose
 backing server is missing reported as not covered in one line."""
 
+import re
+import sys
 from importlib import metadata
+from types import ModuleType
 
 import pytest
 
@@ -75,19 +78,44 @@ def test_a_scenario_whose_server_is_missing_is_not_covered_in_one_line(otelaudit
     assert "\n" not in result["failure"]["message"]
 
 
+def _readme_module(name: str, code: str) -> ModuleType:
+    """Executes README code as the module `name`, as importing it would."""
+    module = ModuleType(name)
+    sys.modules[name] = module
+    try:
+        exec(compile(code, "README example", "exec"), module.__dict__)
+    finally:
+        del sys.modules[name]
+    return module
+
+
 def test_the_readme_plugin_example_defines_a_valid_scenario():
     from pathlib import Path
 
-    from otelaudit.scenarios.api import Scenario, Workload
+    from otelaudit import Scenario, Workload
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    code = readme.split("# acme_cache_otelaudit/scenario.py\n", 1)[1].split("```", 1)[0]
-    namespace: dict = {"__name__": "acme_cache_otelaudit.scenario"}
-    exec(compile(code, "README example", "exec"), namespace)
-    scenario = namespace["SCENARIO"]
+    code = readme.split("# acme_cache_otelaudit/acme_cache_scenario.py\n", 1)[1].split("```", 1)[0]
+    assert 'acme_cache = "acme_cache_otelaudit.acme_cache_scenario"' in readme  # the entry point names it
+    module = _readme_module("acme_cache_otelaudit.acme_cache_scenario", code)
+    scenario = module.SCENARIO
     assert isinstance(scenario, Scenario) and issubclass(scenario.workload, Workload)
-    assert scenario.key == "acme_cache" and scenario.description.startswith("acme_cache:")
-    assert scenario.expects.spans == 1.1
+    assert (scenario.key, scenario.name, scenario.library) == ("acme_cache", "acme_cache", "acme_cache")
+    assert scenario.description == module.__doc__ and scenario.description.startswith("acme_cache:")
+    assert scenario.module == "acme_cache_otelaudit.acme_cache_scenario"
+    assert scenario.expects.spans == 1.1 and scenario.distribution == "acme-cache"
+
+
+def test_the_keywords_the_readme_names_are_the_scenario_s_fields():
+    from dataclasses import fields
+    from pathlib import Path
+
+    from otelaudit import Scenario
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("Everything else is a keyword with a default:", 1)[1].split("\n\n", 1)[0]
+    named = {word.split("=")[0] for word in re.findall(r"`(\w+)(?:=__name__)?`", section)}
+    assert named - {"opentelemetry_instrumentor"} <= {f.name for f in fields(Scenario)}
 
 
 def test_a_client_with_tracing_of_its_own_is_library_code_in_its_scenario():

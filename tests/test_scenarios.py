@@ -11,13 +11,14 @@ import pkgutil
 import subprocess
 import sys
 from types import ModuleType
-from typing import List
+from typing import Iterator, List
 
 import pytest
 
 import otelaudit.instrumentations as bundled
-from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
+from otelaudit import Scenario, Telemetry, Workload
+from otelaudit.child.measure import load_scenario
+from otelaudit.discover.catalog import load_catalog
 from otelaudit.servers.running import SERVER_MODULES
 
 MODULES: List[str] = sorted(f"{bundled.__name__}.{info.name}" for info in pkgutil.iter_modules(bundled.__path__))
@@ -69,9 +70,9 @@ def test_scenario_fields_are_sane(module: str) -> None:
     # `<lib>_scenario`, never the bare library name, which would shadow the library.
     assert short_name == f"{scenario.name}_scenario" != scenario.library
     assert scenario.name and scenario.instrumentor and scenario.library
-    # The child imports the workload's module to find the scenario again.
+    # The child imports the scenario's module to find the scenario again.
     assert issubclass(scenario.workload, Workload) and scenario.workload is not Workload
-    assert scenario.workload.__module__ == module
+    assert scenario.module == module
     assert scenario.description.strip() and scenario.description == sys.modules[module].__doc__
     assert isinstance(scenario.expects, Telemetry) and scenario.expects.total > 0
     assert min(scenario.expects.spans, scenario.expects.metric_measurements, scenario.expects.log_records) >= 0
@@ -96,3 +97,85 @@ def test_distribution_is_set_exactly_for_non_stdlib_libraries(module: str) -> No
     in_stdlib = origin in ("built-in", "frozen") or Ownership({}, Ownership.of_environment().stdlib_dirs).is_stdlib(origin)
     assert (scenario.distribution is None) == in_stdlib
     assert "pip install" in scenario.install_hint or scenario.distribution is None
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_no_workload_subclass_is_empty(module: str) -> None:
+    """An empty subclass existed only so the child could find the module: the scenario's
+    `module` says where it lives, so a shared workload is named, never subclassed."""
+    imported = importlib.import_module(module)
+    for value in vars(imported).values():
+        if isinstance(value, type) and issubclass(value, Workload) and value.__module__ == module:
+            own = {name for name in vars(value) if not (name.startswith("__") and name.endswith("__"))}
+            assert own, f"{value.__qualname__} adds nothing to {value.__bases__[0].__qualname__}"
+
+
+def test_the_child_finds_every_catalogued_scenario_from_its_run_spec_fields() -> None:
+    catalog = load_catalog()
+    assert catalog.errors == ()
+    for scenario in catalog.scenarios.values():
+        found = load_scenario(scenario.module, scenario.name)  # RunSpec.scenario_module, .scenario_name
+        assert (found.name, found.workload, found.expects) == (scenario.name, scenario.workload, scenario.expects)
+
+
+WIDGET = '''"""widget: one call per operation."""
+
+from otelaudit import Scenario, Telemetry, Workload
+
+
+class WidgetWorkload(Workload):
+    async def operation(self) -> None:
+        pass
+
+
+SCENARIO = Scenario(WidgetWorkload, expects=Telemetry(spans=1))
+EXPLICIT = Scenario(WidgetWorkload, expects=Telemetry(spans=2), name="gadget", instrumentor="gadget-ep",
+                    library="gadget_lib", description="said here", concurrency=3)
+'''
+
+SHARED = '''"""shared: another module's workload."""
+
+from otelaudit import Scenario, Telemetry
+from widget_scenario import WidgetWorkload
+
+SCENARIO = Scenario(WidgetWorkload, expects=Telemetry(spans=1), module=__name__)
+'''
+
+
+@pytest.fixture
+def authored(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    (tmp_path / "widget_scenario.py").write_text(WIDGET)
+    (tmp_path / "shared_scenario.py").write_text(SHARED)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield importlib.import_module("widget_scenario")
+    for name in ("widget_scenario", "shared_scenario"):
+        sys.modules.pop(name, None)
+
+
+def test_name_instrumentor_library_and_description_default_from_the_module(authored: ModuleType) -> None:
+    scenario = authored.SCENARIO
+    assert (scenario.name, scenario.instrumentor, scenario.library) == ("widget", "widget", "widget")
+    assert scenario.description == authored.__doc__ == "widget: one call per operation."
+    assert (scenario.module, scenario.concurrency, scenario.distribution) == ("widget_scenario", 8, None)
+
+
+def test_explicit_arguments_win_over_the_defaults(authored: ModuleType) -> None:
+    scenario = authored.EXPLICIT
+    assert (scenario.name, scenario.instrumentor, scenario.library, scenario.description, scenario.concurrency) == (
+        "gadget", "gadget-ep", "gadget_lib", "said here", 3)
+    assert load_scenario("widget_scenario", "gadget") is scenario
+
+
+def test_a_shared_workload_scenario_is_found_in_its_own_module(authored: ModuleType) -> None:
+    shared = importlib.import_module("shared_scenario")
+    scenario = shared.SCENARIO
+    assert scenario.workload is authored.WidgetWorkload
+    assert (scenario.name, scenario.module, scenario.description) == ("shared", "shared_scenario", shared.__doc__)
+    assert load_scenario(scenario.module, scenario.name) is scenario
+
+
+def test_a_workload_that_is_not_a_workload_class_is_a_scenario_error() -> None:
+    from otelaudit import ScenarioError
+
+    with pytest.raises(ScenarioError, match="Workload subclass"):
+        Scenario(object, expects=Telemetry(spans=1))  # type: ignore[arg-type]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from otelaudit.model import Instrumentor, Telemetry
+from otelaudit import Telemetry
+from otelaudit.model import Instrumentor
 from otelaudit.scenarios.user import import_root, reference_of, scenario_for, telemetry_from
 
 SQLITE = Instrumentor("sqlite3", "opentelemetry.instrumentation.sqlite3:SQLite3Instrumentor",

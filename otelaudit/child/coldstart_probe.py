@@ -21,7 +21,7 @@ SCAN_CATEGORIES = frozenset({"package-metadata", "environment-scan"})
 AUDITED_EVENTS = frozenset({"open", "os.listdir", "os.scandir"})
 
 if TYPE_CHECKING:
-    from otelaudit.model import CallCount
+    from otelaudit.model import CallCount, ColdSpec, PhaseCalls
     from otelaudit.attribute.ownership import Ownership
 
 
@@ -79,16 +79,15 @@ class PhaseRecorder:
             self.listings += 1
             self.calls._record(PATH_LISTING, caller)
 
-    def phase_calls(self, spec: Dict[str, Any]) -> List[Dict[str, Any]]:
+    def phase_calls(self, spec: "ColdSpec") -> Tuple["PhaseCalls", ...]:
         """The phases as PhaseCalls data, attributed with the environment's ownership."""
-        from otelaudit.model.codec import to_data
         from otelaudit.model import PhaseCalls
         from otelaudit.attribute.ownership import Ownership
 
         self._close()
         ownership = Ownership.of_environment(_audited(spec))
-        return [to_data(PhaseCalls(phase, attribute_to_telemetry(hits, ownership), files, listings))  # type: ignore[arg-type]
-                for phase, hits, files, listings in self.phases]
+        return tuple(PhaseCalls(phase, attribute_to_telemetry(hits, ownership), files, listings)  # type: ignore[arg-type]
+                     for phase, hits, files, listings in self.phases)
 
 
 def attribute_to_telemetry(hits: Hits, ownership: "Ownership") -> Tuple["CallCount", ...]:
@@ -114,9 +113,9 @@ def attribute_to_telemetry(hits: Hits, ownership: "Ownership") -> Tuple["CallCou
     return tuple(sorted(counts, key=lambda c: (-c.calls_per_op, c.target)))
 
 
-def _audited(spec: Dict[str, Any]) -> Optional[Tuple[str, str, str]]:
-    module = sys.modules.get(spec["instrumentor_value"].partition(":")[0])
+def _audited(spec: "ColdSpec") -> Optional[Tuple[str, str, str]]:
+    module = sys.modules.get(spec.instrumentor_value.partition(":")[0])
     filename = getattr(module, "__file__", None)
-    if not filename or not spec.get("instrumentor_distribution"):
+    if not filename or not spec.instrumentor_distribution:
         return None
-    return spec["instrumentor_distribution"], spec.get("instrumentor_version") or "", os.path.dirname(filename)
+    return spec.instrumentor_distribution, spec.instrumentor_version or "", os.path.dirname(filename)

@@ -22,7 +22,7 @@ def describe(distribution: str) -> Dict[str, Any]:
     scenario: Optional[Dict[str, Any]] = None
     if target is not None and target.scenario is not None:
         s = target.scenario
-        scenario = {"name": s.name, "module": s.workload.__module__, "library": s.library,
+        scenario = {"name": s.name, "module": s.module, "library": s.library,
                     "concurrency": s.concurrency, "servers": list(s.servers), "env": dict(s.env),
                     "instrument_kwargs": dict(s.instrument_kwargs), "expects": to_data(s.expects),
                     "library_distribution": library_distribution(s.library)}

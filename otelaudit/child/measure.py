@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from otelaudit.errors import ScenarioError
 from otelaudit.model.codec import from_data, to_data
 from otelaudit.child.guard import RecorderFailures, describe
 from otelaudit.child.drive import calibrate, memory_phase, run_concurrently, thread_pool_for, timed_phase
@@ -30,7 +31,7 @@ class RunFailed(Exception):
 
 
 def load_scenario(module_name: str, name: str) -> Scenario:
-    """The scenario object named `name` in the module that defines its workload."""
+    """The scenario object named `name` in its module (`Scenario.module`, sent as `RunSpec.scenario_module`)."""
     module = importlib.import_module(module_name)
     factory = getattr(module, "scenario_named", None)  # scenarios built from a name (user workloads)
     if callable(factory):
@@ -40,7 +41,7 @@ def load_scenario(module_name: str, name: str) -> Scenario:
         if issubclass(type(value), Scenario) and value.name == name:  # isinstance asks proxies' __class__
             found: Scenario = value
             return found
-    raise LookupError(f"module {module_name} defines no scenario named {name!r}")
+    raise ScenarioError(f"module {module_name} defines no scenario named {name!r}")
 
 
 def import_library(scenario: Scenario) -> None:

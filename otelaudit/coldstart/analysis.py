@@ -4,7 +4,7 @@ round against the library-only baseline, instrument() time, the modules added (f
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from otelaudit.measure import stats
 from otelaudit.model import ColdArm, ColdRun, FirstCall, ModuleCost
@@ -72,7 +72,8 @@ def ms(values: Sequence[float]) -> Optional[Estimate]:
     return stats.median_interval([v * 1000 for v in values]) if values else None
 
 
-def modules(base: Sequence[ColdRun], treated: Sequence[ColdRun], owner_of_file) -> List[ModuleCost]:
+def modules(base: Sequence[ColdRun], treated: Sequence[ColdRun],
+            owner_of_file: Callable[[str], Optional[str]]) -> List[ModuleCost]:
     files: Dict[str, str] = {}
     for run in treated:
         files.update(run.module_files)

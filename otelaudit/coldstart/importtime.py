@@ -5,13 +5,13 @@ deeper), and runs of two arms are aggregated and diffed module by module."""
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from otelaudit.model import ImportEntry, ModuleCost
 from otelaudit.measure.stats import median
 
 LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)\s*$")
-_Node = Tuple[str, int, int, list]  # module, self µs, cumulative µs, children
+_Node = Tuple[str, int, int, List[Any]]  # module, self µs, cumulative µs, children
 
 
 def between(stderr: str, start: str, end: str) -> List[str]:

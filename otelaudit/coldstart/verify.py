@@ -9,45 +9,34 @@ import os
 import random
 import tempfile
 from dataclasses import replace
-from typing import TYPE_CHECKING, Dict, List
+from typing import Dict, List, Literal, Optional, Tuple
 
 from otelaudit.coldstart import analysis
-from otelaudit.rules import calls as rules
+from otelaudit.coldstart.session import Patches, Progress, TargetSession
 from otelaudit.measure import stats
-from otelaudit.model import ColdRun, TargetColdStart
-
-if TYPE_CHECKING:
-    from otelaudit.coldstart.audit import Patches, Progress, TargetSession
+from otelaudit.model import ColdRun, Finding, TargetColdStart
+from otelaudit.plan.interleave import interleave, play
+from otelaudit.rules import calls as rules
 
 MAX_VERIFIED = 2
+Source = Literal["control", "patched"]
+SOURCES: Tuple[Source, ...] = ("control", "patched")
 
 
-def verify_lazy_imports(session: "TargetSession", result: TargetColdStart, patches: "Patches",
-                        on_progress: "Progress") -> TargetColdStart:
+def verify_lazy_imports(session: TargetSession, result: TargetColdStart, patches: Patches,
+                        on_progress: Progress) -> TargetColdStart:
     """Runs the instrumented arm with the importer's source patched and with its own
     source (the control), interleaved; the paired import-time difference is the saving."""
     findings, warnings = list(result.findings), list(result.warnings)
     rng = random.Random(session.options.seed + 1)
     for finding, patch, importer in patches[:MAX_VERIFIED]:
         on_progress(f"{session.target.instrumentor.name}: verifying lazy import of {finding.target}")
-        assert finding.call_site is not None
-        with tempfile.TemporaryDirectory(prefix="otelaudit-lazy-") as workdir:
-            sources = {"control": finding.call_site.file, "patched": os.path.join(workdir, "patched.py")}
-            with open(sources["patched"], "w", encoding="utf-8") as handle:
-                handle.write(patch.patched_source)
-            measured: Dict[str, List[ColdRun]] = {"control": [], "patched": []}
-            for round_index in range(session.options.rounds):
-                arms = ["control", "patched"]
-                rng.shuffle(arms)
-                for arm in arms:
-                    run = session.run(session.spec("instrumented", round_index, patch_module=importer,
-                                                   patch_source=sources[arm]))
-                    if run.failure is not None:
-                        warnings.append(f"could not verify OA201 for {finding.target}: {run.failure.message}")
-                        return replace(result, warnings=tuple(warnings))
-                    measured[arm].append(run)
+        measured, problem = _measure(session, finding, patch.patched_source, importer, rng)
+        if problem is not None:
+            warnings.append(f"could not verify OA201 for {finding.target}: {problem}")
+            break
         # In CPU time: on a shared machine wall time mostly measures the neighbours.
-        total = [[analysis.startup_cpu_us(r) for r in measured[a]] for a in ("control", "patched")]
+        total = [[analysis.startup_cpu_us(r) for r in measured[a]] for a in SOURCES]
         saving = stats.paired_difference(total[0], total[1])
         moved = analysis.first_call_extra(measured["control"], measured["patched"])
         interval = f"[{saving.ci_low / 1000:.1f}, {saving.ci_high / 1000:.1f}] ms, 95% CI"
@@ -62,3 +51,23 @@ def verify_lazy_imports(session: "TargetSession", result: TargetColdStart, patch
                      (finding.rule, finding.target, finding.call_site))
         findings[index] = replace(findings[index], verified_saving_us=saving, suggestion=finding.suggestion + note + ".")
     return replace(result, findings=tuple(rules.rank(findings)), warnings=tuple(warnings))
+
+
+def _measure(session: TargetSession, finding: Finding, patched_source: str, importer: str,
+             rng: random.Random) -> Tuple[Dict[Source, List[ColdRun]], Optional[str]]:
+    """The instrumented arm with each source of the importer, interleaved round by round."""
+    assert finding.call_site is not None
+    with tempfile.TemporaryDirectory(prefix="otelaudit-lazy-") as workdir:
+        sources: Dict[Source, str] = {"control": finding.call_site.file, "patched": os.path.join(workdir, "patched.py")}
+        with open(sources["patched"], "w", encoding="utf-8") as handle:
+            handle.write(patched_source)
+
+        def run(round_index: int, source: Source) -> Tuple[Source, ColdRun]:
+            spec = session.spec("instrumented", round_index, patch_module=importer, patch_source=sources[source])
+            return source, session.run(spec)
+
+        done = play(interleave(session.options.rounds, rng, SOURCES), run, lambda ran: ran[1].failure is None)
+    failure = next((r.failure for _, r in done if r.failure is not None), None)
+    if failure is not None:
+        return {}, failure.message
+    return {source: [r for s, r in done if s == source] for source in SOURCES}, None

@@ -17,13 +17,9 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence, Tuple
 
 import otelaudit
-from otelaudit.errors import OtelauditError, ExitCode
+from otelaudit.errors import EnvironmentBuildError as EnvironmentBuildError  # re-exported from its old home
 
 CORE_PINS = ("opentelemetry-api", "opentelemetry-sdk", "opentelemetry-instrumentation", "pyinstrument")
-
-
-class EnvironmentBuildError(OtelauditError):
-    exit_code = ExitCode.UNKNOWN_TARGET  # the version asked for cannot be installed
 
 
 @dataclass(frozen=True)
@@ -59,11 +55,14 @@ def ensure(requirement: str, pins: Sequence[str], find_links: Sequence[str], roo
     python = str(home / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
     marker = home / "otelaudit-ready.json"
     reused = marker.exists()
-    if not reused:
-        on_progress(f"building an environment for {requirement} in {home}")
-        pinned = _build(home, python, requirement, pins, find_links)
-        marker.write_text(json.dumps({"requirement": requirement, "pinned": pinned}))
-    _install_harness(python)
+    try:
+        if not reused:
+            on_progress(f"building an environment for {requirement} in {home}")
+            pinned = _build(home, python, requirement, pins, find_links)
+            marker.write_text(json.dumps({"requirement": requirement, "pinned": pinned}))
+        _install_harness(python)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise EnvironmentBuildError(f"cannot build an environment for {requirement}: {error}") from error
     return VersionEnv(requirement, python, json.loads(marker.read_text())["pinned"], reused)
 
 

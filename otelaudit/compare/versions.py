@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Optional, Tuple
@@ -49,12 +48,10 @@ class VersionComparison:
 def describe(requirement: str, python: str, isolated: bool, distribution: str) -> Version:
     from otelaudit.run.runner import SubprocessRunner
 
-    env = SubprocessRunner(python, isolated=isolated).environment({})
-    completed = subprocess.run([python, "-m", "otelaudit.child.describe", distribution], capture_output=True, text=True,
-                               env=env, timeout=120)
-    if completed.returncode != 0:
-        raise OtelauditError(f"cannot inspect {requirement}: {completed.stderr.strip().splitlines()[-1:]}")
-    data = json.loads(completed.stdout)
+    described = SubprocessRunner(python, isolated=isolated).output("otelaudit.child.describe", [distribution], 120)
+    if described.code != 0:
+        raise OtelauditError(f"cannot inspect {requirement}: {described.stderr.strip().splitlines()[-1:]}")
+    data = json.loads(described.stdout)
     if data["instrumentor"] is None:
         raise UsageError(f"{requirement} provides no opentelemetry_instrumentor entry point")
     if data["scenario"] is None:

@@ -8,16 +8,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Literal, Mapping, Optional, Sequence
 
+from otelaudit.errors import CountingError as CountingFailed  # its old name, which callers catch
 from otelaudit.measure import stats
 from otelaudit.model import Arm, Comparison, InstructionCounts, RunResult, Verdict
 from otelaudit.model import RunSpec
-from otelaudit.run.runner import SubprocessRunner
+from otelaudit.run.runner import SubprocessRunner, spawn
 
 Method = Literal["perf", "valgrind"]
 WARMUP_OPS = 20  # the same in the N-op and zero-op runs, so it cancels
@@ -30,13 +30,9 @@ COUNT_RESOLUTION = 0.001
 def available_method() -> Optional[Method]:
     """Hardware counters if `perf stat` can read them here (often not on VMs), else Valgrind."""
     if shutil.which("perf"):
-        try:
-            probe = subprocess.run(["perf", "stat", "-x,", "-e", "instructions:u", "true"],
-                                   capture_output=True, text=True, timeout=10)
-            if re.search(r"^\d+,", probe.stderr, re.MULTILINE):
-                return "perf"
-        except (OSError, subprocess.SubprocessError):
-            pass
+        probe = spawn(["perf", "stat", "-x,", "-e", "instructions:u", "true"], os.environ, 10)
+        if re.search(r"^\d+,", probe.stderr, re.MULTILINE):
+            return "perf"
     return "valgrind" if shutil.which("valgrind") else None
 
 
@@ -91,10 +87,6 @@ def per_op(counter: InstructionCounter, spec: RunSpec, env: Mapping[str, str], t
             raise CountingFailed(failure.message if failure else f"{counter.method} reported no instruction count")
         values.append((full.instructions - empty.instructions) / spec.ops)
     return values
-
-
-class CountingFailed(Exception):
-    pass
 
 
 def instruction_counts(method: Method, ops: int, samples: Mapping[str, Sequence[float]],

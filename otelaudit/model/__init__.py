@@ -1,27 +1,30 @@
 """The data model: frozen dataclasses that flow one way through the pipeline, and the
 codec and files that turn them into JSON. Every stage imports its types from here."""
 
-from otelaudit.model.coldstart import (AutoArm, AutoInstrumentorCost, AutoStartup, ColdArm, ColdRun,
-                                       ColdStartReport, FirstCall, ImportEntry, ModuleCost, PhaseCalls,
-                                       TargetColdStart)
+from otelaudit.model.coldstart import (AutoArm, AutoBreakdown, AutoInstrumentorCost, AutoInstrumentorTiming,
+                                       AutoStartup, ColdArm, ColdRun, ColdStartReport, FirstCall, ImportEntry,
+                                       ModuleCost, PhaseCalls, StartArm, StartRun, TargetColdStart)
 from otelaudit.model.report import (Environment, InstructionCounts, NoiseFloor, PrecisionReached, Report,
                                     ScanSettings, ScenarioResult, Stage, StopReason)
 from otelaudit.model.results import (ARMS, CONTROL, Arm, ArmSummary, CallCount, Comparison, DiffFlame, Estimate,
                                      Failure, FailureKind, Finding, FlameStack, Frame, Hotspot, Instrumentor,
                                      RawProfile, RepeatedCall, RunResult, Status, Telemetry, Verdict)
-from otelaudit.model.run import RunMode, RunSpec, WhatIf
+from otelaudit.model.run import ColdSpec, PhaseSizes, RunMode, RunSpec, StartSpec, WhatIf
 
 __all__ = [
     "ARMS",
     "Arm",
     "ArmSummary",
     "AutoArm",
+    "AutoBreakdown",
     "AutoInstrumentorCost",
+    "AutoInstrumentorTiming",
     "AutoStartup",
     "CONTROL",
     "CallCount",
     "ColdArm",
     "ColdRun",
+    "ColdSpec",
     "ColdStartReport",
     "Comparison",
     "DiffFlame",
@@ -40,6 +43,7 @@ __all__ = [
     "ModuleCost",
     "NoiseFloor",
     "PhaseCalls",
+    "PhaseSizes",
     "PrecisionReached",
     "RawProfile",
     "RepeatedCall",
@@ -50,6 +54,9 @@ __all__ = [
     "ScanSettings",
     "ScenarioResult",
     "Stage",
+    "StartArm",
+    "StartRun",
+    "StartSpec",
     "Status",
     "StopReason",
     "TargetColdStart",

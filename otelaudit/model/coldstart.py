@@ -12,6 +12,7 @@ from otelaudit.model.results import CallCount, Estimate, Failure, Finding
 ColdArm = Literal["baseline", "instrumented", "auto"]  # auto: under opentelemetry-instrument's sitecustomize
 Phase = Literal["import", "instrument"]
 AutoArm = Literal["plain", "sitecustomize", "launcher"]
+StartArm = Literal["plain", "sitecustomize", "launcher", "breakdown"]  # breakdown: initialize() timed inside
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,41 @@ class AutoInstrumentorCost:
     outcome: str = "instrumented"
     modules_imported: int = 0  # by its load and instrument(), the first instrumentor to need a module pays it
     packages_imported: Tuple[str, ...] = ()  # their top-level packages (a library imported eagerly shows here)
+
+
+@dataclass(frozen=True)
+class AutoInstrumentorTiming:
+    """One instrumentor inside one breakdown child's initialize() (seconds)."""
+
+    name: str
+    dependency_check_s: float = 0.0
+    load_s: float = 0.0
+    instrument_s: float = 0.0
+    outcome: str = "skipped"
+    modules_imported: int = 0
+    packages_imported: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AutoBreakdown:
+    """What one breakdown child timed of `opentelemetry-instrument`'s start-up, in process."""
+
+    import_s: float
+    initialize_s: float
+    distro_s: float
+    distro: str = ""
+    instrumentors: Tuple[AutoInstrumentorTiming, ...] = ()
+
+
+@dataclass(frozen=True)
+class StartRun:
+    """One started interpreter: spawn to exit, and the breakdown when the child made one."""
+
+    arm: StartArm
+    round: int
+    wall_ms: float = 0.0
+    breakdown: Optional[AutoBreakdown] = None
+    failure: Optional[Failure] = None
 
 
 @dataclass(frozen=True)

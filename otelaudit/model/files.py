@@ -8,6 +8,7 @@ import os
 import tempfile
 from typing import Any
 
+from otelaudit.errors import ReportFormatError
 from otelaudit.model.codec import from_data, to_data
 from otelaudit.model.report import Report
 
@@ -17,7 +18,10 @@ def dumps(report: Report) -> str:
 
 
 def loads(text: str) -> Report:
-    return from_data(Report, json.loads(text))
+    try:
+        return from_data(Report, json.loads(text))
+    except (ValueError, KeyError, TypeError) as error:
+        raise ReportFormatError(f"not an otelaudit report ({type(error).__name__}: {error})") from error
 
 
 def write_atomically(path: str, text: str) -> None:

@@ -1,11 +1,13 @@
-"""What the parent asks of a measuring child: a RunSpec travels to it as JSON, with the
-what-if fix (WhatIf) it should apply, if any."""
+"""What the parent asks of a measuring child, as JSON: a RunSpec (a scan run, with the
+what-if fix it should apply, if any), a ColdSpec (a cold-start child) or a StartSpec (an
+interpreter started and timed, for what auto-instrumentation adds to start-up)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Dict, Literal, Optional, Tuple
 
+from otelaudit.model.coldstart import ColdArm, StartArm
 from otelaudit.model.results import Arm
 
 
@@ -66,3 +68,37 @@ class PhaseSizes:
     @property
     def budget_cut(self) -> bool:
         return self.rounds < self.asked_rounds
+
+
+@dataclass(frozen=True)
+class ColdSpec:
+    """A cold-start child: import the library (and, instrumented, the instrumentation),
+    instrument(), then the first and the steady operations of the scenario."""
+
+    arm: ColdArm
+    round: int
+    library: str
+    scenario_module: str
+    scenario_name: str
+    instrumentor_value: str
+    instrumentor_distribution: Optional[str] = None
+    instrumentor_version: Optional[str] = None
+    instrument_kwargs: Dict[str, object] = field(default_factory=dict)
+    servers: Dict[str, Tuple[str, int]] = field(default_factory=dict)
+    first_ops: int = 3
+    steady_ops: int = 30
+    probe: bool = False  # record the environment scans of each phase instead of timing alone
+    patch_module: Optional[str] = None  # OA201 verification: this module runs from `patch_source`
+    patch_source: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class StartSpec:
+    """An interpreter started and timed to its exit: `python -c pass` as it is, with
+    `path_first` (opentelemetry-instrument's sitecustomize) first on PYTHONPATH, or under
+    `launcher`; the breakdown arm runs `otelaudit.child.auto` instead."""
+
+    arm: StartArm
+    round: int
+    path_first: Optional[str] = None
+    launcher: Tuple[str, ...] = ()

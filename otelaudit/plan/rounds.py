@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from otelaudit.plan import adaptive
+from otelaudit.plan.interleave import interleave, play
 from otelaudit.measure import analysis
 from otelaudit.measure import noise
 from otelaudit.measure import stats
@@ -28,21 +29,19 @@ def timed_rounds(run_arm: RunArm, arms: Sequence[Arm], rule: adaptive.StopRule, 
     rng = random.Random(seed)
     runs: List[RunResult] = []
 
-    def play(round_index: int) -> bool:
-        order = list(arms)
-        rng.shuffle(order)
-        for arm in order:
-            on_progress(f"round {round_index + 1}{'' if rule.adaptive else f'/{rule.min_rounds}'} {arm}")
-            run = run_arm(arm, round_index)
-            runs.append(run)
-            if not run.ok:  # repeating a crash or a hang only wastes the user's time
-                return False
-        return True
+    def run(round_index: int, arm: Arm) -> RunResult:
+        on_progress(f"round {round_index + 1}{'' if rule.adaptive else f'/{rule.min_rounds}'} {arm}")
+        return run_arm(arm, round_index)
+
+    def play_round(round_index: int) -> bool:
+        played = play(interleave(1, rng, arms, first_round=round_index), run, lambda r: r.ok)
+        runs.extend(played)
+        return all(r.ok for r in played)
 
     def precision() -> Optional[Tuple[float, float]]:
         return current_half_width(runs, treated, arms)
 
-    return runs, adaptive.play_rounds(play, precision, rule)
+    return runs, adaptive.play_rounds(play_round, precision, rule)
 
 
 def current_half_width(runs: Sequence[RunResult], treated: Arm, arms: Sequence[Arm]) -> Optional[Tuple[float, float]]:

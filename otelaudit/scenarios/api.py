@@ -1,16 +1,19 @@
 """The authoring API for workload scenarios.
 
 A scenario module defines one `Scenario` (metadata, importable without importing the
-library it drives) and one `Workload` subclass (the async code that drives the real
-library). The measuring child instantiates the workload after `instrument()` ran, so
-libraries whose classes are patched at construction time are instrumented.
+library it drives; only what differs from the defaults its module gives) and its
+`Workload` (the async code that drives the real library), or names a workload it shares
+with other scenarios. The measuring child instantiates the workload after `instrument()`
+ran, so libraries whose classes are patched at construction time are instrumented.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Tuple, Type
 
+from otelaudit.errors import ScenarioError
 from otelaudit.model import Telemetry
 
 
@@ -52,6 +55,13 @@ class Workload:
 class Scenario:
     """A workload bound to the instrumentor entry point it exercises.
 
+    Only what differs is passed: `name` defaults to the scenario module's name without
+    its `_scenario` suffix (`sqlite3_scenario` -> "sqlite3"), `instrumentor` and `library`
+    to `name`, `description` to the module's docstring. `module` is where the measuring
+    child finds the scenario again: the workload's module unless the scenario passes
+    `module=__name__` (a workload shared with other scenarios); the catalog records the
+    module it loaded each scenario from.
+
     `expects` is the telemetry one operation should produce under the SDK arm; a run
     that produces none is invalid, never "0% overhead". `supported_versions` is the PEP 440
     range of the library's distribution the workload is known to drive correctly.
@@ -59,12 +69,13 @@ class Scenario:
     several distributions register the same entry-point name (e.g. two `openai` ones).
     """
 
-    name: str
-    instrumentor: str
-    library: str
     workload: Type[Workload]
     expects: Telemetry
-    description: str
+    name: str = ""
+    instrumentor: str = ""
+    library: str = ""
+    description: str = ""
+    module: str = ""
     distribution: Optional[str] = None
     concurrency: int = 8
     servers: Tuple[str, ...] = ()
@@ -74,6 +85,16 @@ class Scenario:
     supported_versions: Optional[str] = None
     instrumentor_distribution: Optional[str] = None
     also_instrument: Tuple[str, ...] = ()  # further instrumentors ("module:Class") applied alongside
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.workload, type) and issubclass(self.workload, Workload)):
+            raise ScenarioError(f"a scenario's workload must be a Workload subclass, not {self.workload!r}")
+        module = self.module or self.workload.__module__
+        name = self.name or module_stem(module)
+        defaults = {"module": module, "name": name, "instrumentor": self.instrumentor or name,
+                    "library": self.library or name, "description": self.description or _docstring(module)}
+        for attribute, value in defaults.items():
+            object.__setattr__(self, attribute, value)  # frozen: filled in once, at construction
 
     @property
     def key(self) -> str:
@@ -85,6 +106,17 @@ class Scenario:
     @property
     def install_hint(self) -> str:
         return f"pip install {self.distribution}" if self.distribution else f"module {self.library} is unavailable"
+
+
+def module_stem(module: str) -> str:
+    """`pkg.sqlite3_scenario` -> "sqlite3": the suffix keeps the module from shadowing its library."""
+    stem = module.rpartition(".")[2]
+    return stem[: -len("_scenario")] if stem.endswith("_scenario") and stem != "_scenario" else stem
+
+
+def _docstring(module: str) -> str:
+    # A scenario is built while its module executes: the module is in sys.modules, its docstring set.
+    return getattr(sys.modules.get(module), "__doc__", None) or ""
 
 
 def normalise(name: str) -> str:

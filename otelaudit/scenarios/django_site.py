@@ -5,7 +5,7 @@ middleware. Imported only by Django inside a measuring child."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Dict, List
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
@@ -17,8 +17,8 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = __name__
 USE_TZ = True
-INSTALLED_APPS: list = []
-DATABASES: dict = {}
+INSTALLED_APPS: List[str] = []
+DATABASES: Dict[str, Any] = {}
 # The usual stack minus sessions/auth, which would need a database.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -6,7 +6,7 @@ operation, request parameters an application sets, and an embeddings batch."""
 from __future__ import annotations
 
 import itertools
-from typing import Any, Dict, List, Type
+from typing import Any, Dict, List
 
 from otelaudit.model import Telemetry
 from otelaudit.scenarios.api import Scenario, Workload
@@ -95,9 +95,9 @@ class AnthropicWorkload(Workload):
         await self.client.close()
 
 
-def openai_scenario(name: str, distribution: str, workload: Type[Workload], expects: Telemetry,
-                    description: str) -> Scenario:
-    """A scenario of the `openai` entry point bound to one of the distributions registering it."""
-    return Scenario(name=name, instrumentor="openai", instrumentor_distribution=distribution, library="openai",
-                    distribution="openai", supported_versions=">=1.26,<4", workload=workload, expects=expects,
-                    description=description, concurrency=8, servers=("llm",))
+def openai_scenario(module: str, distribution: str, expects: Telemetry) -> Scenario:
+    """A scenario of the `openai` entry point, defined in `module`, bound to one of the
+    distributions registering that entry point."""
+    return Scenario(OpenAIWorkload, expects, module=module, instrumentor="openai",
+                    instrumentor_distribution=distribution, library="openai", distribution="openai",
+                    supported_versions=">=1.26,<4", servers=("llm",))

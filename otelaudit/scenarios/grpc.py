@@ -91,9 +91,8 @@ class SyncGrpcWorkload(Workload):
         self.server.stop(None)
 
 
-def grpc_scenario(name: str, workload: Type[Workload], description: str) -> Scenario:
-    """The scenario of one of the four grpc instrumentors (`name` is its entry point):
-    one span per call, on the side that entry point instruments."""
-    return Scenario(name=name, instrumentor=name, library="grpc", distribution="grpcio",
-                    supported_versions=">=1.50,<2", workload=workload, expects=Telemetry(spans=1),
-                    description=description, concurrency=8)
+def grpc_scenario(module: str, workload: Type[Workload]) -> Scenario:
+    """The scenario of one of the four grpc instrumentors, defined in `module` (named after
+    its entry point): one span per call, on the side that entry point instruments."""
+    return Scenario(workload, Telemetry(spans=1), module=module, library="grpc", distribution="grpcio",
+                    supported_versions=">=1.50,<2")

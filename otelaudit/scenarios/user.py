@@ -44,7 +44,8 @@ def resolve(reference: str) -> Callable[..., Any]:
         value = getattr(value, part)
     if not callable(value):
         raise TypeError(f"{reference} is not callable")
-    return value
+    function: Callable[..., Any] = value
+    return function
 
 
 def import_root(module_name: str) -> Optional[str]:
@@ -82,8 +83,8 @@ def scenario_for(target: Target, instrumentors: Sequence[Instrumentor], *, expec
 
 def scenario_named(name: str) -> Scenario:
     """The child's side: the scenario behind a reference (only its workload is used there)."""
-    return Scenario(name=name, instrumentor="", library=name.partition(":")[0], workload=workload_class(name),
-                    expects=SOME_TELEMETRY, description=name, library_version=lambda: "user code")
+    return Scenario(workload_class(name), SOME_TELEMETRY, name=name, library=name.partition(":")[0],
+                    description=name, library_version=lambda: "user code")
 
 
 def workload_class(reference: str) -> "type[CallableWorkload]":

@@ -11,20 +11,15 @@ import subprocess
 import sys
 from typing import Dict, Iterator, Optional, Sequence, Tuple
 
+# Re-exported: their home is otelaudit.errors, callers catch them where servers start.
+from otelaudit.errors import ServerError as ServerError, ServerMissing as ServerMissing
+
 SERVER_MODULES: Dict[str, str] = {
     "http": "otelaudit.servers.http",
     "llm": "otelaudit.servers.llm",
     "redis": "otelaudit.servers.redis",
     "postgres": "otelaudit.servers.postgres",
 }
-
-
-class ServerError(RuntimeError):
-    pass
-
-
-class ServerMissing(ServerError):
-    """The server's software is not installed: the scenario is not covered here."""
 
 
 # Kinds that run software from the OS, which may be missing; ours always run (and import
@@ -52,9 +47,12 @@ def _running(kind: str) -> Iterator[Tuple[str, int]]:
     module = SERVER_MODULES.get(kind)
     if module is None:
         raise ServerError(f"unknown loopback server kind {kind!r}")
-    process = subprocess.Popen(
-        [sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+    except OSError as error:
+        raise ServerError(f"{kind} server could not be started: {error}") from error
     try:
         assert process.stdout is not None
         first = process.stdout.readline().decode().strip()
@@ -64,7 +62,7 @@ def _running(kind: str) -> Iterator[Tuple[str, int]]:
         if word == "failed":
             raise ServerError(f"{kind} server failed: {rest}")
         line = first.split()
-        if len(line) != 2:
+        if len(line) != 2 or not line[1].isdigit():
             raise ServerError(f"{kind} server did not start (exit code {process.poll()})")
         yield line[0], int(line[1])
     finally:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 from otelaudit.rules import calls as rules
 from otelaudit.measure import stats
-from otelaudit.model import Finding, RunResult, ScenarioResult
+from otelaudit.plan.interleave import interleave, play
+from otelaudit.model import Estimate, Finding, RunResult, ScenarioResult
 from otelaudit.model import RunSpec
 from otelaudit.child.probe import catalogue_entry
 from otelaudit.model import WhatIf
@@ -49,16 +50,13 @@ def verify_findings(result: ScenarioResult, make_spec: SpecFactory, run: Run, ro
 
 
 def measure_saving(whatif: WhatIf, make_spec: SpecFactory, run: Run, rounds: int,
-                   rng: random.Random) -> Tuple[Optional[stats.Estimate], Optional[str]]:
-    plain: List[float] = []
-    patched: List[float] = []
+                   rng: random.Random) -> Tuple[Optional[Estimate], Optional[str]]:
     control = replace(whatif, memoise=False)
-    for round_index in range(rounds):
-        order = [(control, plain), (whatif, patched)]
-        rng.shuffle(order)
-        for fix, into in order:
-            outcome = run(make_spec(fix, round_index))
-            if outcome.failure is not None:
-                return None, outcome.failure.message
-            into.append(outcome.cpu_us_per_op)
+    done = play(interleave(rounds, rng, [control, whatif]), lambda i, fix: (fix, run(make_spec(fix, i))),
+                lambda outcome: outcome[1].failure is None)
+    failure = next((r.failure for _, r in done if r.failure is not None), None)
+    if failure is not None:
+        return None, failure.message
+    plain = [r.cpu_us_per_op for fix, r in done if fix is control]
+    patched = [r.cpu_us_per_op for fix, r in done if fix is whatif]
     return stats.paired_difference(plain, patched), None

@@ -1,0 +1,120 @@
+"""Turns a scenario's measured runs into its result: arm summaries and comparisons, the
+precision and noise floor, instruction counts, hotspots and the flame graph, findings.
+Each step takes a ScenarioResult and returns a new one."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import FrozenSet, Optional, Tuple
+
+from otelaudit.discover.instrumentors import Target
+from otelaudit.measure import analysis
+from otelaudit.model import ARMS, PhaseSizes, RunResult, ScenarioResult
+from otelaudit.plan import sizing
+from otelaudit.plan.options import ScanOptions
+from otelaudit.plan.rounds import arms_for, precision_reached, with_noise_floor
+from otelaudit.rules import calls as rules
+from otelaudit.run.scenario import Measured, ScenarioRun
+from otelaudit.scenarios.api import Scenario
+
+
+def triaged(result: ScenarioResult, triage: Measured, target: Target, ignore: FrozenSet[str],
+             done_s: float) -> ScenarioResult:
+    """The scenario as triage leaves it: counted and sampled findings, no overhead yet."""
+    assert target.scenario is not None
+    partial = replace(with_probe(result, triage.probe), status="ok", partial=True, sizing=triage.sizes,
+                      ops_per_run=triage.ops, stages=triage.stages, duration_s=round(done_s, 3))
+    return with_findings(with_profiles(partial, triage, target), target.scenario, ignore)
+
+
+def with_sizes(result: ScenarioResult, sizes: Optional[PhaseSizes], options: ScanOptions) -> ScenarioResult:
+    if sizes is None:
+        return result
+    notes: Tuple[str, ...] = (sizing.budget_note(sizes),) if sizes.budget_cut else ()
+    notes += (sizing.memory_note(sizes, options.memory_ops),) if sizes.memory_ops < options.memory_ops else ()
+    return replace(result, sizing=sizes, warnings=result.warnings + notes)
+
+
+def with_probe(result: ScenarioResult, probe: Optional[RunResult]) -> ScenarioResult:
+    if probe is not None and probe.failure is not None:
+        return replace(result, warnings=result.warnings + (f"call-count probe failed: {probe.failure.message}",))
+    if probe is not None:
+        return replace(result, call_counts=probe.call_counts, repeated_calls=probe.repeated_calls,
+                       warnings=result.warnings + ((f"call-count probe: {probe.warning}",) if probe.warning else ()))
+    return result
+
+
+def analyse(result: ScenarioResult, scenario: Scenario, measured: Measured) -> ScenarioResult:
+    result = with_probe(result, measured.probe)
+    failure = analysis.first_failure(measured.runs)
+    by_arm = analysis.complete_rounds(measured.runs, ARMS)
+    result = replace(result, arms={arm: analysis.summarise_arm(arm, by_arm[arm]) for arm in ARMS if by_arm[arm]})
+    if failure is not None:
+        return replace(result, status="not-covered" if failure.kind == "missing-library" else "error", failure=failure)
+    produced = result.arms["sdk"].telemetry_per_op
+    invalid = analysis.validity_problem(by_arm["sdk"], scenario.expects)
+    if invalid is not None:
+        return replace(result, status="invalid", failure=invalid, telemetry_per_op=produced)
+    return replace(
+        result, status="ok", telemetry_per_op=produced,
+        overhead=analysis.compare("sdk", by_arm["sdk"], by_arm["baseline"]),
+        api_overhead=analysis.compare("api", by_arm["api"], by_arm["baseline"]),
+        warnings=result.warnings + analysis.shortfall_warning(produced, scenario.expects),
+    )
+
+
+def with_precision(result: ScenarioResult, measured: Measured, options: ScanOptions) -> ScenarioResult:
+    if measured.played is None or result.status != "ok":
+        return result
+    arms = arms_for(options.control_arm)
+    reached = precision_reached(measured.runs, measured.played, options.stop_rule(), arms)
+    if reached is not None and measured.sizes is not None and measured.sizes.budget_cut:
+        reached = replace(reached, stop="budget-exhausted", budget_s=measured.sizes.budget_s)
+    return replace(with_noise_floor(result, measured.runs), precision=reached)
+
+
+def with_counts(result: ScenarioResult, session: "ScenarioRun") -> ScenarioResult:
+    from otelaudit.measure import counting
+
+    method = counting.available_method()
+    if method is None:
+        return replace(result, warnings=result.warnings + ("no instruction counter: install valgrind",))
+    try:
+        counts = counting.measure_arms(counting.InstructionCounter(method), lambda arm, n: session.spec(arm, -1, n),
+                                       ARMS, session.scenario.env, session.options.timeout_s * 5,
+                                       session.options.count_ops)
+    except counting.CountingFailed as error:
+        return replace(result, warnings=result.warnings + (f"instruction counting failed: {error}",))
+    if result.overhead is not None:
+        counts = replace(counts, disagreement=counting.disagreement(counts, result.overhead))
+    return replace(result, instructions=counts, warnings=result.warnings + ((counts.disagreement,) if counts.disagreement else ()))
+
+
+def with_profiles(result: ScenarioResult, measured: Measured, target: Target) -> ScenarioResult:
+    """Hotspots and the differential flame graph, both from the sampled profiles."""
+    baseline = [r.profile for r in measured.profiles if r.arm == "baseline" and r.profile is not None]
+    treated = [r.profile for r in measured.profiles if r.arm == "sdk" and r.profile is not None]
+    if not baseline or not treated:
+        return result
+    from otelaudit.attribute.flamegraph import differential
+    from otelaudit.attribute.ownership import Ownership
+    from otelaudit.attribute.hotspots import hotspots, scaled_to_overhead
+
+    library = target.scenario.distribution if target.scenario else None
+    ownership = Ownership.for_instrumentor(target.instrumentor, library)
+    found = hotspots(baseline, treated, ownership)
+    if result.overhead is not None:
+        found = scaled_to_overhead(found, result.overhead.cpu_us_per_op)
+    return replace(result, hotspots=found, flame=differential(baseline, treated, ownership))
+
+
+def with_findings(result: ScenarioResult, scenario: Scenario, ignore: FrozenSet[str]) -> ScenarioResult:
+    if result.status != "ok":
+        return result
+    findings = rules.findings_from_counts(result.call_counts, ignore)
+    findings += rules.findings_from_repeats(result.repeated_calls, ignore)
+    ceiling = result.overhead.cpu_us_per_op.ci_high if result.overhead else None
+    findings = rules.with_hotspot_costs(findings, result.hotspots, ceiling)
+    findings += rules.findings_from_hotspots(result.hotspots, findings, ignore)
+    findings += rules.excess_telemetry(result.telemetry_per_op, scenario.expects, ignore)
+    return replace(result, findings=tuple(rules.rank(findings)))

@@ -1,0 +1,49 @@
+"""What a scan is asked to do: targets, rounds, run sizes, budgets and modes. The CLI and
+the pytest plugin build one; every stage below reads it and never sees argparse."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Tuple
+
+from otelaudit.plan import sizing
+from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, StopRule, parse_target
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    targets: Tuple[str, ...] = ()
+    rounds: int = 10
+    seconds_per_run: float = 0.5
+    calibrate_s: float = 0.3
+    memory_ops: int = 50
+    probe_ops: int = 200
+    profile_rounds: int = 3
+    ignore_rules: Tuple[str, ...] = ()
+    timeout_s: float = 120.0
+    seed: int = field(default_factory=lambda: random.SystemRandom().randrange(1 << 30))
+    quick: bool = False
+    command: str = "otelaudit scan"
+    precision: Optional[str] = None  # "2%" or "3us": add rounds until the CI half-width is this small
+    budget_s: Optional[float] = None  # ... or until this much time has gone on the rounds
+    max_rounds: int = DEFAULT_MAX_ROUNDS
+    control_arm: bool = True  # the A/A arm that measures the noise floor
+    deterministic: bool = False  # also count instructions per op (otelaudit.measure.counting)
+    count_ops: int = 2000
+    jobs: int = 1
+    shard: Optional[Tuple[int, int]] = None  # (index from 1, count)
+    scenario_budget_s: float = sizing.DEFAULT_SCENARIO_BUDGET_S  # fewer rounds (never < 5) when they would not fit
+    scan_budget_s: float = 30 * 60.0  # shared out among the scenarios still to run
+
+    def stop_rule(self) -> StopRule:
+        target = parse_target(self.precision) if self.precision else None
+        return StopRule(self.rounds, max(self.max_rounds, self.rounds), target, self.budget_s)
+
+    @classmethod
+    def quick_defaults(cls, **overrides: object) -> "ScanOptions":
+        values: Dict[str, Any] = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=10, probe_ops=50,
+                                      quick=True, scenario_budget_s=sizing.QUICK_SCENARIO_BUDGET_S,
+                                      scan_budget_s=10 * 60.0)
+        values.update(overrides)
+        return cls(**values)

@@ -1,0 +1,33 @@
+"""The Report every command ends with: one schema version, otelaudit's own version, when,
+the command line, the environment (its core packages plus the audited instrumentations'
+and libraries' distributions) and the settings; scan results or a cold-start section."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Optional, Sequence
+
+from otelaudit import __version__
+from otelaudit.discover.environment import describe_environment
+from otelaudit.discover.instrumentors import Target
+from otelaudit.model import ColdStartReport, Report, ScanSettings, ScenarioResult
+
+SCHEMA_VERSION = "1.0"
+
+
+def report_for(command: str, settings: ScanSettings, targets: Sequence[Target],
+               results: Sequence[ScenarioResult] = (), cold_start: Optional[ColdStartReport] = None,
+               warnings: Sequence[str] = ()) -> Report:
+    extra = [t.instrumentor.distribution for t in targets]
+    extra += [t.scenario.distribution for t in targets if t.scenario and t.scenario.distribution]
+    return Report(
+        schema_version=SCHEMA_VERSION,
+        otelaudit_version=__version__,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        command=command,
+        environment=describe_environment(extra),
+        settings=settings,
+        results=tuple(results),
+        warnings=tuple(warnings),
+        cold_start=cold_start,
+    )

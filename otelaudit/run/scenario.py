@@ -1,0 +1,123 @@
+"""Runs one scenario's phases in fresh children: calibration sizes them, triage (call
+counts and one sampled profile pair) is handed over at once, then the timed rounds and
+the remaining profile pairs. `ScenarioRun` builds every spec the scenario needs."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, replace
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from otelaudit.discover.instrumentors import Target
+from otelaudit.model import Arm, PhaseSizes, RunMode, RunResult, RunSpec, Stage, WhatIf
+from otelaudit.plan import sizing
+from otelaudit.plan.adaptive import RoundsPlayed
+from otelaudit.plan.interleave import interleave, play
+from otelaudit.plan.options import ScanOptions
+from otelaudit.plan.rounds import arms_for, timed_rounds
+from otelaudit.run.progress import ScenarioProgress
+from otelaudit.run.runner import Runner
+from otelaudit.scenarios.api import Scenario
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The raw runs of one scenario: timed rounds, and the call-count probe if it ran."""
+
+    runs: List[RunResult]
+    ops: int
+    probe: Optional[RunResult] = None
+    profiles: Tuple[RunResult, ...] = ()
+    played: Optional[RoundsPlayed] = None
+    sizes: Optional[PhaseSizes] = None
+    stages: Tuple[Stage, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """One scenario's runs share all but arm, round, size and mode: this builds and runs them."""
+
+    scenario: Scenario
+    target: Target
+    options: ScanOptions
+    runner: Runner
+    servers: Dict[str, Tuple[str, int]]
+    sizes: Optional[PhaseSizes] = None
+
+    def spec(self, arm: Arm, round_index: int, ops: int, mode: RunMode = "measure",
+             whatif: Optional[WhatIf] = None) -> RunSpec:
+        scenario, instrumentor = self.scenario, self.target.instrumentor
+        return RunSpec(
+            scenario_module=scenario.module, scenario_name=scenario.name, arm=arm, round=round_index,
+            ops=ops, warmup_ops=max(ops // 10, scenario.concurrency * 2), concurrency=scenario.concurrency,
+            instrumentor_value=instrumentor.value, instrumentor_distribution=instrumentor.distribution,
+            instrumentor_version=instrumentor.version, instrument_kwargs=dict(scenario.instrument_kwargs),
+            also_instrument=scenario.also_instrument,
+            servers=dict(self.servers), whatif=whatif, mode=mode, calibrate_s=self.options.calibrate_s,
+            memory_ops=self.sizes.memory_ops if self.sizes else self.options.memory_ops,
+        )
+
+    def run(self, spec: RunSpec) -> RunResult:
+        return self.runner.run(spec, dict(self.scenario.env), self.options.timeout_s)
+
+
+def measure_phases(session: ScenarioRun, on_progress: Progress, on_triage: Callable[[Measured], None]) -> Measured:
+    """Calibration sizes the phases; triage (call counts, one sampled profile pair) comes
+    next and is handed over at once; then the timed rounds and the other profile pairs."""
+    name, options = session.target.instrumentor.name, session.options
+    # Calibrated on the instrumented arm, usually the slowest, so a round's length is bounded.
+    started = time.perf_counter()
+    calibration = session.run(session.spec("sdk", -1, 0, "calibrate"))
+    if not calibration.ok:
+        return Measured([calibration], 0)
+    sizes = _sizes(session, calibration, time.perf_counter() - started)
+    session, ops = replace(session, sizes=sizes), sizes.ops
+    if isinstance(on_progress, ScenarioProgress):
+        on_progress.estimate_s = sizes.estimated_s + time.perf_counter() - started
+    on_progress(f"{name}: triage: counting calls ({sizes.probe_ops} ops)")
+    probe = session.run(session.spec("sdk", -1, sizes.probe_ops, "probe"))
+    arms: Tuple[Arm, ...] = ("baseline", "sdk")
+    order = interleave(options.profile_rounds, random.Random(options.seed), arms)
+    profiles = _profiles(session, [o for o in order if o[0] == 0], lambda m: on_progress(f"{name}: triage: {m}"))
+    stages: Tuple[Stage, ...] = (Stage("triage", since(started), f"call counts over {sizes.probe_ops} operations and "
+                    f"{len(profiles) // 2} sampled profile pair(s) of {ops} operations; µs/op from the profiler "
+                    "(wall time, inflated by it) until the timed rounds"),)
+    on_triage(Measured([], ops, probe, profiles, None, sizes, stages))
+    rule = replace(options.stop_rule(), min_rounds=sizes.rounds)
+    runs, played = timed_rounds(lambda arm, i: session.run(session.spec(arm, i, ops)), arms_for(options.control_arm),
+                                rule, options.seed, lambda m: on_progress(f"{name}: timed {m}"))
+    stages += (Stage("timed-rounds", since(started), f"{played.rounds} interleaved rounds of "
+                     f"{len(arms_for(options.control_arm))} arms, {ops} operations per run: the CPU overhead"),)
+    if not played.completed:
+        return Measured(runs, ops, probe, profiles, played, sizes, stages)
+    later = _profiles(session, [o for o in order if o[0] > 0], lambda m: on_progress(f"{name}: {m}"))
+    if later:
+        stages += (Stage("profiles", since(started), f"{len(later) // 2} more sampled profile pair(s): shares "
+                         "refined; hotspot µs/op are those shares of the measured overhead"),)
+    return Measured(runs, ops, probe, profiles + later, played, sizes, stages)
+
+
+def _profiles(session: ScenarioRun, order: Sequence[Tuple[int, Arm]], on_progress: Progress) -> Tuple[RunResult, ...]:
+    sizes = session.sizes
+    assert sizes is not None
+
+    def profile(round_index: int, arm: Arm) -> RunResult:
+        on_progress(f"sampling hotspots, pair {round_index + 1}/{session.options.profile_rounds} ({arm})")
+        return session.run(session.spec(arm, round_index, sizes.ops, "profile"))
+
+    return tuple(play(order, profile))
+
+
+def since(started: float) -> float:
+    return round(time.perf_counter() - started, 1)
+
+
+def _sizes(session: ScenarioRun, calibration: RunResult, child_s: float) -> PhaseSizes:
+    options = session.options
+    asked = sizing.Asked(options.seconds_per_run, options.rounds, options.memory_ops, options.probe_ops,
+                         len(arms_for(options.control_arm)), options.scenario_budget_s)
+    startup_s = max(child_s - calibration.wall_s, 0.0)
+    return sizing.size_phases(asked, calibration.throughput, startup_s, session.scenario.concurrency)
