@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import FrozenSet, Optional, Tuple
 
 from otelaudit.discover.instrumentors import Target
+from otelaudit.errors import CountingError
 from otelaudit.measure import analysis
 from otelaudit.model import ARMS, PhaseSizes, RunResult, ScenarioResult
 from otelaudit.plan import sizing
@@ -83,7 +84,7 @@ def with_counts(result: ScenarioResult, session: "ScenarioRun") -> ScenarioResul
         counts = counting.measure_arms(counting.InstructionCounter(method), lambda arm, n: session.spec(arm, -1, n),
                                        ARMS, session.scenario.env, session.options.timeout_s * 5,
                                        session.options.count_ops)
-    except counting.CountingFailed as error:
+    except CountingError as error:
         return replace(result, warnings=result.warnings + (f"instruction counting failed: {error}",))
     if result.overhead is not None:
         counts = replace(counts, disagreement=counting.disagreement(counts, result.overhead))
