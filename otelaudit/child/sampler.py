@@ -59,7 +59,7 @@ def _profile_work_items(pool: ThreadPoolExecutor, sink: List[Record], interval: 
     patched = "submit" in vars(pool)
     original = pool.submit
 
-    def submit(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+    def submit(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> "Future[Any]":
         return original(_run_profiled, sink, interval, fn, *args, **kwargs)
 
     def restore() -> None:

@@ -5,7 +5,7 @@ exercised the instrumentation. Only imported inside measuring children."""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, List
 
 from otelaudit.model import Telemetry
 
@@ -53,7 +53,7 @@ class InlineBatching:
 
     def __init__(self, exporter: Any) -> None:
         self._exporter = exporter
-        self._batch: list = []
+        self._batch: List[Any] = []
 
     def add(self, item: Any) -> None:
         self._batch.append(item)
@@ -160,7 +160,7 @@ def _install_logs(counter: TelemetryCounter, inline_export: bool) -> None:
         # other: count once per record whichever is entered first.
         _inside = threading.local()
 
-        def _counted(self, method: Any, *args: Any, **kwargs: Any) -> None:
+        def _counted(self, method: Any, *args: Any, **kwargs: Any) -> Any:
             if getattr(self._inside, "active", False):
                 return method(*args, **kwargs)
             self._inside.active = True
@@ -171,10 +171,10 @@ def _install_logs(counter: TelemetryCounter, inline_export: bool) -> None:
                 self._inside.active = False
 
         def on_emit(self, *args: Any, **kwargs: Any) -> None:
-            return self._counted(super().on_emit, *args, **kwargs)
+            self._counted(super().on_emit, *args, **kwargs)
 
         def emit(self, *args: Any, **kwargs: Any) -> None:
-            return self._counted(super().emit, *args, **kwargs)  # type: ignore[misc]
+            self._counted(super().emit, *args, **kwargs)  # type: ignore[misc]
 
     class CountingInlineBatchLogRecordProcessor(InlineBatching, LogRecordProcessor):
         # Both hook names, for the releases that call either (see above); one record each.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from otelaudit.measure import stats
-from otelaudit.model import ArmSummary, Comparison, Failure, RunResult, Telemetry
+from otelaudit.model import ArmSummary, Comparison, Estimate, Failure, RunResult, Telemetry
 
 # When runs fail for several reasons, the one reported is the most specific.
 FAILURE_PRIORITY = ("missing-library", "instrument-failed", "timeout", "workload-crashed")
@@ -31,10 +31,10 @@ def first_failure(runs: Sequence[RunResult]) -> Optional[Failure]:
 
 
 def summarise_arm(arm: str, runs: Sequence[RunResult]) -> ArmSummary:
-    def est(values: Sequence[float]) -> "stats.Estimate":
+    def est(values: Sequence[float]) -> Estimate:
         return stats.median_interval(list(values))
 
-    def optional_ms(values: Sequence[Optional[float]]) -> "Optional[stats.Estimate]":
+    def optional_ms(values: Sequence[Optional[float]]) -> Optional[Estimate]:
         present = [v * 1e3 for v in values if v is not None]
         return est(present) if present else None
 
@@ -56,7 +56,7 @@ def summarise_arm(arm: str, runs: Sequence[RunResult]) -> ArmSummary:
 
 
 def compare(arm: str, treated: Sequence[RunResult], baseline: Sequence[RunResult]) -> Comparison:
-    def diff(attr: str) -> "stats.Estimate":
+    def diff(attr: str) -> Estimate:
         return stats.paired_difference([getattr(r, attr) for r in treated], [getattr(r, attr) for r in baseline])
 
     cpu = diff("cpu_us_per_op")

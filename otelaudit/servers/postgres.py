@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from typing import Callable, Optional
+from typing import Callable, List, Optional, Tuple
 
 from otelaudit.servers.native import HOST, free_port, missing, serve_process, which
 
@@ -18,7 +18,7 @@ INSTALL_HINT = "apt-get install postgresql"
 USER = "otelaudit"
 
 
-def _bin_dirs() -> list:
+def _bin_dirs() -> List[str]:
     return sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
 
 
@@ -45,7 +45,7 @@ def _demote(directory: str) -> Optional[Callable[[], None]]:
     return become
 
 
-def _binaries() -> tuple:
+def _binaries() -> Tuple[Optional[str], ...]:
     return tuple(which(name, _bin_dirs()) for name in ("initdb", "postgres", "pg_isready"))
 
 
