@@ -1,5 +1,5 @@
 import sys
 
-from otelaudit.cli.main import main
+from otelaudit.cli import main
 
 sys.exit(main())

@@ -143,7 +143,9 @@ def _with_duration(result: ScenarioResult, seconds: float) -> ScenarioResult:
 
 def _report(options: ScanOptions, results: Sequence[ScenarioResult], targets: Sequence[Target],
             catalog: Catalog) -> Report:
-    settings = ScanSettings(options.rounds, options.seconds_per_run, options.timeout_s, options.seed, options.quick,
-                            options.precision, options.budget_s, options.control_arm, options.deterministic,
-                            options.jobs, f"{options.shard[0]}/{options.shard[1]}" if options.shard else None)
+    settings = ScanSettings(
+        rounds=options.rounds, seconds_per_run=options.seconds_per_run, timeout_s=options.timeout_s, seed=options.seed,
+        quick=options.quick, precision_target=options.precision.text if options.precision else None,
+        budget_s=options.budget_s, control_arm=options.control_arm, deterministic=options.deterministic,
+        jobs=options.jobs, shard=f"{options.shard[0]}/{options.shard[1]}" if options.shard else None)
     return report_for(options.command, settings, targets, results, warnings=catalog.errors)

@@ -8,7 +8,8 @@ that holds its overhead budgets:
         otelaudit.audit("httpx")
         otelaudit.audit_workload(handle_order, ["requests", "sqlite3"], setup=make_client)
 
-Options share the `--otelaudit-` prefix; defaults can live in `[tool.otelaudit]` of
+Options share the `--otelaudit-` prefix: the measurement options are `otelaudit scan`'s,
+declared once in otelaudit.cli.options; defaults can live in `[tool.otelaudit]` of
 pyproject.toml. Inconclusive budgets warn, or fail with `--otelaudit-strict`."""
 
 from __future__ import annotations
@@ -17,50 +18,78 @@ import os
 import sys
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence
 
 import pytest
 
+from otelaudit.cli.options import MEASUREMENT, Option, add_all, keywords
 from otelaudit.gate import baselines
 from otelaudit.gate.budgets import Budget, Verdict
 from otelaudit.gate.budgets import check as check_budget
 from otelaudit.gate.budgets import subject
 
+if TYPE_CHECKING:
+    from otelaudit.plan.adaptive import PrecisionTarget
+
 VERDICTS = pytest.StashKey[List[Verdict]]()
-SETTINGS = pytest.StashKey[Dict[str, Any]]()
 AUDITED = pytest.StashKey[Dict[str, Any]]()
+PREFIX = "otelaudit-"
+# The plugin's own options; the measurement options are `otelaudit scan`'s (cli.options).
+OWN_OPTIONS = (
+    Option("strict", "strict", "fail, rather than warn, when a budget is inconclusive", {"action": "store_true"}),
+    Option("save", "save", "save every audited result as the next numbered run NNNN_NAME", {"metavar": "NAME"}),
+    Option("compare", "compare", "fail on a CPU-overhead regression against a saved run (NAME, NNNN or a file)",
+           {"metavar": "NAME"}),
+    Option("threshold", "threshold", "regression threshold as a fraction of the saved overhead (default 0.10)",
+           {"type": float}),
+    Option("storage", "storage", "where saved runs live (default .otelaudit)", {"metavar": "DIR"}),
+)
+PYPROJECT_KEYS = ("rounds", "seconds_per_run", "strict", "threshold", "storage")
 
 
 class OtelauditWarning(UserWarning):
     """A budget the measurement could neither confirm nor refute."""
 
 
+@dataclass(frozen=True)
+class PluginSettings:
+    """The session's settings: defaults, then `[tool.otelaudit]`, then the command line."""
+
+    storage: str
+    rounds: int = 5
+    seconds_per_run: float = 0.1
+    timeout_s: Optional[float] = None
+    precision: Optional[PrecisionTarget] = None
+    budget_s: Optional[float] = None
+    control_arm: bool = True
+    deterministic: bool = False
+    strict: bool = False
+    save: Optional[str] = None
+    compare: Optional[str] = None
+    threshold: float = baselines.DEFAULT_THRESHOLD
+
+    def scan_keywords(self) -> Dict[str, Any]:
+        """What ScanOptions takes from these settings (the shared measurement options)."""
+        chosen = {o.dest: getattr(self, o.dest) for o in MEASUREMENT}
+        return {name: value for name, value in chosen.items() if value is not None}
+
+
+SETTINGS = pytest.StashKey[PluginSettings]()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("otelaudit", "overhead budgets for OpenTelemetry instrumentations")
-    group.addoption("--otelaudit-rounds", type=int, default=None, help="interleaved rounds per audit (default 5)")
-    group.addoption("--otelaudit-seconds-per-run", type=float, default=None,
-                    help="timed phase of each measuring process (default 0.1)")
-    group.addoption("--otelaudit-strict", action="store_true", default=None,
-                    help="fail, rather than warn, when a budget is inconclusive")
-    group.addoption("--otelaudit-save", metavar="NAME", help="save every audited result as the next numbered run NNNN_NAME")
-    group.addoption("--otelaudit-compare", metavar="NAME", help="fail on a CPU-overhead regression against a saved run (NAME, NNNN or a file)")
-    group.addoption("--otelaudit-threshold", type=float, default=None,
-                    help="regression threshold as a fraction of the saved overhead (default 0.10)")
-    group.addoption("--otelaudit-storage", metavar="DIR", help="where saved runs live (default .otelaudit)")
+    add_all(group.addoption, (*MEASUREMENT, *OWN_OPTIONS), PREFIX)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "otelaudit(**budgets): overhead budgets checked by the otelaudit fixture")
     config.stash[VERDICTS] = []
     config.stash[AUDITED] = {}
-    settings: Dict[str, Any] = {"rounds": 5, "seconds_per_run": 0.1, "strict": False, "save": None, "compare": None,
-                                "threshold": 0.10, "storage": os.path.join(str(config.rootpath), ".otelaudit")}
-    settings.update(_pyproject_settings(str(config.rootpath)))
-    for name in ("rounds", "seconds_per_run", "strict", "save", "compare", "threshold", "storage"):
-        value = config.getoption(f"otelaudit_{name}")
-        if value is not None:
-            settings[name] = value
-    config.stash[SETTINGS] = settings
+    root = str(config.rootpath)
+    given = keywords(config.getoption, (*MEASUREMENT, *OWN_OPTIONS), PREFIX)
+    config.stash[SETTINGS] = PluginSettings(**{"storage": os.path.join(root, ".otelaudit"),
+                                               **_pyproject_settings(root), **given})
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -76,7 +105,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 class Auditor:
     """What the `otelaudit` fixture hands a test."""
 
-    settings: Dict[str, Any]
+    settings: PluginSettings
     budget: Budget
     audited: Dict[str, Any]
     verdicts: List[Verdict] = field(default_factory=list)
@@ -108,13 +137,13 @@ class Auditor:
         return self._finish(result, budgets)
 
     def _options(self, target: str, budgets: Dict[str, Any]) -> Any:
-        from otelaudit.pipeline import ScanOptions
+        from otelaudit.plan.options import ScanOptions
 
         # Instruction-count budgets need deterministic mode (instruction counts per arm).
         counts = Budget.from_mapping({**_as_mapping(self.budget), **budgets}).counts_instructions
-        return ScanOptions.quick_defaults(targets=(target,), rounds=int(self.settings["rounds"]),
-                                          seconds_per_run=float(self.settings["seconds_per_run"]),
-                                          command=f"pytest (otelaudit fixture) {target}", deterministic=counts)
+        return ScanOptions.quick_defaults(**{**self.settings.scan_keywords(), "targets": (target,),
+                                             "command": f"pytest (otelaudit fixture) {target}",
+                                             "deterministic": counts or self.settings.deterministic})
 
     def _finish(self, result: Any, budgets: Dict[str, Any]) -> Any:
         budget = Budget.from_mapping({**_as_mapping(self.budget), **budgets}) if budgets else self.budget
@@ -131,7 +160,7 @@ class Auditor:
         self.verdicts.extend(outcomes)
         failed = [v.message for v in outcomes if v.outcome == "fail"]
         unsure = [v.message for v in outcomes if v.outcome == "inconclusive"]
-        if unsure and self.settings["strict"]:
+        if unsure and self.settings.strict:
             failed += [f"inconclusive (strict): {m}" for m in unsure]
         elif unsure:
             for message in unsure:
@@ -140,18 +169,18 @@ class Auditor:
             pytest.fail("otelaudit budget exceeded:\n  " + "\n  ".join(failed), pytrace=False)
 
     def _regression(self, result: Any) -> List[Verdict]:
-        if not self.settings["compare"]:
+        if not self.settings.compare:
             return []
         from otelaudit.discover.environment import describe_environment
 
         try:
-            saved = baselines.load(self.settings["storage"], self.settings["compare"])
+            saved = baselines.load(self.settings.storage, self.settings.compare)
         except OSError as error:
-            return [Verdict("regression", "fail", f"cannot read saved run {self.settings['compare']!r}: {error}")]
+            return [Verdict("regression", "fail", f"cannot read saved run {self.settings.compare!r}: {error}")]
         differences = baselines.environment_differences(saved.environment, describe_environment(saved.environment.packages))
         if differences:
             warnings.warn(OtelauditWarning("saved run differs from this machine: " + "; ".join(differences)))
-        return [baselines.compare(saved.results.get(subject(result)), result, float(self.settings["threshold"]))]
+        return [baselines.compare(saved.results.get(subject(result)), result, self.settings.threshold)]
 
 
 @pytest.fixture
@@ -164,9 +193,9 @@ def otelaudit(request: pytest.FixtureRequest) -> Iterator[Auditor]:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    settings, audited = config.stash.get(SETTINGS, {}), config.stash.get(AUDITED, {})
-    if settings.get("save") and audited:
-        path = baselines.save(settings["storage"], settings["save"], audited)
+    settings, audited = config.stash.get(SETTINGS, None), config.stash.get(AUDITED, {})
+    if settings is not None and settings.save and audited:
+        path = baselines.save(settings.storage, settings.save, audited)
         terminalreporter.write_line(f"otelaudit: saved {len(audited)} audited result(s) to {path}")
     verdicts = config.stash.get(VERDICTS, [])
     if not verdicts:
@@ -208,4 +237,4 @@ def _pyproject_settings(rootdir: str) -> Dict[str, Any]:
     with open(path, "rb") as handle:
         table = tomllib.load(handle).get("tool", {}).get("otelaudit", {})
     return {key.replace("-", "_"): value for key, value in table.items()
-            if key.replace("-", "_") in ("rounds", "seconds_per_run", "strict", "threshold", "storage")}
+            if key.replace("-", "_") in PYPROJECT_KEYS}

@@ -104,7 +104,7 @@ def test_scans_report_the_noise_floor_and_the_rounds(fixture_site):
 
 
 def test_a_scan_adds_rounds_until_its_precision_target(fixture_site):
-    options = ScanOptions(targets=("fixture-ok",), rounds=5, seed=3, precision="0.5us", budget_s=600)
+    options = ScanOptions(targets=("fixture-ok",), rounds=5, seed=3, precision=adaptive.parse_target("0.5us"), budget_s=600)
     result = scan(options, runner=NoisyRunner()).results[0]
     assert result.precision.stop == "precision-reached"
     assert result.precision.half_width_us <= 0.5 and result.precision.target == "0.5us"

@@ -1,34 +1,34 @@
-"""`python -m otelaudit.child.describe DIST`, run inside a version's environment: prints as
-JSON the instrumentors DIST provides, the scenario covering the first, and the versions
-of every installed distribution, so the parent can plan runs in an interpreter it
+"""`python -m otelaudit.child.describe DIST`, run inside a version's environment: prints a
+`Description` as JSON: the instrumentor DIST provides, the scenario covering it, and the
+versions of every installed distribution, so the parent can plan runs in an interpreter it
 cannot import from."""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Dict, Optional
+from typing import Optional
 
-from otelaudit.model.codec import to_data
-from otelaudit.discover.instrumentors import discover_instrumentors, select_targets
 from otelaudit.discover.catalog import load_catalog
+from otelaudit.discover.instrumentors import discover_instrumentors, select_targets
+from otelaudit.model import Description, ScenarioDescription
+from otelaudit.model.codec import to_data
 
 
-def describe(distribution: str) -> Dict[str, Any]:
+def describe(distribution: str) -> Description:
     from importlib import metadata
 
     selection = select_targets([distribution], discover_instrumentors(), load_catalog().scenarios)
     target = selection.targets[0] if selection.targets else None
-    scenario: Optional[Dict[str, Any]] = None
+    scenario: Optional[ScenarioDescription] = None
     if target is not None and target.scenario is not None:
         s = target.scenario
-        scenario = {"name": s.name, "module": s.module, "library": s.library,
-                    "concurrency": s.concurrency, "servers": list(s.servers), "env": dict(s.env),
-                    "instrument_kwargs": dict(s.instrument_kwargs), "expects": to_data(s.expects),
-                    "library_distribution": library_distribution(s.library)}
+        scenario = ScenarioDescription(
+            name=s.name, module=s.module, library=s.library, concurrency=s.concurrency,
+            expects=s.expects, servers=tuple(s.servers), env=dict(s.env), instrument_kwargs=dict(s.instrument_kwargs),
+            library_distribution=library_distribution(s.library))
     packages = {d.metadata["Name"]: d.version for d in metadata.distributions() if d.metadata["Name"]}
-    return {"instrumentor": to_data(target.instrumentor) if target else None, "scenario": scenario,
-            "packages": packages}
+    return Description(target.instrumentor if target else None, scenario, packages)
 
 
 def library_distribution(module: str) -> Optional[str]:
@@ -48,5 +48,5 @@ def library_distribution(module: str) -> Optional[str]:
 
 
 if __name__ == "__main__":
-    json.dump(describe(sys.argv[1]), sys.stdout)
+    json.dump(to_data(describe(sys.argv[1])), sys.stdout)
     sys.exit(0)

@@ -13,7 +13,7 @@ from otelaudit.measure import analysis
 from otelaudit.measure import counting
 from otelaudit.measure import stats
 from otelaudit.plan.adaptive import StopRule
-from otelaudit.model import CONTROL, Arm, Comparison, InstructionCounts, NoiseFloor, PrecisionReached, RunResult
+from otelaudit.model import CONTROL, ABResult, Arm, InstructionCounts, RunResult
 from otelaudit.measure.noise import floored, noise_floor
 from otelaudit.model import RunSpec
 from otelaudit.plan.interleave import ops_for
@@ -48,19 +48,6 @@ class ABSettings:
     deterministic: bool = False
     count_ops: int = 2000
     count_repeats: int = 3
-
-
-@dataclass(frozen=True)
-class ABResult:
-    a: str
-    b: str
-    ops: int
-    comparison: Optional[Comparison] = None
-    noise_floor: Optional[NoiseFloor] = None
-    precision: Optional[PrecisionReached] = None
-    baseline_cpu_us_per_op: float = 0.0
-    instructions: Optional[InstructionCounts] = None
-    failure: Optional[str] = None
 
 
 def compare_sides(a: Side, b: Side, settings: ABSettings,

@@ -6,11 +6,13 @@ installed version, run by this interpreter."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Callable, Optional, Sequence, Tuple
 
 from otelaudit.compare import envs
-from otelaudit.compare.versions import Version, describe
+from otelaudit.compare.versions import describe
 from otelaudit.errors import UsageError
+from otelaudit.model import Version
 
 
 def parse_pin(text: str) -> Tuple[str, str]:
@@ -39,12 +41,12 @@ def prepare_versions(pins: Sequence[str], find_links: Sequence[str], cache_dir: 
     return sides[0], sides[1]
 
 
-def isolated_version(requirement: str, distribution: str, find_links: Sequence[str], root: "envs.Path",
+def isolated_version(requirement: str, distribution: str, find_links: Sequence[str], root: Path,
                      on_progress: Callable[[str], None]) -> Version:
     built = envs.ensure(requirement, envs.current_pins(), find_links, root, on_progress)
     version = describe(requirement, built.python, True, distribution)
-    library = version.scenario.get("library_distribution") or _installed_library(str(version.scenario["library"]))
-    if isinstance(library, str) and envs_name(library) != envs_name(distribution):
+    library = version.scenario.library_distribution or _installed_library(version.scenario.library)
+    if library is not None and envs_name(library) != envs_name(distribution):
         wanted = envs.current_pins((library,))
         missing = [p for p in wanted if p.split("==")[0] == library and version.packages.get(library) != p.split("==")[1]]
         if missing:

@@ -37,25 +37,30 @@ class SavedRun:
     commit: Commit = field(default_factory=Commit)
 
 
+def _utils() -> Any:
+    """pytest-benchmark's helpers; it has no type hints, so they stay behind Any."""
+    import pytest_benchmark.utils as utils
+
+    return utils
+
+
 def _storage(storage: str) -> Any:
     """pytest-benchmark's file storage: `<storage>/<machine id>/<NNNN>_<name>.json`."""
-    from pytest_benchmark.storage.file import FileStorage
-    from pytest_benchmark.utils import get_machine_id
+    import pytest_benchmark.storage.file as file_storage
 
-    return FileStorage(storage, logger=None, default_machine_id=get_machine_id())
+    untyped: Any = file_storage
+    return untyped.FileStorage(storage, logger=None, default_machine_id=_utils().get_machine_id())
 
 
 def save(storage: str, name: str, results: Dict[str, ScenarioResult]) -> str:
     """Saves the next numbered run, as `pytest --benchmark-save NAME` numbers its own."""
-    from pytest_benchmark.utils import get_commit_info, get_machine_id
-
     store = _storage(storage)
     numbers = [int(p.name[:4]) for p in store.query("[0-9][0-9][0-9][0-9]_*") if p.name[:4].isdigit()]
     path = store.get(f"{max(numbers, default=0) + 1:04d}_{name}.json")
-    info = get_commit_info()
+    info = _utils().get_commit_info()
     commit = Commit(str(info.get("id")), str(info.get("branch")), bool(info.get("dirty")), info.get("time"))
     distributions = [r.distribution for r in results.values() if r.distribution]
-    saved = SavedRun(describe_environment(distributions), dict(results), get_machine_id(), commit)
+    saved = SavedRun(describe_environment(distributions), dict(results), _utils().get_machine_id(), commit)
     write_atomically(str(path), json.dumps(to_data(saved), indent=2) + "\n")
     return str(path)
 

@@ -1,14 +1,14 @@
 """Overhead budgets: limits on a scenario's measured overhead, judged against the whole
 confidence interval — `fail` only when it lies wholly past the limit, `pass` when wholly
 within, `inconclusive` in between — and call-count budgets, which are deterministic and
-cannot flake. Used by the pytest plugin; each outcome explains itself."""
+cannot flake. Used by the pytest plugin and `scan --fail-on`; each outcome explains itself."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple
 
-from otelaudit.model import Estimate, ScenarioResult
+from otelaudit.model import Estimate, Report, ScenarioResult
 
 Outcome = Literal["pass", "fail", "inconclusive"]
 
@@ -72,6 +72,12 @@ def check(result: ScenarioResult, budget: Budget) -> List[Verdict]:
     verdicts += [_calls(key, limit, result) for key, limit in budget.max_calls_per_op.items()]
     verdicts += [_rule(rule, result) for rule in budget.forbid_rules]
     return verdicts
+
+
+def check_report(report: Report, budget: Budget) -> List[Verdict]:
+    """`--fail-on`: the verdicts on every measured result (a result that failed to
+    measure already decides the exit code by its failure)."""
+    return [verdict for result in report.results if result.status == "ok" for verdict in check(result, budget)]
 
 
 def _interval(name: str, limit: float, value: Estimate, result: ScenarioResult) -> Verdict:

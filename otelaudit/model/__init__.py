@@ -4,14 +4,17 @@ codec and files that turn them into JSON. Every stage imports its types from her
 from otelaudit.model.coldstart import (AutoArm, AutoBreakdown, AutoInstrumentorCost, AutoInstrumentorTiming,
                                        AutoStartup, ColdArm, ColdRun, ColdStartReport, FirstCall, ImportEntry,
                                        ModuleCost, PhaseCalls, StartArm, StartRun, TargetColdStart)
-from otelaudit.model.report import (Environment, InstructionCounts, NoiseFloor, PrecisionReached, Report,
-                                    ScanSettings, ScenarioResult, Stage, StopReason)
+from otelaudit.model.comparison import Description, ScenarioDescription, Version
+from otelaudit.model.report import (SCHEMA_VERSION, ABResult, Environment, InstructionCounts, NoiseFloor,
+                                    PrecisionReached, Report, ScanSettings, ScenarioResult, Stage, StopReason,
+                                    VersionComparison)
 from otelaudit.model.results import (ARMS, CONTROL, Arm, ArmSummary, CallCount, Comparison, DiffFlame, Estimate,
                                      Failure, FailureKind, Finding, FlameStack, Frame, Hotspot, Instrumentor,
                                      RawProfile, RepeatedCall, RunResult, Status, Telemetry, Verdict)
 from otelaudit.model.run import ColdSpec, PhaseSizes, RunMode, RunSpec, StartSpec, WhatIf
 
 __all__ = [
+    "ABResult",
     "ARMS",
     "Arm",
     "ArmSummary",
@@ -27,6 +30,7 @@ __all__ = [
     "ColdSpec",
     "ColdStartReport",
     "Comparison",
+    "Description",
     "DiffFlame",
     "Environment",
     "Estimate",
@@ -51,7 +55,9 @@ __all__ = [
     "RunMode",
     "RunResult",
     "RunSpec",
+    "SCHEMA_VERSION",
     "ScanSettings",
+    "ScenarioDescription",
     "ScenarioResult",
     "Stage",
     "StartArm",
@@ -62,5 +68,7 @@ __all__ = [
     "TargetColdStart",
     "Telemetry",
     "Verdict",
+    "Version",
+    "VersionComparison",
     "WhatIf",
 ]

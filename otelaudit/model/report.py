@@ -1,6 +1,7 @@
 """The report every command produces: per-scenario results with their precision, noise
-floor and instruction counts, the environment and settings they were measured under, and
-the cold-start section. Frozen dataclasses; `otelaudit.model.files` reads and writes them."""
+floor and instruction counts, the environment and settings they were measured under, the
+cold-start section and the version-comparison section. Frozen dataclasses;
+`otelaudit.model.files` reads and writes them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from dataclasses import dataclass, field
 from typing import Dict, Literal, Optional, Tuple
 
 from otelaudit.model.coldstart import ColdStartReport
+from otelaudit.model.comparison import Version
 from otelaudit.model.run import PhaseSizes
 from otelaudit.model.results import (ArmSummary, CallCount, Comparison, DiffFlame, Estimate, Failure, Finding,
                                      Hotspot, RepeatedCall, Status, Telemetry, Verdict)
+
+# 1.1 added `comparison`; a minor version only adds names (see the README).
+SCHEMA_VERSION = "1.1"
 
 # Why a scenario's interleaved rounds stopped (see otelaudit.plan.adaptive).
 StopReason = Literal["fixed-rounds", "precision-reached", "budget-exhausted", "max-rounds"]
@@ -65,6 +70,34 @@ class Stage:
     name: Literal["triage", "timed-rounds", "profiles", "verification"]
     done_s: float
     what: str
+
+
+@dataclass(frozen=True)
+class ABResult:
+    """Side B against side A, the same arm of the same scenario in each (otelaudit.compare.abtest)."""
+
+    a: str
+    b: str
+    ops: int
+    comparison: Optional[Comparison] = None
+    noise_floor: Optional[NoiseFloor] = None
+    precision: Optional[PrecisionReached] = None
+    baseline_cpu_us_per_op: float = 0.0
+    instructions: Optional[InstructionCounts] = None
+    failure: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class VersionComparison:
+    """`otelaudit compare`: B − A, and the findings (call-count evidence) that changed."""
+
+    a: Version
+    b: Version
+    result: ABResult
+    appeared: Tuple[Finding, ...]
+    disappeared: Tuple[Finding, ...]
+    pin_differences: Tuple[str, ...] = ()
+    warnings: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,3 +169,4 @@ class Report:
     results: Tuple[ScenarioResult, ...]
     warnings: Tuple[str, ...] = ()
     cold_start: Optional[ColdStartReport] = None  # `otelaudit coldstart`
+    comparison: Optional[VersionComparison] = None  # `otelaudit compare` (schema 1.1)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Tuple
 
 from otelaudit.plan import sizing
-from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, StopRule, parse_target
+from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, PrecisionTarget, StopRule
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class ScanOptions:
     seed: int = field(default_factory=lambda: random.SystemRandom().randrange(1 << 30))
     quick: bool = False
     command: str = "otelaudit scan"
-    precision: Optional[str] = None  # "2%" or "3us": add rounds until the CI half-width is this small
+    precision: Optional[PrecisionTarget] = None  # add rounds until the CI half-width is this small
     budget_s: Optional[float] = None  # ... or until this much time has gone on the rounds
     max_rounds: int = DEFAULT_MAX_ROUNDS
     control_arm: bool = True  # the A/A arm that measures the noise floor
@@ -37,8 +37,7 @@ class ScanOptions:
     scan_budget_s: float = 30 * 60.0  # shared out among the scenarios still to run
 
     def stop_rule(self) -> StopRule:
-        target = parse_target(self.precision) if self.precision else None
-        return StopRule(self.rounds, max(self.max_rounds, self.rounds), target, self.budget_s)
+        return StopRule(self.rounds, max(self.max_rounds, self.rounds), self.precision, self.budget_s)
 
     @classmethod
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":

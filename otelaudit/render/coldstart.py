@@ -8,6 +8,7 @@ from typing import List, Optional, Sequence
 
 from otelaudit.model import AutoStartup, ColdStartReport, PhaseCalls, TargetColdStart
 from otelaudit.model import Estimate
+from otelaudit.render._text import table
 
 HEADERS = ("INSTRUMENTOR", "STATUS", "IMPORT OVER LIBRARY (95% CI)", "IMPORT CPU", "instrument()", "MODULES ADDED",
            "FIRST CALL EXTRA", "SPAWN→1ST OP +INSTRUMENTED", "+AUTO")
@@ -41,8 +42,6 @@ def scans(phases: Sequence[PhaseCalls]) -> str:
 
 
 def terminal_lines(section: ColdStartReport) -> List[str]:
-    from otelaudit.render.terminal import table
-
     lines = [f"Cold start — {section.rounds} interleaved rounds of fresh interpreters, library-only baseline vs "
              "library + instrumentation (and the library under opentelemetry-instrument: AUTO); medians, 95% "
              "95% CIs. FIRST CALL EXTRA: how much more the first operation exceeds the steady state than "
@@ -80,8 +79,6 @@ def _target_details(target: TargetColdStart) -> List[str]:
 
 
 def auto_lines(auto: AutoStartup, label: str) -> List[str]:
-    from otelaudit.render.terminal import table
-
     if auto.failure is not None and not auto.rounds:
         return [f"{label}: not measured ({auto.failure.message})"]
     lines = [f"{label} ({auto.rounds} rounds): python -c pass {ms(auto.plain_ms)}; initialize() via sitecustomize "

@@ -8,11 +8,14 @@ from __future__ import annotations
 from html import escape
 from typing import List
 
+from otelaudit.render import compare as render_compare
+from otelaudit.render import precision as render_precision
 from otelaudit.render import svg as svg_charts
+from otelaudit.render.html_coldstart import cold_start_section
 from otelaudit.model import ArmSummary, Estimate, Finding, Report, ScenarioResult
 from otelaudit.attribute.ownership import display_path
 from otelaudit.render.markdown import CHAIN_SHOWN, is_harness, relevant_packages, title
-from otelaudit.render.terminal import telemetry
+from otelaudit.render._text import telemetry
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1240px;color:#222;padding:0 12px}
@@ -72,9 +75,9 @@ def render(report: Report) -> str:
                  "paired differences.</p>", svg_charts.overhead_chart(report.results)]
     body += [section(report, result) for result in report.results if result.status == "ok"]
     if report.cold_start is not None:
-        from otelaudit.render.html_coldstart import cold_start_section
-
         body.append(cold_start_section(report.cold_start))
+    if report.comparison is not None:
+        body.append(render_compare.html(report.comparison))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>otelaudit report {escape(report.created)}</title><style>{STYLE}</style></head>\n<body>\n"
             + "\n".join(body) + f"\n<script>{SCRIPT}</script>\n</body></html>\n")
@@ -119,8 +122,6 @@ def _arm_row(arm: ArmSummary) -> str:
 
 def precision(result: ScenarioResult) -> str:
     """Rounds run and why they stopped, the A/A noise floor, instruction counts."""
-    from otelaudit.render import precision as render_precision
-
     found = render_precision.lines(result)
     return "<ul class=\"precision\">" + "".join(f"<li>{escape(line)}</li>" for line in found) + "</ul>" if found else ""
 

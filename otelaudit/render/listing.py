@@ -8,7 +8,7 @@ from typing import List
 
 from otelaudit.discover.instrumentors import discover_instrumentors
 from otelaudit.discover.catalog import load_catalog
-from otelaudit.render.terminal import table
+from otelaudit.render._text import table
 from otelaudit.scenarios.api import Scenario, library_version, scenario_for, unsupported_version
 
 

@@ -1,7 +1,7 @@
 """The markdown report: one section per instrumentation, written to be pasted as an
 upstream issue — a title with the problem and the number, the environment and pins,
 a reproduction command, the arms with confidence intervals, the findings with call
-chains and patches, and how it was measured."""
+chains and patches, and how it was measured; then the cold-start and comparison sections."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ import otelaudit
 from otelaudit.discover.environment import CORE_DISTRIBUTIONS
 from otelaudit.model import ArmSummary, Estimate, Finding, Report, ScenarioResult
 from otelaudit.attribute.ownership import display_path
-from otelaudit.render.terminal import telemetry
+from otelaudit.render import coldstart as render_coldstart
+from otelaudit.render import compare as render_compare
+from otelaudit.render import precision as render_precision
+from otelaudit.render._text import telemetry
 
 CHAIN_SHOWN = 8
 
@@ -25,9 +28,9 @@ def render(report: Report) -> str:
         sections.append("## Not measured\n\n" + "\n".join(
             f"- `{r.instrumentor}`: {r.status} — {r.failure.message if r.failure else ''}" for r in skipped))
     if report.cold_start is not None:
-        from otelaudit.render.coldstart import markdown
-
-        sections.append(markdown(report.cold_start))
+        sections.append(render_coldstart.markdown(report.cold_start))
+    if report.comparison is not None:
+        sections.append(render_compare.markdown(report.comparison))
     return "\n\n---\n\n".join(sections) + "\n"
 
 
@@ -126,8 +129,6 @@ def is_harness(path: str) -> bool:
 
 
 def precision_text(result: ScenarioResult) -> str:
-    from otelaudit.render import precision as render_precision
-
     found = render_precision.lines(result)
     return "**Precision:**\n\n" + "\n".join(f"- {line}" for line in found) if found else ""
 

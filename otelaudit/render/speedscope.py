@@ -5,7 +5,7 @@ in µs per operation, so the arms can be compared side by side in speedscope's v
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from otelaudit.model import DiffFlame, Report
 from otelaudit.attribute.ownership import display_path
@@ -15,7 +15,7 @@ SCHEMA = "https://www.speedscope.app/file-format-schema.json"
 
 def render(report: Report) -> str:
     frames: List[Dict[str, Any]] = []
-    index: Dict[tuple, int] = {}
+    index: Dict[Tuple[str, str], int] = {}
     profiles: List[Dict[str, Any]] = []
     for result in report.results:
         if result.flame is None:
@@ -29,7 +29,7 @@ def render(report: Report) -> str:
     return json.dumps(document, indent=1)
 
 
-def _frame_id(function: str, file: str, frames: List[Dict[str, Any]], index: Dict[tuple, int]) -> int:
+def _frame_id(function: str, file: str, frames: List[Dict[str, Any]], index: Dict[Tuple[str, str], int]) -> int:
     key = (function, file)
     if key not in index:
         index[key] = len(frames)

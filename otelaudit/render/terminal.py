@@ -1,13 +1,17 @@
 """The terminal report: one row per instrumentor, readable at a glance, then one line
-per problem. Plain text so it survives logs and CI consoles."""
+per problem, then the cold-start and comparison sections when the report has them.
+Plain text so it survives logs and CI consoles."""
 
 from __future__ import annotations
 
 from typing import List, Optional, Sequence
 
+from otelaudit.model import Report, ScenarioResult
+from otelaudit.render import coldstart as render_coldstart
+from otelaudit.render import compare as render_compare
 from otelaudit.render import precision as render_precision
+from otelaudit.render._text import ratio, signed_us, table, telemetry, us, verdict, with_ci
 from otelaudit.render._units import with_interval
-from otelaudit.model import Comparison, Estimate, Report, ScenarioResult, Telemetry
 
 HEADERS = ("INSTRUMENTOR", "LIBRARY", "STATUS", "TELEMETRY/OP", "BASELINE CPU/OP",
            "SDK OVERHEAD CPU/OP (95% CI)", "RATIO", "API OVERHEAD", "p99 Δ", "VERDICT")
@@ -15,19 +19,15 @@ HEADERS = ("INSTRUMENTOR", "LIBRARY", "STATUS", "TELEMETRY/OP", "BASELINE CPU/OP
 
 def render(report: Report) -> str:
     env = report.environment
+    if not report.results and (report.cold_start is not None or report.comparison is not None):
+        return "\n".join(_own_sections(report))  # `otelaudit coldstart` or `compare`
     lines = [
         f"otelaudit {report.otelaudit_version} — {len(report.results)} instrumentor(s), "
         f"{report.settings.rounds} interleaved rounds{' (quick)' if report.settings.quick else ''}, "
         f"Python {env.python}, {env.cpu_count} CPU(s), seed {report.settings.seed}{render_precision.scan_shape(report)}",
         "",
     ]
-    if report.cold_start is not None and not report.results:  # `otelaudit coldstart`
-        from otelaudit.render.coldstart import terminal_lines
-
-        return "\n".join([f"otelaudit {report.otelaudit_version} — Python {env.python}, {env.cpu_count} CPU(s), "
-                          f"seed {report.settings.seed}", *terminal_lines(report.cold_start)])
-    rows = [row(result) for result in report.results]
-    lines += table([list(HEADERS)] + rows)
+    lines += table([list(HEADERS)] + [row(result) for result in report.results])
     lines += render_precision.section(report.results)
     found = [line for r in report.results for line in finding_lines(r)]
     if found:
@@ -37,10 +37,21 @@ def render(report: Report) -> str:
         lines += ["", *problems]
     lines += [f"warning: {w}" for w in report.warnings]
     if report.cold_start is not None:
-        from otelaudit.render.coldstart import terminal_lines
-
-        lines += terminal_lines(report.cold_start)
+        lines += render_coldstart.terminal_lines(report.cold_start)
+    if report.comparison is not None:
+        lines += ["", *render_compare.terminal_lines(report.comparison)]
     return "\n".join(lines)
+
+
+def _own_sections(report: Report) -> List[str]:
+    env = report.environment
+    lines: List[str] = []
+    if report.cold_start is not None:
+        lines += [f"otelaudit {report.otelaudit_version} — Python {env.python}, {env.cpu_count} CPU(s), "
+                  f"seed {report.settings.seed}", *render_coldstart.terminal_lines(report.cold_start)]
+    if report.comparison is not None:
+        lines += ([""] if lines else []) + render_compare.terminal_lines(report.comparison)
+    return lines
 
 
 def row(result: ScenarioResult) -> List[str]:
@@ -101,38 +112,3 @@ def problem_line(result: ScenarioResult) -> str:
         parts.append(f"{result.status} ({result.failure.kind}): {result.failure.message}")
     parts += list(result.warnings)
     return f"{result.instrumentor}: " + "; ".join(parts)
-
-
-def table(rows: Sequence[Sequence[str]]) -> List[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(r, widths)).rstrip() for r in rows]
-
-
-def us(value: float) -> str:
-    if abs(value) >= 1000:
-        return f"{value / 1000:.2f} ms"
-    return f"{value:.1f} µs" if abs(value) >= 10 else f"{value:.2f} µs"
-
-
-def signed_us(value: float) -> str:
-    return ("+" if value >= 0 else "−") + us(abs(value))
-
-
-def with_ci(estimate: Estimate) -> str:
-    return with_interval(estimate.estimate, estimate.ci_low, estimate.ci_high, signed=True)
-
-
-def ratio(value: float) -> str:
-    return f"×{value:.2f}"
-
-
-def telemetry(value: Optional[Telemetry]) -> str:
-    if value is None:
-        return "—"
-    parts = [f"{value.spans:.3g} span", f"{value.metric_measurements:.3g} metric", f"{value.log_records:.3g} log"]
-    shown = [p for p, v in zip(parts, (value.spans, value.metric_measurements, value.log_records)) if v]
-    return ", ".join(shown) or "none"
-
-
-def verdict(comparison: Optional[Comparison]) -> str:
-    return comparison.verdict if comparison else "—"

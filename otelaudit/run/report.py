@@ -1,6 +1,7 @@
 """The Report every command ends with: one schema version, otelaudit's own version, when,
 the command line, the environment (its core packages plus the audited instrumentations'
-and libraries' distributions) and the settings; scan results or a cold-start section."""
+and libraries' distributions) and the settings; scan results, a cold-start section or a
+version comparison. The schema version is the model's (otelaudit.model.SCHEMA_VERSION)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,12 @@ from typing import Optional, Sequence
 from otelaudit import __version__
 from otelaudit.discover.environment import describe_environment
 from otelaudit.discover.instrumentors import Target
-from otelaudit.model import ColdStartReport, Report, ScanSettings, ScenarioResult
-
-SCHEMA_VERSION = "1.0"
+from otelaudit.model import SCHEMA_VERSION, ColdStartReport, Report, ScanSettings, ScenarioResult, VersionComparison
 
 
 def report_for(command: str, settings: ScanSettings, targets: Sequence[Target],
                results: Sequence[ScenarioResult] = (), cold_start: Optional[ColdStartReport] = None,
-               warnings: Sequence[str] = ()) -> Report:
+               warnings: Sequence[str] = (), comparison: Optional[VersionComparison] = None) -> Report:
     extra = [t.instrumentor.distribution for t in targets]
     extra += [t.scenario.distribution for t in targets if t.scenario and t.scenario.distribution]
     return Report(
@@ -30,4 +29,5 @@ def report_for(command: str, settings: ScanSettings, targets: Sequence[Target],
         results=tuple(results),
         warnings=tuple(warnings),
         cold_start=cold_start,
+        comparison=comparison,
     )
