@@ -54,3 +54,89 @@ def test_list_does_not_import_libraries_or_instrumentations(fixture_site):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def _comparison_report():
+    """A saved `otelaudit compare` report, built from the model (the numbers are made up:
+    these tests are about rendering and reading it back, not about measuring)."""
+    from otelaudit.compare.audit import CompareOptions, comparison_report
+    from otelaudit.compare.model import version_comparison
+    from otelaudit.model import (ABResult, Comparison, Estimate, Finding, Frame, Instrumentor, ScenarioDescription,
+                                 Telemetry, Version)
+
+    scenario = ScenarioDescription("planted", "otelaudit_planted_scenario", "otelaudit_planted_library", 1,
+                                   Telemetry(spans=1))
+
+    def version(number, findings=()):
+        instrumentor = Instrumentor("planted", "otelaudit_planted:Instrumentor", "otelaudit-planted", number)
+        return Version(f"otelaudit-planted=={number}", sys.executable, True, instrumentor, scenario,
+                       {"otelaudit-planted": number}, findings, Telemetry(spans=1))
+
+    lookup = Finding("OA101", "importlib.metadata.version() on every operation", Frame("/x/utils.py", 26, "version"),
+                     "importlib.metadata.version", "otelaudit-planted", "2.0", 1.0, "cache it")
+    flat = Estimate(0.0, 0.0, 0.0)
+    measured = ABResult("A", "B", 500, Comparison("sdk", Estimate(40.0, 35.0, 45.0), Estimate(1.5, 1.4, 1.6), flat,
+                                                  flat, Estimate(50.0, 40.0, 60.0), flat, "overhead", 5),
+                        baseline_cpu_us_per_op=80.0)
+    comparison = version_comparison(version("1.0"), version("2.0", (lookup,)), measured, ("otelaudit-planted",))
+    return comparison_report(CompareOptions(pins=("otelaudit-planted==1.0", "otelaudit-planted==2.0")), comparison)
+
+
+def _report(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "otelaudit", "report", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=60)
+
+
+def test_a_saved_comparison_renders_again_in_every_format(tmp_path):
+    from otelaudit.model import files
+
+    saved = tmp_path / "compare.json"
+    saved.write_text(files.dumps(_comparison_report()) + "\n")
+    text = _report(str(saved), "--format", "text", cwd=tmp_path)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("otelaudit compare: otelaudit-planted==2.0 (2.0) against otelaudit-planted==1.0")
+    assert "a regression" in text.stdout and "appeared in otelaudit-planted==2.0: [OA101]" in text.stdout
+    for output, marker in (("out.html", '<h2 id="version-comparison">'), ("out.md", "## Version comparison"),
+                           ("out.json", '"comparison": {')):
+        done = _report(str(saved), "-o", output, cwd=tmp_path)  # the extension chooses the format
+        assert done.returncode == 0, done.stderr
+        assert marker in (tmp_path / output).read_text()
+    assert files.loads((tmp_path / "out.json").read_text()) == files.loads(saved.read_text())
+
+
+def test_an_explicit_format_wins_over_the_output_extension(tmp_path):
+    from otelaudit.model import files
+
+    saved = tmp_path / "compare.json"
+    saved.write_text(files.dumps(_comparison_report()))
+    assert _report(str(saved), "--format", "markdown", "-o", "out.html", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "out.html").read_text().startswith("## Version comparison")
+
+
+def test_renderers_are_chosen_by_name_or_by_the_longest_matching_extension():
+    from otelaudit.render import registry
+
+    assert registry.for_path("p.speedscope.json").name == "speedscope"
+    assert registry.for_path("REPORT.JSON").name == "json"
+    assert registry.for_path("report.htm").name == "html"
+    assert registry.for_path("report.pdf") is None
+    assert registry.choose(None, "report.pdf", "markdown").name == "markdown"
+    with pytest.raises(registry.UnknownFormat, match="known: markdown, html, json, text, speedscope"):
+        registry.by_name("pdf")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["scan", "--precision", "2x"], "argument --precision: precision must look like 2% or 3us, got '2x'"),
+    (["compare", "a==1", "--budget", "soon"], "argument --budget: budget must look like 60s or 2m, got 'soon'"),
+])
+def test_precision_and_budget_are_parsed_once_at_the_edge_into_usage_errors(args, message):
+    out = subprocess.run([sys.executable, "-m", "otelaudit", *args], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines()[-1].endswith(message)
+
+
+def test_a_report_that_is_not_one_is_a_one_line_usage_error(tmp_path):
+    (tmp_path / "bad.json").write_text("{}")
+    done = _report("bad.json", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("otelaudit: error: cannot read a report from bad.json") and "Traceback" not in done.stderr

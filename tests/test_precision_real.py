@@ -82,11 +82,16 @@ def test_compare_reports_a_planted_regression_and_the_finding_that_appeared(tmp_
     assert completed.returncode == 10, completed.stderr
     assert "a regression" in completed.stdout
     assert "otelaudit-planted==2.0 is a regression over otelaudit-planted==1.0" in completed.stderr
-    data = json.loads((tmp_path / "compare.json").read_text())
+    saved = json.loads((tmp_path / "compare.json").read_text())
+    assert saved["schema_version"] == "1.1" and saved["results"] == []  # a Report with its comparison section
+    data = saved["comparison"]
     assert data["result"]["comparison"]["verdict"] == "overhead"
     assert [f["rule"] for f in data["appeared"]] == ["OA101"]
     assert data["disappeared"] == []
     assert data["a"]["instrumentor"]["version"] == "1.0" and data["b"]["instrumentor"]["version"] == "2.0"
+    again = subprocess.run([sys.executable, "-m", "otelaudit", "report", str(tmp_path / "compare.json"), "--format",
+                            "text"], capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and again.stdout == completed.stdout  # rendered again from the saved report
     # One pin: against the installed version (here the fixture site's, which reads metadata per call);
     # the environment of 1.0 is cached from the comparison above.
     env = {**os.environ, "PYTHONPATH": str(FIXTURE_SITE)}

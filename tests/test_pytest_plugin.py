@@ -142,3 +142,28 @@ def test_auditing_a_workload_under_an_unknown_instrumentor_says_which_exist(audi
         "    otelaudit.audit_workload(lookup, ['sqlite'], setup=make_db)\n")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*no installed instrumentor named 'sqlite' (installed: *sqlite3*"])
+
+
+def test_the_plugin_shares_the_scan_options_under_its_prefix(pytester):
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--help")
+    result.stdout.fnmatch_lines(["*--otelaudit-rounds=N*", "*--otelaudit-precision=TARGET*", "*--otelaudit-budget=TIME*",
+                                 "*--otelaudit-no-control*", "*--otelaudit-deterministic*", "*--otelaudit-strict*"])
+
+
+def test_a_bad_precision_is_refused_before_anything_runs(pytester):
+    pytester.makepyfile(test_audit="def test_never(otelaudit):\n    raise AssertionError('ran')\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-precision", "2x")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--otelaudit-precision: precision must look like 2% or 3us, got '2x'*"])
+
+
+def test_settings_come_from_pyproject_then_the_command_line(pytester):
+    pytester.makepyprojecttoml("[tool.otelaudit]\nrounds = 7\nseconds_per_run = 0.2\n")
+    pytester.makepyfile(test_settings=(
+        "from otelaudit.pytest_plugin import SETTINGS\n"
+        "def test_settings(request):\n"
+        "    s = request.config.stash[SETTINGS]\n"
+        "    assert (s.rounds, s.seconds_per_run, s.precision.text, s.control_arm) == (3, 0.2, '2%', False)\n"))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--otelaudit-rounds", "3",
+                                          "--otelaudit-precision", "2%", "--otelaudit-no-control")
+    result.assert_outcomes(passed=1)
