@@ -35,8 +35,7 @@ def add_parser(commands: Any, epilog: str) -> None:
     parser.add_argument("--auto-exclude", action="append", default=[], metavar="NAME",
                         help="instrumentor left out of the opentelemetry-instrument runs "
                              "(OTEL_PYTHON_DISABLED_INSTRUMENTATIONS); repeatable")
-    parser.add_argument("--timeout", type=float, default=120.0, metavar="S", help="kill a child after S seconds")
-    parser.add_argument("--seed", type=int, help="seed for the round order")
+    options.add_all(parser.add_argument, (options.TIMEOUT, options.SEED))
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE", help="silence a rule (e.g. OA201)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(handler=run)
@@ -60,17 +59,16 @@ def coldstart_options(args: argparse.Namespace) -> "ColdStartOptions":
 
     if args.simulate_distributions < 0:
         raise UsageError("--simulate-distributions must be 0 or more")
-    chosen: Dict[str, Any] = {
-        "targets": tuple(args.targets), "timeout_s": args.timeout, "quick": args.quick,
+    chosen: Dict[str, Any] = options.keywords(args, (options.TIMEOUT, options.SEED))
+    chosen.update({
+        "targets": tuple(args.targets), "quick": args.quick,
         "simulate_distributions": args.simulate_distributions, "auto": not args.no_auto,
         "auto_exclude": tuple(args.auto_exclude), "ignore_rules": tuple(r.upper() for r in args.ignore),
-        "command": " ".join(["otelaudit", *args.argv])}
+        "command": " ".join(["otelaudit", *args.argv])})
     if args.quick:
         chosen.update(rounds=5, steady_ops=10)
     if args.rounds:
         chosen["rounds"] = args.rounds
-    if args.seed is not None:
-        chosen["seed"] = args.seed
     return ColdStartOptions(**chosen)
 
 

@@ -7,8 +7,7 @@ option not given is left out, so the options object's own default applies."""
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, NamedTuple, Optional, Sequence
 
 if TYPE_CHECKING:
     from otelaudit.plan.adaptive import PrecisionTarget, StopRule
@@ -48,12 +47,11 @@ def duration(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from error
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):  # immutable like a frozen dataclass, without importing dataclasses for --help
     flag: str  # without dashes or prefix
     dest: str  # the options object's keyword
     help: str
-    settings: Mapping[str, Any] = field(default_factory=dict)  # type, action, metavar
+    settings: Mapping[str, Any] = {}  # type, action, metavar; never mutated
 
     def add(self, add_option: AddOption, prefix: str = "") -> None:
         add_option(f"--{prefix}{self.flag}", dest=dest(prefix, self.dest), default=None, help=self.help,

@@ -44,9 +44,9 @@ def title(result: ScenarioResult) -> str:
     overhead = result.overhead
     assert overhead is not None
     lead = f"`{result.distribution}` {result.version}"
-    if result.findings and result.findings[0].verified_saving_us and result.findings[0].verified_saving_us.ci_low > 0:
-        top = result.findings[0]
-        return (f"{lead}: {top.target}() on every operation costs {_us(top.verified_saving_us.estimate)} "  # type: ignore[union-attr]
+    saving = result.findings[0].verified_saving_us if result.findings else None
+    if saving is not None and saving.ci_low > 0:
+        return (f"{lead}: {result.findings[0].target}() on every operation costs {_us(saving.estimate)} "
                 f"of {_us(overhead.cpu_us_per_op.estimate)} instrumentation overhead per {result.library} operation")
     return f"{lead} adds {_us(overhead.cpu_us_per_op.estimate)} CPU per {result.library} operation (×{overhead.cpu_ratio.estimate:.2f})"
 

@@ -6,8 +6,7 @@ line's `--help` stays fast. Every renderer takes any Report: scan, coldstart, co
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional, Tuple, cast
+from typing import TYPE_CHECKING, Callable, NamedTuple, Optional, Tuple, cast
 
 if TYPE_CHECKING:
     from otelaudit.model import Report
@@ -17,8 +16,7 @@ class UnknownFormat(ValueError):
     """No renderer has this name or serves this file extension."""
 
 
-@dataclass(frozen=True)
-class Renderer:
+class Renderer(NamedTuple):  # immutable without importing dataclasses: `--help` lists the names
     name: str
     extensions: Tuple[str, ...]  # the first is the one files are given; the longest match wins
     module: str
