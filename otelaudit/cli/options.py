@@ -74,6 +74,9 @@ NO_CONTROL = Option("no-control", "control_arm", "skip the identical A/A arm tha
 DETERMINISTIC = Option("deterministic", "deterministic", "also count instructions per operation (hardware "
                        "counters, else Valgrind) and report them beside time", {"action": "store_true"})
 
+WIDE = Option("wide", "wide", "the terminal report as one wide row per instrumentor with every column, "
+              "whatever the terminal's width (default: fit the terminal)", {"action": "store_true"})
+
 PRECISION_OPTIONS = (PRECISION, BUDGET, NO_CONTROL, DETERMINISTIC)
 # What the pytest plugin shares with `otelaudit scan`.
 MEASUREMENT = (ROUNDS, SECONDS_PER_RUN, TIMEOUT, *PRECISION_OPTIONS)

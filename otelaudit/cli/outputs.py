@@ -39,7 +39,7 @@ def on_result(args: argparse.Namespace) -> "Callable[[Report], None]":
     return lambda report: save(args.json, report, json)
 
 
-def show(report: "Report") -> None:
-    from otelaudit.render.registry import by_name
+def show(report: "Report", wide: bool = False) -> None:
+    from otelaudit.render import terminal
 
-    print(by_name("text").render(report))
+    print(terminal.render(report, wide=wide))

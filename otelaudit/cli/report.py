@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from otelaudit.cli import options
+
 if TYPE_CHECKING:
     from otelaudit.model import Report
 
@@ -22,6 +24,7 @@ def add_parser(commands: Any, epilog: str) -> None:
                         "(self-contained page), json, text, speedscope (profiles for speedscope.app); "
                         "without it, the extension of --output decides")
     parser.add_argument("--output", "-o", metavar="PATH", help="write here (atomically) instead of stdout")
+    options.WIDE.add(parser.add_argument)
     parser.set_defaults(handler=run)
 
 
@@ -30,7 +33,11 @@ def run(args: argparse.Namespace) -> int:
 
     report = load(args.path)
     renderer = choose(args.format, args.output, DEFAULT_FORMAT)
-    if args.output:
+    if renderer.name == "text" and not args.output:
+        from otelaudit.cli.outputs import show
+
+        show(report, wide=bool(args.wide))
+    elif args.output:
         save(args.output, report, renderer)
     else:
         print(renderer.render(report))

@@ -34,6 +34,7 @@ def add_parser(commands: Any, epilog: str) -> None:
                         help="silence a finding rule by its id (e.g. OA107); repeatable")
     parser.add_argument("--fail-on", action="append", default=[], metavar="BUDGET", help=FAIL_ON_HELP)
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    options.WIDE.add(parser.add_argument)
     options.add_all(parser.add_argument, options.PRECISION_OPTIONS)
     parser.add_argument("--jobs", type=options.positive_int, default=1, metavar="N",
                         help="audit N targets at once, one per core (capped at the usable cores)")
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     report = scan(scan_options(args), on_progress=progress, on_result=on_result)
     progress.done()
     outputs.write(args, report)
-    outputs.show(report)
+    outputs.show(report, wide=bool(args.wide))
     for result in report.results:
         if exit_code_for([result]):  # one line per failure that decides the exit code
             assert result.failure is not None

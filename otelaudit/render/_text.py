@@ -1,13 +1,17 @@
 """Plain-text pieces every text renderer shares (terminal, cold start, comparison,
-listing, and the cells markdown and HTML reuse): aligned tables and µs / CI formatting.
-It imports no renderer, so renderers can import it and never each other."""
+listing, and the cells markdown and HTML reuse): aligned tables, lines wrapped to a
+width, and figures in one unit each (otelaudit.render._units). It imports no renderer,
+so renderers can import it and never each other."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+import textwrap
+from typing import Iterable, List, Optional, Sequence
 
 from otelaudit.model import Comparison, Estimate, Telemetry
-from otelaudit.render._units import with_interval
+from otelaudit.render._units import duration, with_interval
+
+VERDICT_WORDS = {"overhead": "overhead", "no-detectable-overhead": "none detected", "inconclusive": "inconclusive"}
 
 
 def table(rows: Sequence[Sequence[str]]) -> List[str]:
@@ -15,22 +19,38 @@ def table(rows: Sequence[Sequence[str]]) -> List[str]:
     return ["  ".join(cell.ljust(width) for cell, width in zip(r, widths)).rstrip() for r in rows]
 
 
+def wrapped(lines: Iterable[str], width: int) -> List[str]:
+    """Each line as it is if it fits, else wrapped at spaces, continuations indented
+    under the line's own indent (long paths are broken rather than left too wide)."""
+    out: List[str] = []
+    for line in lines:
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip()))
+        out += textwrap.wrap(line[len(indent):], width, initial_indent=indent, subsequent_indent=indent + "    ",
+                             break_on_hyphens=False) or [line[:width]]
+    return out
+
+
 def us(value: float) -> str:
-    if abs(value) >= 1000:
-        return f"{value / 1000:.2f} ms"
-    return f"{value:.1f} µs" if abs(value) >= 10 else f"{value:.2f} µs"
+    return duration(value)
 
 
 def signed_us(value: float) -> str:
-    return ("+" if value >= 0 else "−") + us(abs(value))
+    return duration(value, signed=True)
 
 
-def with_ci(estimate: Estimate) -> str:
-    return with_interval(estimate.estimate, estimate.ci_low, estimate.ci_high, signed=True)
+def with_ci(estimate: Estimate, signed: bool = True) -> str:
+    return with_interval(estimate.estimate, estimate.ci_low, estimate.ci_high, signed=signed)
 
 
 def ratio(value: float) -> str:
     return f"×{value:.2f}"
+
+
+def ratio_ci(estimate: Estimate) -> str:
+    return f"×{estimate.estimate:.2f} [{estimate.ci_low:.2f}, {estimate.ci_high:.2f}]"
 
 
 def telemetry(value: Optional[Telemetry]) -> str:
@@ -42,4 +62,4 @@ def telemetry(value: Optional[Telemetry]) -> str:
 
 
 def verdict(comparison: Optional[Comparison]) -> str:
-    return comparison.verdict if comparison else "—"
+    return VERDICT_WORDS[comparison.verdict] if comparison else "—"

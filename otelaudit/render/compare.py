@@ -7,10 +7,9 @@ from __future__ import annotations
 from html import escape
 from typing import List, Sequence
 
-from otelaudit.measure import noise
 from otelaudit.model import Finding, VersionComparison
-from otelaudit.plan import rounds
-from otelaudit.render.precision import instructions
+from otelaudit.render._units import duration, with_interval
+from otelaudit.render.precision import describe_all
 
 
 def terminal_lines(c: VersionComparison) -> List[str]:
@@ -22,10 +21,11 @@ def terminal_lines(c: VersionComparison) -> List[str]:
     if r.comparison is not None:
         d, level = r.comparison.cpu_us_per_op, r.baseline_cpu_us_per_op
         pct = 100.0 * d.estimate / level if level else 0.0
-        lines.append(f"  CPU per op: {level:.3g} µs → {level + d.estimate:.3g} µs: {d.estimate:+.3g} µs ({pct:+.2f}%) "
-                     f"[95% CI {d.ci_low:+.3g}, {d.ci_high:+.3g}] — "
+        p99 = r.comparison.latency_p99_us
+        lines.append(f"  CPU per op: {duration(level)} → {duration(level + d.estimate)}: "
+                     f"{with_interval(d.estimate, d.ci_low, d.ci_high, signed=True)} ({pct:+.2f}%, 95% interval) — "
                      + ("an improvement" if d.ci_high < 0 else _word(r.comparison.verdict)))
-        lines.append(f"  p99 latency: {r.comparison.latency_p99_us.estimate:+.3g} µs")
+        lines.append(f"  p99 latency: {with_interval(p99.estimate, p99.ci_low, p99.ci_high, signed=True)}")
     lines += [f"  {line}" for line in _precision(c)]
     lines += _findings(f"appeared in {b.requirement}", c.appeared)
     lines += _findings(f"disappeared since {a.requirement}", c.disappeared)
@@ -48,14 +48,9 @@ def html(c: VersionComparison) -> str:
 
 
 def _precision(c: VersionComparison) -> List[str]:
-    r, found = c.result, []
-    if r.precision is not None:
-        found.append(rounds.describe(r.precision))
-    if r.noise_floor is not None:
-        found.append(noise.describe(r.noise_floor))
-    if r.instructions is not None:
-        found.append(instructions(r.instructions))
-    return found
+    r = c.result
+    return describe_all(r.precision, r.noise_floor, r.instructions,
+                        r.comparison.cpu_us_per_op if r.comparison else None)
 
 
 def _findings(title: str, findings: Sequence[Finding]) -> List[str]:

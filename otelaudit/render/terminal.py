@@ -1,46 +1,58 @@
-"""The terminal report: one row per instrumentor, readable at a glance, then one line
-per problem, then the cold-start and comparison sections when the report has them.
-Plain text so it survives logs and CI consoles."""
+"""The terminal report. It fits the terminal: one row per instrumentor when the whole
+table fits (or with `wide`), otherwise two lines per instrumentor — verdict and overhead
+with its interval and ratio first, then telemetry, baseline, api-only and p99. What was
+not measured is listed under it with the reason; every other line wraps to the width.
+Plain text so it survives logs and CI consoles; a saved report renders the same."""
 
 from __future__ import annotations
 
+import shutil
 from typing import List, Optional, Sequence
 
 from otelaudit.model import Report, ScenarioResult
 from otelaudit.render import coldstart as render_coldstart
 from otelaudit.render import compare as render_compare
 from otelaudit.render import precision as render_precision
-from otelaudit.render._text import ratio, signed_us, table, telemetry, us, verdict, with_ci
+from otelaudit.render._text import ratio, ratio_ci, table, telemetry, us, verdict, with_ci, wrapped
 from otelaudit.render._units import with_interval
 
-HEADERS = ("INSTRUMENTOR", "LIBRARY", "STATUS", "TELEMETRY/OP", "BASELINE CPU/OP",
-           "SDK OVERHEAD CPU/OP (95% CI)", "RATIO", "API OVERHEAD", "p99 Δ", "VERDICT")
+HEADERS = ("INSTRUMENTOR", "LIBRARY", "VERDICT", "SDK OVERHEAD CPU/OP [95% interval]", "RATIO", "TELEMETRY/OP",
+           "BASELINE CPU/OP", "API-ONLY OVERHEAD", "p99 LATENCY Δ")
+DEFAULT_WIDTH = 80
 
 
-def render(report: Report) -> str:
-    env = report.environment
+def width_now() -> int:
+    """The terminal's columns; 80 when the output is not a terminal (a file, a pipe)."""
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+
+
+def render(report: Report, width: Optional[int] = None, wide: bool = False) -> str:
+    columns = width if width is not None else width_now()
     if not report.results and (report.cold_start is not None or report.comparison is not None):
-        return "\n".join(_own_sections(report))  # `otelaudit coldstart` or `compare`
-    lines = [
-        f"otelaudit {report.otelaudit_version} — {len(report.results)} instrumentor(s), "
-        f"{report.settings.rounds} interleaved rounds{' (quick)' if report.settings.quick else ''}, "
-        f"Python {env.python}, {env.cpu_count} CPU(s), seed {report.settings.seed}{render_precision.scan_shape(report)}",
-        "",
-    ]
-    lines += table([list(HEADERS)] + [row(result) for result in report.results])
-    lines += render_precision.section(report.results)
+        return "\n".join(wrapped(_own_sections(report), columns))  # `otelaudit coldstart` or `compare`
+    env = report.environment
+    measured = [r for r in report.results if r.overhead is not None]
+    lines = [f"otelaudit {report.otelaudit_version} — {len(report.results)} instrumentor(s), "
+             f"{render_precision.rounds_text(report)}{render_precision.scan_shape(report)}",
+             f"Python {env.python}, {env.cpu_count} CPU(s), seed {report.settings.seed}", ""]
+    lines = wrapped(lines, columns) if not wide else lines
+    rows = table([list(HEADERS)] + [row(r) for r in measured]) if measured else []
+    if wide or max((len(line) for line in rows), default=0) <= columns:
+        lines += rows
+    else:
+        lines += [line for r in measured for line in block(r, columns)]
+    rest = not_measured(report.results)
+    rest += render_precision.section(report.results)
     found = [line for r in report.results for line in finding_lines(r)]
     if found:
-        lines += ["", "Findings (ranked; silence a rule with --ignore ID):", *found]
-    problems = [problem_line(r) for r in report.results if r.failure is not None or r.warnings]
-    if problems:
-        lines += ["", *problems]
-    lines += [f"warning: {w}" for w in report.warnings]
+        rest += ["", "Findings (ranked; silence a rule with --ignore ID):", *found]
+    rest += [problem_line(r) for r in measured if r.failure is not None or r.warnings]
+    rest += [f"warning: {w}" for w in report.warnings]
     if report.cold_start is not None:
-        lines += render_coldstart.terminal_lines(report.cold_start)
+        rest += render_coldstart.terminal_lines(report.cold_start)
     if report.comparison is not None:
-        lines += ["", *render_compare.terminal_lines(report.comparison)]
-    return "\n".join(lines)
+        rest += ["", *render_compare.terminal_lines(report.comparison)]
+    return "\n".join(lines + (rest if wide else wrapped(rest, columns)))
 
 
 def _own_sections(report: Report) -> List[str]:
@@ -54,21 +66,55 @@ def _own_sections(report: Report) -> List[str]:
     return lines
 
 
+def _verdict(result: ScenarioResult) -> str:
+    return verdict(result.overhead) if result.status == "ok" else result.status.upper()
+
+
 def row(result: ScenarioResult) -> List[str]:
-    library = result.library_version or result.library or "—"
+    """The wide table's row of a measured result."""
+    overhead = result.overhead
+    assert overhead is not None
     baseline = result.arms.get("baseline")
-    return [
-        label(result),
-        library,
-        result.status,
-        telemetry(result.telemetry_per_op),
-        us(baseline.cpu_us_per_op.estimate) if baseline else "—",
-        with_ci(result.overhead.cpu_us_per_op) if result.overhead else "—",
-        ratio(result.overhead.cpu_ratio.estimate) if result.overhead else "—",
-        signed_us(result.api_overhead.cpu_us_per_op.estimate) if result.api_overhead else "—",
-        signed_us(result.overhead.latency_p99_us.estimate) if result.overhead else "—",
-        verdict(result.overhead),
-    ]
+    return [label(result), result.library_version or result.library or "—", _verdict(result),
+            with_ci(overhead.cpu_us_per_op), ratio_ci(overhead.cpu_ratio), telemetry(result.telemetry_per_op),
+            us(baseline.cpu_us_per_op.estimate) if baseline else "—",
+            with_ci(result.api_overhead.cpu_us_per_op) if result.api_overhead else "—",
+            with_ci(overhead.latency_p99_us)]
+
+
+def block(result: ScenarioResult, width: int) -> List[str]:
+    """Two lines (more only when the details wrap): what it costs, then what it did."""
+    overhead = result.overhead
+    assert overhead is not None
+    baseline = result.arms.get("baseline")
+    head = (f"{label(result):<16} {_verdict(result):<13} {with_ci(overhead.cpu_us_per_op)} CPU/op  "
+            f"{ratio(overhead.cpu_ratio.estimate)}")
+    details = [f"{telemetry(result.telemetry_per_op)} per op", result.library_version or result.library or "",
+               f"baseline {us(baseline.cpu_us_per_op.estimate)}" if baseline else "",
+               f"api-only {with_ci(result.api_overhead.cpu_us_per_op)}" if result.api_overhead else "",
+               f"p99 {with_ci(overhead.latency_p99_us)}"]
+    return wrapped([head], width) + _joined([d for d in details if d], width, "    ")
+
+
+def _joined(parts: List[str], width: int, indent: str) -> List[str]:
+    """`parts` joined by " · ", breaking between parts rather than inside one."""
+    lines, current = [], indent
+    for part in parts:
+        candidate = part if current == indent else f"{current} · {part}"[len(indent):]
+        if current != indent and len(indent + candidate) > width:
+            lines.append(current)
+            current = indent + part
+        else:
+            current = indent + candidate
+    return wrapped(lines + [current], width)
+
+
+def not_measured(results: Sequence[ScenarioResult]) -> List[str]:
+    missing = [r for r in results if r.overhead is None]
+    if not missing:
+        return []
+    return ["", "Not measured:", *(f"  {r.instrumentor}: {r.status.replace('-', ' ')} — "
+                                   f"{r.failure.message if r.failure else 'no measurement'}" for r in missing)]
 
 
 def label(result: ScenarioResult) -> str:
@@ -89,7 +135,7 @@ def finding_lines(result: ScenarioResult, most: int = 3) -> List[str]:
         lines.append(f"      fix: {finding.suggestion}")
         if finding.verified_saving_us is not None:
             saving = finding.verified_saving_us
-            interval = f"{with_interval(saving.estimate, saving.ci_low, saving.ci_high)}/op, 95% CI"
+            interval = f"{with_interval(saving.estimate, saving.ci_low, saving.ci_high)}/op, 95% interval"
             verdict = "saves" if saving.ci_low > 0 else "no saving shown at this precision:"
             lines.append(f"      measured with the fix applied: {verdict} {interval}")
     if len(result.findings) > most:
