@@ -135,9 +135,9 @@ def test_markdown_report_reads_as_an_upstream_issue(planted_scan, tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     text = out.stdout
-    assert text.startswith("## `otelaudit-planted` 1.0: importlib.metadata.version() on every operation costs")
-    assert "otelaudit scan planted --rounds 5 --seed 1" in text
-    assert "| sdk |" in text and "[OA101]" in text and "```diff" in text
+    assert text.startswith("## `otelaudit-planted` 1.0: `importlib.metadata.version()` on every operation costs")
+    assert "otelaudit scan planted --quick --rounds 5 --seconds-per-run 0.1 --seed 1" in text
+    assert "| sdk |" in text and "`OA101`" in text and "```diff" in text
     assert "Findings:** none" in text  # the clean instrumentation says so, with its precision
 
 

@@ -8,6 +8,7 @@ from typing import List, Optional, Sequence
 
 from otelaudit.model import AutoStartup, ColdStartReport, PhaseCalls, TargetColdStart
 from otelaudit.model import Estimate
+from otelaudit.render._inline import prose
 from otelaudit.render._text import table
 
 HEADERS = ("INSTRUMENTOR", "STATUS", "IMPORT OVER LIBRARY (95% CI)", "IMPORT CPU", "instrument()", "MODULES ADDED",
@@ -43,8 +44,8 @@ def scans(phases: Sequence[PhaseCalls]) -> str:
 
 def terminal_lines(section: ColdStartReport) -> List[str]:
     lines = [f"Cold start — {section.rounds} interleaved rounds of fresh interpreters, library-only baseline vs "
-             "library + instrumentation (and the library under opentelemetry-instrument: AUTO); medians, 95% "
-             "95% CIs. FIRST CALL EXTRA: how much more the first operation exceeds the steady state than "
+             "library + instrumentation (and the library under opentelemetry-instrument: AUTO); medians, "
+             "distribution-free 95% intervals. FIRST CALL EXTRA: how much more the first operation exceeds the steady state than "
              "in the baseline; SPAWN→1ST OP: process start to the first operation done, over the baseline", ""]
     if section.targets:
         lines += table([list(HEADERS)] + [row(t) for t in section.targets])
@@ -113,7 +114,7 @@ def simulated_lines(section: ColdStartReport) -> List[str]:
 
 def markdown(section: ColdStartReport) -> str:
     parts = [f"## Cold start\n\n{section.rounds} interleaved rounds of fresh interpreters (`-X importtime`), "
-             "library-only baseline vs library + instrumentation; medians with 95% CIs."]
+             "library-only baseline vs library + instrumentation; medians with distribution-free 95% intervals."]
     rows = ["| " + " | ".join(HEADERS) + " |", "|" + " --- |" * len(HEADERS)]
     rows += ["| " + " | ".join(f"`{c}`" if i == 0 else c for i, c in enumerate(row(t))) + " |" for t in section.targets]
     parts.append("\n".join(rows))
@@ -135,7 +136,7 @@ def _target_markdown(target: TargetColdStart) -> str:
     if target.phase_calls:
         lines += ["", f"Environment scans: {scans(target.phase_calls)}."]
     for finding in target.findings:
-        lines += ["", f"**[{finding.rule}] {finding.title}**", "", finding.suggestion]
+        lines += ["", f"**`{finding.rule}` {prose(finding.title)}**", "", prose(finding.suggestion)]
         if finding.patch:
             lines += ["", "```diff", finding.patch.rstrip("\n"), "```"]
     return "\n".join(lines)

@@ -29,7 +29,7 @@ def width_now() -> int:
 def render(report: Report, width: Optional[int] = None, wide: bool = False) -> str:
     columns = width if width is not None else width_now()
     if not report.results and (report.cold_start is not None or report.comparison is not None):
-        return "\n".join(wrapped(_own_sections(report), columns))  # `otelaudit coldstart` or `compare`
+        return "\n".join(_own_sections(report, columns))  # `otelaudit coldstart` or `compare`
     env = report.environment
     measured = [r for r in report.results if r.overhead is not None]
     lines = [f"otelaudit {report.otelaudit_version} — {len(report.results)} instrumentor(s), "
@@ -48,21 +48,22 @@ def render(report: Report, width: Optional[int] = None, wide: bool = False) -> s
         rest += ["", "Findings (ranked; silence a rule with --ignore ID):", *found]
     rest += [problem_line(r) for r in measured if r.failure is not None or r.warnings]
     rest += [f"warning: {w}" for w in report.warnings]
-    if report.cold_start is not None:
-        rest += render_coldstart.terminal_lines(report.cold_start)
     if report.comparison is not None:
         rest += ["", *render_compare.terminal_lines(report.comparison)]
-    return "\n".join(lines + (rest if wide else wrapped(rest, columns)))
+    lines += rest if wide else wrapped(rest, columns)
+    if report.cold_start is not None:  # its table is not yet laid out for narrow terminals
+        lines += render_coldstart.terminal_lines(report.cold_start)
+    return "\n".join(lines)
 
 
-def _own_sections(report: Report) -> List[str]:
+def _own_sections(report: Report, columns: int) -> List[str]:
     env = report.environment
     lines: List[str] = []
     if report.cold_start is not None:
         lines += [f"otelaudit {report.otelaudit_version} — Python {env.python}, {env.cpu_count} CPU(s), "
                   f"seed {report.settings.seed}", *render_coldstart.terminal_lines(report.cold_start)]
     if report.comparison is not None:
-        lines += ([""] if lines else []) + render_compare.terminal_lines(report.comparison)
+        lines += ([""] if lines else []) + wrapped(render_compare.terminal_lines(report.comparison), columns)
     return lines
 
 
