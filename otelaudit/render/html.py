@@ -12,17 +12,19 @@ from otelaudit.render import compare as render_compare
 from otelaudit.render import precision as render_precision
 from otelaudit.render import svg as svg_charts
 from otelaudit.render.html_coldstart import cold_start_section
-from otelaudit.model import ArmSummary, Estimate, Finding, Report, ScenarioResult
+from otelaudit.model import ArmSummary, Finding, Report, ScenarioResult
 from otelaudit.attribute.ownership import display_path
 from otelaudit.render.markdown import CHAIN_SHOWN, is_harness, relevant_packages, title
-from otelaudit.render._text import telemetry
+from otelaudit.render._text import telemetry, with_ci
+from otelaudit.render._units import half_width
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1240px;color:#222;padding:0 12px}
 h1{font-size:22px}h2{font-size:18px;margin-top:36px;border-top:1px solid #ddd;padding-top:18px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}pre{background:#f6f6f4;padding:8px;overflow-x:auto;font-size:12px}
-.meta{color:#555}.bar-main{fill:#d9534f}.bar-secondary{fill:#f0ad4e}.bar-right{fill:#5b7db1}
+.meta{color:#555}.bar-main{fill:#d9534f}.bar-secondary{fill:#b8860b}.bar-right{fill:#5b7db1}
+.axis{stroke:#777}.tick{stroke:#e4e4e0}.tick-label{font-size:11px;fill:#555}.zero-line{stroke:#222;stroke-width:1.4}
 .error-bar{stroke:#222;stroke-width:1.3;fill:none}.bar-value,.row-label,.not-measured,.axis-title{font-size:12px}
 .not-measured{fill:#a00}.axis-title{font-weight:600}
 .flame-graph text{font:11px monospace;pointer-events:none}.flame-graph .frame{cursor:pointer}
@@ -67,12 +69,12 @@ def render(report: Report) -> str:
     body = [f"<h1>otelaudit report</h1>",
             f'<p class="meta">{escape(report.created)} · Python {escape(env.python)} ({escape(env.implementation)}), '
             f"{escape(env.platform)}, {env.cpu_count} CPU(s) · <code>{escape(report.command)}</code> · "
-            f"{report.settings.rounds} rounds, seed {report.settings.seed}</p>"]
+            f"{escape(render_precision.rounds_text(report))}, seed {report.settings.seed}</p>"]
     if report.results:
         body += ["<h2>Overhead per instrumentation</h2>",
                  "<p>Extra process CPU per operation with the SDK installed (sdk) and with the instrumentation alone "
-                 "(api), against the uninstrumented baseline; the whisker is the 95% interval of the "
-                 "paired differences.</p>", svg_charts.overhead_chart(report.results)]
+                 "(api), against the uninstrumented baseline; the whisker is the distribution-free 95% interval of "
+                 "the paired differences, and anything left of the zero line is less than the baseline.</p>", svg_charts.overhead_chart(report.results)]
     body += [section(report, result) for result in report.results if result.status == "ok"]
     if report.cold_start is not None:
         body.append(cold_start_section(report.cold_start))
@@ -99,22 +101,39 @@ def section(report: Report, result: ScenarioResult) -> str:
         '<p class="legend">Width: sampled time per operation in the instrumented arm. '
         '<span style="background:rgb(255,90,85)">more than baseline</span>'
         '<span style="background:rgb(90,150,255)">less</span>'
-        '<span style="background:rgb(215,215,210)">same</span>'
+        '<span style="background:rgb(215,215,210)">within the noise</span>'
         '<span style="outline:1.5px solid #6a1b9a">telemetry code</span> Click a frame to zoom, '
         "the background to reset; hover for µs/op.</p>",
-        svg_charts.flame_graph(result.flame, scenario, telemetry_owners),
+        f'<p class="legend">{escape(noise_text(result))}</p>',
+        svg_charts.flame_graph(result.flame, scenario, telemetry_owners, flame_noise_us(result)),
     ])
 
 
+def flame_noise_us(result: ScenarioResult) -> float:
+    """The smallest change a frame must show to be coloured: the larger of the overhead's
+    95% interval half-width and the A/A noise floor. The timed rounds cannot resolve a
+    difference smaller than that, so a sampled one is no evidence either."""
+    overhead = result.overhead.cpu_us_per_op if result.overhead else None
+    half = (overhead.ci_high - overhead.ci_low) / 2 if overhead else 0.0
+    return max(half, result.noise_floor.floor_us if result.noise_floor else 0.0)
+
+
+def noise_text(result: ScenarioResult) -> str:
+    return (f"A frame is coloured only when its sampled change exceeds {half_width(flame_noise_us(result))} per "
+            "operation: the larger of the overhead's 95% interval half-width and the A/A noise floor, the smallest "
+            "difference these measurements resolve. Smaller changes are grey.")
+
+
 def arms_table(result: ScenarioResult) -> str:
-    head = ("<tr><th>arm</th><th>CPU µs/op</th><th>latency p50 µs</th><th>latency p99 µs</th>"
+    head = ("<tr><th>arm</th><th>CPU/op</th><th>latency p50</th><th>latency p99</th>"
             "<th>throughput ops/s</th><th>peak RSS KiB</th><th>bytes/op (peak)</th><th>telemetry/op</th></tr>")
     rows = [_arm_row(result.arms[arm]) for arm in ("baseline", "api", "sdk") if arm in result.arms]
     return f"<table>{head}{''.join(rows)}</table>"
 
 
 def _arm_row(arm: ArmSummary) -> str:
-    cells = [arm.arm, _ci(arm.cpu_us_per_op), _ci(arm.latency_p50_us), _ci(arm.latency_p99_us),
+    cells = [arm.arm, with_ci(arm.cpu_us_per_op, False), with_ci(arm.latency_p50_us, False),
+             with_ci(arm.latency_p99_us, False),
              f"{arm.throughput_ops_s.estimate:,.0f}", f"{arm.peak_rss_kib:,.0f}", f"{arm.mem_peak_bytes_per_op:,.0f}",
              telemetry(arm.telemetry_per_op)]
     return "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>"
@@ -137,9 +156,9 @@ def _finding(finding: Finding) -> str:
     if finding.calls_per_op is not None:
         parts.append(f"{finding.calls_per_op:.3g} calls/op (counted). ")
     if finding.us_per_op is not None:
-        parts.append(f"{escape(_ci(finding.us_per_op))} µs/op sampled. ")
+        parts.append(f"{escape(with_ci(finding.us_per_op, False))} per op sampled. ")
     if finding.verified_saving_us is not None:
-        parts.append(f"Measured saving with the fix: {escape(_ci(finding.verified_saving_us))} µs/op. ")
+        parts.append(f"Measured saving with the fix: {escape(with_ci(finding.verified_saving_us, False))} per op. ")
     parts.append(f"<br>{escape(finding.suggestion)}</p>")
     chain = [f for f in finding.chain if not is_harness(f.file)][:CHAIN_SHOWN]
     if chain:
@@ -148,7 +167,3 @@ def _finding(finding: Finding) -> str:
     if finding.patch:
         parts.append(f"<pre>{escape(finding.patch)}</pre>")
     return "".join(parts)
-
-
-def _ci(estimate: Estimate) -> str:
-    return f"{estimate.estimate:.1f} [{estimate.ci_low:.1f}, {estimate.ci_high:.1f}]"

@@ -4,13 +4,15 @@ instrumentation) and a differential flame graph per scenario."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from html import escape
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from otelaudit.attribute.flamegraph import Box, layout
 from otelaudit.model import DiffFlame, Estimate, ScenarioResult
 from otelaudit.attribute.ownership import display_path
+from otelaudit.render._units import durations, with_interval
 
 CHART_WIDTH = 960
 ROW_HEIGHT = 34
@@ -19,6 +21,7 @@ PANEL_GAP = 30
 LABEL_ROOM = 175
 FLAME_WIDTH = 1200
 FLAME_ROW = 17
+AXIS_ROOM = 24  # below the rows: the tick labels
 CHAR_WIDTH = 6.6  # px per character of the 11 px label font, to decide what fits
 
 
@@ -38,16 +41,59 @@ class Panel:
     title: str
     unit: str  # "µs", "ms" (signed values) or "×" (ratios)
 
+    @property
+    def origin(self) -> float:
+        """Where no change lies: 0, or ×1 for a ratio."""
+        return 1.0 if self.unit == "×" else 0.0
+
+    def in_us(self, value: float) -> float:
+        return value * 1000.0 if self.unit == "ms" else value
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A panel's linear scale from `lo` to `hi` (both sides of `origin`) onto pixels."""
+
+    x0: float
+    width: float
+    lo: float
+    hi: float
+
+    def at(self, value: float) -> float:
+        span = (self.hi - self.lo) or 1.0
+        return self.x0 + (min(max(value, self.lo), self.hi) - self.lo) / span * (self.width - LABEL_ROOM)
+
+
+def axis_for(x0: float, width: float, values: Sequence[float], origin: float) -> Axis:
+    """Room for every estimate and interval end, negative ones left of the origin."""
+    lo, hi = min([origin, *values]), max([origin, *values])
+    pad = (hi - lo) * 0.06 or 1.0
+    return Axis(x0, width, lo - pad if lo < origin else lo, hi + pad)
+
+
+def ticks(lo: float, hi: float, most: int = 6) -> List[float]:
+    """Round values (1, 2 or 5 × 10^k apart) across [lo, hi]."""
+    raw = (hi - lo) / most or 1.0
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(lo / step) * step
+    return [first + i * step for i in range(int((hi - first) / step) + 1)]
+
 
 def bar_chart(chart_id: str, rows: Sequence[ChartRow], left: Panel, right: Panel) -> str:
-    """Two panels of bars, each with its 95% interval as whiskers and its value as text."""
-    height = 40 + ROW_HEIGHT * len(rows)
+    """Two panels of bars, each with its 95% interval as whiskers, its value as text, an
+    axis with ticks and a line at the origin (0, or ×1 for ratios)."""
+    height = 40 + ROW_HEIGHT * len(rows) + AXIS_ROOM
     panel = (CHART_WIDTH - LABEL_WIDTH - PANEL_GAP) // 2
-    left_max = _axis_max([_high(e) for r in rows for e in (r.left, r.left_secondary) if e is not None])
-    right_max = _axis_max([_high(r.right) for r in rows if r.right is not None] + [0.0])
+    lefts = [e for r in rows for e in (r.left, r.left_secondary) if e is not None]
+    left_axis = axis_for(LABEL_WIDTH, panel, [v for e in lefts for v in _ends(e)], left.origin)
+    right_axis = axis_for(LABEL_WIDTH + panel + PANEL_GAP, panel,
+                          [v for r in rows if r.right is not None for v in _ends(r.right)], right.origin)
+    bottom = 30 + ROW_HEIGHT * len(rows)
     parts = [f'<svg id="{escape(chart_id)}" class="bar-chart" xmlns="http://www.w3.org/2000/svg" '
              f'viewBox="0 0 {CHART_WIDTH} {height}" width="100%" role="img" aria-label="{escape(left.title)}">',
-             _axis_title(LABEL_WIDTH, left.title), _axis_title(LABEL_WIDTH + panel + PANEL_GAP, right.title)]
+             _axis_title(LABEL_WIDTH, left.title), _axis_title(LABEL_WIDTH + panel + PANEL_GAP, right.title),
+             _axis(left_axis, left, bottom), _axis(right_axis, right, bottom)]
     for i, row in enumerate(rows):
         y = 30 + i * ROW_HEIGHT
         parts.append(f'<text class="row-label" x="{LABEL_WIDTH - 8}" y="{y + 17}" text-anchor="end">'
@@ -55,14 +101,35 @@ def bar_chart(chart_id: str, rows: Sequence[ChartRow], left: Panel, right: Panel
         if row.left is None:
             parts.append(f'<text class="not-measured" x="{LABEL_WIDTH}" y="{y + 17}">{escape(row.note[:120])}</text>')
             continue
-        parts.append(_bar(LABEL_WIDTH, y + 4, 14, panel, left_max, row.left, "main", left.unit))
+        parts.append(_bar(left_axis, y + 3, 14, row.left, "main", left))
         if row.left_secondary is not None:
-            parts.append(_bar(LABEL_WIDTH, y + 20, 7, panel, left_max, row.left_secondary, "secondary", left.unit))
+            parts.append(_bar(left_axis, y + 19, 10, row.left_secondary, "secondary", left))
         if row.right is not None:
-            parts.append(_bar(LABEL_WIDTH + panel + PANEL_GAP, y + 4, 14, panel, right_max, row.right, "right",
-                              right.unit))
+            parts.append(_bar(right_axis, y + 3, 14, row.right, "right", right))
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _ends(estimate: Estimate) -> Tuple[float, float, float]:
+    return estimate.estimate, estimate.ci_low, estimate.ci_high
+
+
+def _axis(axis: Axis, panel: Panel, bottom: float) -> str:
+    """Ticks and labels under the panel, and the origin's line through every row."""
+    origin = panel.origin
+    values = sorted(set(ticks(axis.lo, axis.hi)) | {origin})
+    labels = ([f"×{v:g}" for v in values] if panel.unit == "×"
+              else list(durations([panel.in_us(v) for v in values])))
+    parts = [f'<line class="axis" x1="{axis.x0:.1f}" y1="{bottom:.1f}" x2="{axis.at(axis.hi):.1f}" y2="{bottom:.1f}"/>']
+    for value, label in zip(values, labels):
+        x = axis.at(value)
+        parts.append(f'<line class="tick" x1="{x:.1f}" y1="24" x2="{x:.1f}" y2="{bottom + 4:.1f}"/>'
+                     f'<text class="tick-label" x="{x:.1f}" y="{bottom + 16:.1f}" text-anchor="middle">'
+                     f'{escape(label)}</text>')
+    zero = axis.at(origin)
+    parts.append(f'<line class="zero-line" data-origin="{origin:g}" x1="{zero:.1f}" y1="24" x2="{zero:.1f}" '
+                 f'y2="{bottom + 4:.1f}"/>')
+    return "".join(parts)
 
 
 def overhead_chart(results: Sequence[ScenarioResult]) -> str:
@@ -76,50 +143,38 @@ def overhead_chart(results: Sequence[ScenarioResult]) -> str:
         else:
             reason = result.failure.message if result.failure else ""
             rows.append(ChartRow(result.instrumentor, None, note=f"{result.status}: {reason}"))
-    return bar_chart("overhead-chart", rows, Panel("extra CPU per operation, µs (sdk ■, api-only ▪), 95% CI", "µs"),
-                     Panel("CPU × baseline (sdk), 95% CI", "×"))
+    return bar_chart("overhead-chart", rows, Panel("extra CPU per operation (sdk ■, api-only ▬), 95% interval", "µs"),
+                     Panel("CPU × baseline (sdk), 95% interval", "×"))
 
 
 def _axis_title(x: int, text: str) -> str:
     return f'<text class="axis-title" x="{x}" y="14">{escape(text)}</text>'
 
 
-def _axis_max(values: Sequence[float]) -> float:
-    return max([v for v in values if v > 0] or [1.0]) * 1.15
-
-
-def _high(estimate: Estimate) -> float:
-    return max(estimate.estimate, estimate.ci_high)
-
-
-def _bar(x0: float, y: float, height: float, width: float, maximum: float, value: Estimate,
-         kind: str, unit: str, origin: float = 0.0) -> str:
-    """A bar from `origin` to the estimate, whiskers over the CI, the value as text."""
-    def at(v: float) -> float:  # bars use the panel less the room their value label takes
-        return x0 + max(0.0, min(v, maximum)) / maximum * (width - LABEL_ROOM)
-
-    left, right = sorted((at(origin), at(value.estimate)))
-    low, high = at(value.ci_low), at(value.ci_high)
+def _bar(axis: Axis, y: float, height: float, value: Estimate, kind: str, panel: Panel) -> str:
+    """A bar from `origin` to the estimate (leftwards when below it), whiskers over the
+    interval, the value as text right of both."""
+    left, right = sorted((axis.at(panel.origin), axis.at(value.estimate)))
+    low, high = axis.at(value.ci_low), axis.at(value.ci_high)
     mid = y + height / 2
-    label = (f"{value.estimate:.2f}{unit} [{value.ci_low:.2f}, {value.ci_high:.2f}]" if unit == "×"
-             else f"{_number(value.estimate, '+')} {unit} [{_number(value.ci_low)}, {_number(value.ci_high)}]")
+    label = (f"×{value.estimate:.2f} [{value.ci_low:.2f}, {value.ci_high:.2f}]" if panel.unit == "×"
+             else with_interval(panel.in_us(value.estimate), panel.in_us(value.ci_low), panel.in_us(value.ci_high),
+                                signed=True))
     text = (f'<text class="bar-value" x="{max(high, right) + 6:.1f}" y="{mid + 4:.1f}">{escape(label)}</text>'
             if kind != "secondary" else "")
     return (f'<g class="bar-group"><title>{escape(kind)}: {escape(label)}</title>'
-            f'<rect class="bar bar-{kind}" x="{left:.1f}" y="{y:.1f}" width="{max(right - left, 1.0):.1f}" '
-            f'height="{height}"/>'
+            f'<rect class="bar bar-{kind}" data-estimate="{value.estimate:g}" x="{left:.1f}" y="{y:.1f}" '
+            f'width="{max(right - left, 1.0):.1f}" height="{height}"/>'
             f'<path class="error-bar" d="M{low:.1f},{mid:.1f}H{high:.1f}M{low:.1f},{mid - 4:.1f}V{mid + 4:.1f}'
             f'M{high:.1f},{mid - 4:.1f}V{mid + 4:.1f}"/>{text}</g>')
 
 
-def _number(value: float, sign: str = "") -> str:
-    return f"{value:{sign}.2f}" if abs(value) < 10 else f"{value:{sign}.1f}"
-
-
-def flame_graph(flame: Optional[DiffFlame], scenario: str, telemetry: Sequence[str] = ()) -> str:
+def flame_graph(flame: Optional[DiffFlame], scenario: str, telemetry: Sequence[str] = (),
+                noise_us: float = 0.0) -> str:
     """An icicle of the instrumented arm (width = inclusive time), each frame coloured by
-    its change against the baseline: red grew, blue shrank, grey unchanged. Frames owned
-    by telemetry distributions (`telemetry`) are outlined."""
+    its change against the baseline: red grew, blue shrank, grey when the change is within
+    `noise_us` (what the measurement could not resolve). Frames owned by telemetry
+    distributions (`telemetry`) are outlined."""
     if flame is None:
         return '<p class="no-flame">No profiles were sampled for this scenario.</p>'
     laid_out = layout(flame)
@@ -134,14 +189,15 @@ def flame_graph(flame: Optional[DiffFlame], scenario: str, telemetry: Sequence[s
              f'<svg class="flame-graph" data-scenario="{escape(scenario)}" xmlns="http://www.w3.org/2000/svg" '
              f'viewBox="0 0 {FLAME_WIDTH} {height}" width="100%" role="img" '
              f'aria-label="differential flame graph of {escape(scenario)}">']
-    parts += [_flame_box(flame, box, largest, telemetry) for box in boxes]
+    parts += [_flame_box(flame, box, largest, telemetry, noise_us) for box in boxes]
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def _flame_box(flame: DiffFlame, box: Box, largest: float, telemetry: Sequence[str]) -> str:
+def _flame_box(flame: DiffFlame, box: Box, largest: float, telemetry: Sequence[str], noise_us: float) -> str:
     frame = flame.frames[box.frame]
     delta = box.instrumented_us - box.baseline_us
+    changed = abs(delta) > noise_us
     owner = frame.distribution or "unknown"
     label = f"{frame.function} ({display_path(frame.file)})"
     tip = (f"{label}\nowner: {owner}\ninstrumented {box.instrumented_us:.2f} µs/op, baseline "
@@ -151,7 +207,7 @@ def _flame_box(flame: DiffFlame, box: Box, largest: float, telemetry: Sequence[s
     return (f'<g class="frame{outlined}" data-x="{box.x:.6f}" data-w="{box.width:.6f}" data-depth="{box.depth}" '
             f'data-label="{escape(frame.function)}"><title>{escape(tip)}</title>'
             f'<rect x="{x:.2f}" y="{y}" width="{width:.2f}" height="{FLAME_ROW - 1}" '
-            f'fill="{_colour(delta / largest)}"/>'
+            f'fill="{_colour(delta / largest if changed else 0.0)}" data-changed="{int(changed)}"/>'
             f'<text x="{x + 3:.2f}" y="{y + 12}">{escape(_fit(frame.function, width))}</text></g>')
 
 
