@@ -83,11 +83,11 @@ class Ownership:
         return cls.of_environment((instrumentor.distribution, instrumentor.version, os.path.dirname(origin)), library)
 
     def owner(self, filename: str) -> Optional[Owner]:
+        """The audited package's directory wins over installed file lists: a checkout's own
+        `*.egg-info` (on sys.path as the current directory) lists every file of the checkout."""
         real = os.path.realpath(filename)
-        found = self.owners.get(real)
-        if found is None:
-            found = next((owner for prefix, owner in self.package_dirs if real.startswith(prefix)), None)
-        return found
+        audited = next((owner for prefix, owner in self.package_dirs if real.startswith(prefix)), None)
+        return audited if audited is not None else self.owners.get(real)
 
     def is_audited(self, filename: str) -> bool:
         """Owned by the instrumentation under audit (the code its maintainers can change)."""
