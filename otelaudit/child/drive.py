@@ -87,7 +87,9 @@ async def calibrate(workload: Workload, seconds: float, concurrency: int) -> Tim
     return TimedPhase(done, wall, 0.0, 0.0, [], Telemetry())
 
 
-async def memory_phase(workload: Workload, ops: int) -> MemoryPhase:
+async def memory_phase(workload: Workload, ops: int, flush: Callable[[], None] = lambda: None) -> MemoryPhase:
+    """`flush` exports what processors hold, so the batch queue never looks retained."""
+    flush()
     gc.collect()
     tracemalloc.start()
     try:
@@ -98,6 +100,7 @@ async def memory_phase(workload: Workload, ops: int) -> MemoryPhase:
             current, _ = tracemalloc.get_traced_memory()
             await workload.operation()
             peaks += tracemalloc.get_traced_memory()[1] - current
+        flush()
         gc.collect()
         end_current, _ = tracemalloc.get_traced_memory()
     finally:

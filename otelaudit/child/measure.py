@@ -94,7 +94,8 @@ def dependency_conflict(instrumentor_class: Any) -> Optional[str]:
         return None
 
 
-async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Telemetry]) -> Dict[str, Any]:
+async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Telemetry],
+                   flush: Callable[[], None] = lambda: None) -> Dict[str, Any]:
     loop = asyncio.get_running_loop()
     loop.set_default_executor(thread_pool_for(spec.concurrency))
     context = WorkloadContext(concurrency=spec.concurrency, servers=dict(spec.servers))
@@ -113,8 +114,10 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
 
                 profile = await profile_ops(lambda: _run_ops(workload, spec.ops, spec.concurrency), spec.ops)
                 return {"ops": spec.ops, "profile": profile}
+            if spec.mode == "memory":
+                return {"ops": spec.ops * spec.segments, "memory_growth": await growth(spec, workload, scenario, flush)}
             timed = await timed_phase(workload, spec.ops, spec.concurrency, telemetry)
-            memory = await memory_phase(workload, spec.memory_ops)
+            memory = await memory_phase(workload, spec.memory_ops, flush)
         finally:
             await workload.teardown()
     except Exception as error:
@@ -155,6 +158,14 @@ async def probe_calls(spec: RunSpec, workload: Any, library: Optional[str] = Non
     repeated_calls = _evidence(lambda: repeats.repeated(spec.ops), repeats.failures)
     warnings = [w for w in (recorder.failures.warning(), repeats.failures.warning()) if w]
     return {"call_counts": call_counts, "repeated_calls": repeated_calls, "warning": "; ".join(warnings) or None}
+
+
+async def growth(spec: RunSpec, workload: Any, scenario: Scenario, flush: Callable[[], None]) -> Any:
+    from otelaudit.attribute.ownership import Ownership
+    from otelaudit.child.memory import growth_phase
+
+    ownership = Ownership.of_environment(audited_package(spec), scenario.distribution)
+    return await growth_phase(workload, spec, flush, ownership)
 
 
 def _evidence(collect: Callable[[], Tuple[Any, ...]], failures: RecorderFailures) -> Tuple[Any, ...]:
@@ -211,11 +222,11 @@ def measure(spec: RunSpec) -> RunResult:
         instrumentor_class, import_s = load_instrumentor(spec.instrumentor_value)
         extras = [load_instrumentor(value) for value in spec.also_instrument]
         import_s += sum(seconds for _, seconds in extras)
-    counter = None
+    counter, flush = None, lambda: None
     if spec.arm == "sdk":
-        from otelaudit.child.telemetry import TelemetryCounter, install_sdk
+        from otelaudit.child.telemetry import TelemetryCounter, flush_sdk, install_sdk
 
-        counter = TelemetryCounter()
+        counter, flush = TelemetryCounter(), flush_sdk
         install_sdk(counter, inline_export=spec.inline_export)
     if instrumentor_class is not None:
         instrument_s = instrument(instrumentor_class, spec.instrument_kwargs)
@@ -224,7 +235,7 @@ def measure(spec: RunSpec) -> RunResult:
     if spec.whatif is not None:
         apply_whatif(spec.whatif)
     telemetry = counter.snapshot if counter is not None else Telemetry
-    fields = asyncio.run(exercise(spec, scenario, telemetry))
+    fields = asyncio.run(exercise(spec, scenario, telemetry, flush))
     warnings = [f"dependency conflict: {conflict}" if conflict else None, fields.pop("warning", None)]
     return RunResult(
         arm=spec.arm,

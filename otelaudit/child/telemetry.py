@@ -189,3 +189,15 @@ def _install_logs(counter: TelemetryCounter, inline_export: bool) -> None:
         DroppingLogExporter())
     provider.add_log_record_processor(processor)
     set_logger_provider(provider)
+
+
+def flush_sdk() -> None:
+    """Exports what every processor still holds (the batch queue), so spans waiting for
+    export never pass for memory the instrumentation retains."""
+    from opentelemetry import trace
+    from opentelemetry._logs import get_logger_provider
+
+    for provider in (trace.get_tracer_provider(), get_logger_provider()):
+        flush = getattr(provider, "force_flush", None)
+        if callable(flush):
+            flush()

@@ -15,6 +15,7 @@ from otelaudit.plan import sizing
 from otelaudit.plan.options import ScanOptions
 from otelaudit.plan.rounds import arms_for, precision_reached, with_noise_floor
 from otelaudit.rules import calls as rules
+from otelaudit.rules import memory as memory_rules
 from otelaudit.run.scenario import Measured, ScenarioRun
 from otelaudit.scenarios.api import Scenario
 
@@ -23,7 +24,7 @@ def triaged(result: ScenarioResult, triage: Measured, target: Target, ignore: Fr
              done_s: float) -> ScenarioResult:
     """The scenario as triage leaves it: counted and sampled findings, no overhead yet."""
     assert target.scenario is not None
-    partial = replace(with_probe(result, triage.probe), status="ok", partial=True, sizing=triage.sizes,
+    partial = replace(with_memory(with_probe(result, triage.probe), triage.memory), status="ok", partial=True, sizing=triage.sizes,
                       ops_per_run=triage.ops, stages=triage.stages, duration_s=round(done_s, 3))
     return with_findings(with_profiles(partial, triage, target), target.scenario, ignore)
 
@@ -45,8 +46,15 @@ def with_probe(result: ScenarioResult, probe: Optional[RunResult]) -> ScenarioRe
     return result
 
 
+def with_memory(result: ScenarioResult, run: Optional[RunResult]) -> ScenarioResult:
+    """The memory-growth child's slopes and retentions, or why there are none."""
+    if run is not None and run.failure is not None:
+        return replace(result, warnings=result.warnings + (f"memory-growth run failed: {run.failure.message}",))
+    return replace(result, memory_growth=run.memory_growth) if run is not None else result
+
+
 def analyse(result: ScenarioResult, scenario: Scenario, measured: Measured) -> ScenarioResult:
-    result = with_probe(result, measured.probe)
+    result = with_memory(with_probe(result, measured.probe), measured.memory)
     failure = analysis.first_failure(measured.runs)
     by_arm = analysis.complete_rounds(measured.runs, ARMS)
     result = replace(result, arms={arm: analysis.summarise_arm(arm, by_arm[arm]) for arm in ARMS if by_arm[arm]})
@@ -118,4 +126,5 @@ def with_findings(result: ScenarioResult, scenario: Scenario, ignore: FrozenSet[
     findings = rules.with_hotspot_costs(findings, result.hotspots, ceiling)
     findings += rules.findings_from_hotspots(result.hotspots, findings, ignore)
     findings += rules.excess_telemetry(result.telemetry_per_op, scenario.expects, ignore)
+    findings += memory_rules.findings_from_growth(result.memory_growth, ignore)
     return replace(result, findings=tuple(rules.rank(findings)))

@@ -10,7 +10,7 @@ from otelaudit.model.report import (SCHEMA_VERSION, ABResult, Environment, Instr
                                     VersionComparison)
 from otelaudit.model.results import (ARMS, CONTROL, Arm, ArmSummary, CallCount, Comparison, DiffFlame, Estimate,
                                      Failure, FailureKind, Finding, FlameStack, Frame, Hotspot, Instrumentor,
-                                     RawProfile, RepeatedCall, RunResult, Status, Telemetry, Verdict)
+                                     MemoryGrowth, RawProfile, RepeatedCall, Retention, RunResult, Status, Telemetry, Verdict)
 from otelaudit.model.run import ColdSpec, PhaseSizes, RunMode, RunSpec, StartSpec, WhatIf
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "ImportEntry",
     "InstructionCounts",
     "Instrumentor",
+    "MemoryGrowth",
     "ModuleCost",
     "NoiseFloor",
     "PhaseCalls",
@@ -52,6 +53,7 @@ __all__ = [
     "RawProfile",
     "RepeatedCall",
     "Report",
+    "Retention",
     "RunMode",
     "RunResult",
     "RunSpec",

@@ -12,7 +12,7 @@ from otelaudit.model.coldstart import ColdStartReport
 from otelaudit.model.comparison import Version
 from otelaudit.model.run import PhaseSizes
 from otelaudit.model.results import (ArmSummary, CallCount, Comparison, DiffFlame, Estimate, Failure, Finding,
-                                     Hotspot, RepeatedCall, Status, Telemetry, Verdict)
+                                     Hotspot, MemoryGrowth, RepeatedCall, Status, Telemetry, Verdict)
 
 # 1.1 added `comparison`; a minor version only adds names (see the README).
 SCHEMA_VERSION = "1.1"
@@ -130,6 +130,7 @@ class ScenarioResult:
     instructions: Optional[InstructionCounts] = None
     sizing: Optional[PhaseSizes] = None  # how the phases were sized from the cost of one operation
     stages: Tuple[Stage, ...] = ()
+    memory_growth: Optional[MemoryGrowth] = None  # the sdk arm's retained bytes per operation (schema 1.1)
     partial: bool = False  # True in a report rewritten after triage, before the timed rounds
 
 

@@ -103,6 +103,7 @@ class Finding:
     verified_saving_us: Optional["Estimate"] = None
     chain: Tuple[Frame, ...] = ()
     score: float = 0.0
+    bytes_per_op: Optional["Estimate"] = None  # memory retained per operation (OA112)
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ class RunResult:
     call_counts: Tuple[CallCount, ...] = ()
     repeated_calls: Tuple[RepeatedCall, ...] = ()
     profile: Optional[RawProfile] = None
+    memory_growth: Optional["MemoryGrowth"] = None
     failure: Optional[Failure] = None
 
     @property
@@ -213,6 +215,33 @@ class Estimate:
     estimate: float
     ci_low: float
     ci_high: float
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Memory telemetry code leaves alive on every operation: the allocation sites (the
+    entries' site first), the container holding them and the bytes per operation."""
+
+    bytes_per_op: Estimate
+    site: Frame
+    sites: Tuple[Frame, ...]
+    container: Optional[str]  # "dict at module.Class._runs"; None when no growing container was found
+    entries_per_op: float = 0.0  # entries the container gained per operation
+
+
+@dataclass(frozen=True)
+class MemoryGrowth:
+    """Retained bytes (after flushing every processor and collecting garbage) at
+    `segments` + 1 checkpoints `ops` operations apart, after `warmup_ops`: the slopes'
+    median and its interval over the segments, for all traced code and for telemetry code."""
+
+    ops: int
+    segments: int
+    warmup_ops: int
+    bytes_per_op: Estimate
+    telemetry_bytes_per_op: Estimate
+    retentions: Tuple[Retention, ...] = ()
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)

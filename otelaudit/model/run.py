@@ -22,7 +22,7 @@ class WhatIf:
     memoise: bool = True  # False: the same stand-in, calling through — the control arm
 
 
-RunMode = Literal["measure", "calibrate", "probe", "profile"]
+RunMode = Literal["measure", "calibrate", "probe", "profile", "memory"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class RunSpec:
     mode: RunMode = "measure"
     calibrate_s: float = 0.0
     memory_ops: int = 50
+    segments: int = 6  # "memory" mode: checkpoints after the warm-up, `ops` operations apart
     # Counting runs export on the main thread: see telemetry.install_sdk.
     inline_export: bool = False
 
@@ -64,6 +65,8 @@ class PhaseSizes:
     asked_rounds: int  # before the time budget
     budget_s: float  # the scenario's share of the scan's time
     estimated_s: float  # what the planned phases should take
+    growth_ops: int = 0  # memory-growth child: operations between two checkpoints
+    growth_warmup_ops: int = 0  # ... and before the first, untraced, so bounded caches fill
 
     @property
     def budget_cut(self) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 from otelaudit.measure.stats import MIN_ROUNDS_FOR_VERDICT
 from otelaudit.model.run import PhaseSizes
@@ -18,6 +18,12 @@ from otelaudit.render._units import duration
 # tracemalloc ~2-3x, sys.setprofile ~3-4x); over-estimates keep the phases short.
 TRACEMALLOC_SLOWDOWN = 3.0
 PROBE_SLOWDOWN = 4.0
+# The memory-growth child traces 32 frames per allocation: ~10x on allocation-heavy operations.
+GROWTH_SLOWDOWN = 10.0
+GROWTH_SEGMENTS = 6
+MIN_GROWTH_OPS, MAX_GROWTH_OPS = 3, 500  # per segment
+MAX_GROWTH_WARMUP_OPS = 2000  # fills bounded buffers up to the SDK's metric cardinality limit
+GROWTH_WARMUP_S = 0.3
 MEMORY_SHARE = 1 / 3  # the tracemalloc phase gets at most this share of a timed phase's time
 MIN_MEMORY_OPS = 2
 MIN_PROBE_OPS = 5
@@ -52,13 +58,25 @@ def size_phases(asked: Asked, rate_ops_s: float, startup_s: float, concurrency: 
                           MIN_MEMORY_OPS, asked.memory_ops)
     probe_ops = _bounded(rate * PROBE_S / PROBE_SLOWDOWN, MIN_PROBE_OPS, asked.probe_ops)
     warmup = max(ops // 10, concurrency * 2)
+    growth_ops, growth_warmup = growth_sizes(asked, rate, warmup)
     run_s = startup_s + (warmup + ops + memory_ops * TRACEMALLOC_SLOWDOWN) / rate
-    triage_s = 2 * startup_s + probe_ops * PROBE_SLOWDOWN / rate + 2 * (warmup + ops) / rate
+    triage_s = 3 * startup_s + probe_ops * PROBE_SLOWDOWN / rate + 2 * (warmup + ops) / rate
+    triage_s += (growth_warmup + GROWTH_SEGMENTS * growth_ops * GROWTH_SLOWDOWN) / rate
     fit = math.floor(max(asked.budget_s * ROUNDS_SHARE - triage_s, 0.0) / (asked.arms * run_s))
     rounds = min(asked.rounds, max(fit, MIN_ROUNDS_FOR_VERDICT))
     return PhaseSizes(op_ms=round(1e3 / rate, 3), startup_s=round(startup_s, 3), ops=ops, memory_ops=memory_ops,
                       probe_ops=probe_ops, rounds=rounds, asked_rounds=asked.rounds, budget_s=round(asked.budget_s, 1),
-                      estimated_s=round(triage_s + rounds * (asked.arms + 2) * run_s, 1))  # + one verified fix
+                      estimated_s=round(triage_s + rounds * (asked.arms + 2) * run_s, 1),  # + one verified fix
+                      growth_ops=growth_ops, growth_warmup_ops=growth_warmup)
+
+
+def growth_sizes(asked: Asked, rate: float, warmup: int) -> Tuple[int, int]:
+    """Operations per segment of the memory-growth child, and its untraced warm-up: its
+    traced segments get six timed runs' worth of time (1.5 to 3 s), enough operations
+    that a bounded cache turns over in the first segments and leaves the last ones flat."""
+    traced_s = min(max(6 * asked.seconds_per_run, 1.5), 3.0)
+    per_segment = _bounded(rate * traced_s / (GROWTH_SEGMENTS * GROWTH_SLOWDOWN), MIN_GROWTH_OPS, MAX_GROWTH_OPS)
+    return per_segment, int(min(max(rate * GROWTH_WARMUP_S, warmup), MAX_GROWTH_WARMUP_OPS))
 
 
 def verification_s(sizes: PhaseSizes) -> float:

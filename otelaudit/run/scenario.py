@@ -30,6 +30,7 @@ class Measured:
     runs: List[RunResult]
     ops: int
     probe: Optional[RunResult] = None
+    memory: Optional[RunResult] = None  # the memory-growth child
     profiles: Tuple[RunResult, ...] = ()
     played: Optional[RoundsPlayed] = None
     sizes: Optional[PhaseSizes] = None
@@ -79,25 +80,29 @@ def measure_phases(session: ScenarioRun, on_progress: Progress, on_triage: Calla
         on_progress.estimate_s = sizes.estimated_s + time.perf_counter() - started
     on_progress(f"{name}: triage: counting calls ({sizes.probe_ops} ops)")
     probe = session.run(session.spec("sdk", -1, sizes.probe_ops, "probe"))
+    on_progress(f"{name}: triage: memory growth ({sizing.GROWTH_SEGMENTS} × {sizes.growth_ops} ops)")
+    memory = session.run(replace(session.spec("sdk", -1, sizes.growth_ops, "memory"), inline_export=True,
+                                 warmup_ops=sizes.growth_warmup_ops, segments=sizing.GROWTH_SEGMENTS))
     arms: Tuple[Arm, ...] = ("baseline", "sdk")
     order = interleave(options.profile_rounds, random.Random(options.seed), arms)
     profiles = _profiles(session, [o for o in order if o[0] == 0], lambda m: on_progress(f"{name}: triage: {m}"))
-    stages: Tuple[Stage, ...] = (Stage("triage", since(started), f"call counts over {sizes.probe_ops} operations and "
+    stages: Tuple[Stage, ...] = (Stage("triage", since(started), f"call counts over {sizes.probe_ops} operations, "
+                    f"retained memory at {sizing.GROWTH_SEGMENTS + 1} checkpoints {sizes.growth_ops} operations apart and "
                     f"{len(profiles) // 2} sampled profile pair(s) of {ops} operations; µs/op from the profiler "
                     "(wall time, inflated by it) until the timed rounds"),)
-    on_triage(Measured([], ops, probe, profiles, None, sizes, stages))
+    on_triage(Measured([], ops, probe, memory, profiles, None, sizes, stages))
     rule = replace(options.stop_rule(), min_rounds=sizes.rounds)
     runs, played = timed_rounds(lambda arm, i: session.run(session.spec(arm, i, ops)), arms_for(options.control_arm),
                                 rule, options.seed, lambda m: on_progress(f"{name}: timed {m}"))
     stages += (Stage("timed-rounds", since(started), f"{played.rounds} interleaved rounds of "
                      f"{len(arms_for(options.control_arm))} arms, {ops} operations per run: the CPU overhead"),)
     if not played.completed:
-        return Measured(runs, ops, probe, profiles, played, sizes, stages)
+        return Measured(runs, ops, probe, memory, profiles, played, sizes, stages)
     later = _profiles(session, [o for o in order if o[0] > 0], lambda m: on_progress(f"{name}: {m}"))
     if later:
         stages += (Stage("profiles", since(started), f"{len(later) // 2} more sampled profile pair(s): shares "
                          "refined; hotspot µs/op are those shares of the measured overhead"),)
-    return Measured(runs, ops, probe, profiles + later, played, sizes, stages)
+    return Measured(runs, ops, probe, memory, profiles + later, played, sizes, stages)
 
 
 def _profiles(session: ScenarioRun, order: Sequence[Tuple[int, Arm]], on_progress: Progress) -> Tuple[RunResult, ...]:
