@@ -11,6 +11,7 @@ import collections
 import gc
 import linecache
 import re
+import sys
 import tracemalloc
 import types
 from typing import Any, Callable, Counter, Dict, List, Optional, Tuple
@@ -28,18 +29,31 @@ _QUALNAME = type.__dict__["__qualname__"]
 _MODULE = type.__dict__["__module__"]
 _NAMESPACE = type.__dict__["__dict__"]
 _MRO = type.__dict__["__mro__"]
+_MODULE_DICT: Any = vars(types.ModuleType)["__dict__"]
+
+
+def _candidates() -> List[Any]:
+    """Every object the collector tracks, and the containers modules and classes hold that
+    it does not (a dict of strings is untracked until it holds a container)."""
+    found = gc.get_objects()
+    namespaces = [dict.values(m.__dict__) for m in list(sys.modules.values()) if type(m) is types.ModuleType]
+    for values in namespaces:
+        for value in list(values):
+            if id(type(value)) in _CONTAINERS and not gc.is_tracked(value):
+                found.append(value)
+    return found
 
 
 def container_sizes() -> Dict[int, int]:
     """Entries of every live builtin container, by id (taken before tracemalloc starts)."""
-    return {id(o): len(o) for o in gc.get_objects() if id(type(o)) in _CONTAINERS}
+    return {id(o): len(o) for o in _candidates() if id(type(o)) in _CONTAINERS}
 
 
 def grown_containers(before: Dict[int, int], min_growth: int) -> List[Tuple[int, Any]]:
     """(entries gained, container) for old containers that gained `min_growth` or more; an
     object tracemalloc saw allocated is new, whatever id it reuses."""
     found = []
-    for obj in gc.get_objects():
+    for obj in _candidates():
         if id(type(obj)) in _CONTAINERS:
             was = before.get(id(obj))
             if was is not None and len(obj) - was >= min_growth and tracemalloc.get_object_traceback(obj) is None:
@@ -118,7 +132,7 @@ def _key_for(namespace: Dict[Any, Any], value: Any) -> Optional[str]:
 def _namespace_name(owner: Any, namespace: Dict[Any, Any]) -> Optional[str]:
     if issubclass(type(owner), types.ModuleType):
         name = dict.get(namespace, "__name__")
-        module_dict = types.ModuleType.__dict__["__dict__"].__get__(owner)
+        module_dict = _MODULE_DICT.__get__(owner)
         return name if module_dict is namespace and type(name) is str else None
     if issubclass(type(owner), type) and any(r is namespace for r in gc.get_referents(owner)):
         module, qualname = _MODULE.__get__(owner), _QUALNAME.__get__(owner)
