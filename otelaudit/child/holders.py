@@ -63,12 +63,20 @@ def grown_containers(before: Dict[int, int], min_growth: int) -> List[Tuple[int,
 
 
 def entry_sites(container: Any, site_of: Callable[[Any], Optional[Site]]) -> Tuple[Counter[Site], Counter[Site]]:
-    """Allocation sites of the newest entries (a dict's values, other containers' items)
-    and of what those entries refer to, one level down."""
+    """Allocation sites of the newest entries (a dict's values, other containers' items),
+    and of what refers to them or they refer to: a dict's keys, one level down."""
     direct: Counter[Site] = collections.Counter()
     nested: Counter[Site] = collections.Counter()
-    entries = list(dict.values(container)) if issubclass(type(container), dict) else gc.get_referents(container)
-    for entry in entries[-MAX_ENTRIES:]:
+    keys: List[Any] = []
+    if issubclass(type(container), dict):  # keys count with what the entries hold: the value is the entry
+        entries, keys = list(dict.values(container))[-MAX_ENTRIES:], list(dict.keys(container))[-MAX_ENTRIES:]
+    else:
+        entries = gc.get_referents(container)[-MAX_ENTRIES:]
+    for key in keys:
+        site = site_of(key)
+        if site is not None:
+            nested[site] += 1
+    for entry in entries:
         site = site_of(entry)
         if site is not None:
             direct[site] += 1
