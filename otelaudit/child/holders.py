@@ -18,8 +18,15 @@ from typing import Any, Callable, Counter, Dict, List, Optional, Tuple
 
 Site = Tuple[str, int]
 
-_CONTAINERS = frozenset(id(t) for t in (dict, list, set, collections.deque, collections.OrderedDict,
-                                        collections.defaultdict))
+
+def _is_container(obj: Any) -> bool:
+    """By identity, neither hashing a type (its metaclass's __hash__) nor, under
+    tracemalloc, allocating an int per object as `id()` does (a second per 100k objects)."""
+    kind = type(obj)
+    return (kind is dict or kind is list or kind is set or kind is collections.deque
+            or kind is collections.OrderedDict or kind is collections.defaultdict)
+
+
 MAX_CONTAINERS = 5
 MAX_ENTRIES = 100  # entries sampled per container (the newest), and up to MAX_NESTED of theirs
 MAX_NESTED = 20
@@ -39,14 +46,14 @@ def _candidates() -> List[Any]:
     namespaces = [dict.values(m.__dict__) for m in list(sys.modules.values()) if type(m) is types.ModuleType]
     for values in namespaces:
         for value in list(values):
-            if id(type(value)) in _CONTAINERS and not gc.is_tracked(value):
+            if _is_container(value) and not gc.is_tracked(value):
                 found.append(value)
     return found
 
 
 def container_sizes() -> Dict[int, int]:
     """Entries of every live builtin container, by id (taken before tracemalloc starts)."""
-    return {id(o): len(o) for o in _candidates() if id(type(o)) in _CONTAINERS}
+    return {id(o): len(o) for o in _candidates() if _is_container(o)}
 
 
 def grown_containers(before: Dict[int, int], min_growth: int) -> List[Tuple[int, Any]]:
@@ -54,7 +61,7 @@ def grown_containers(before: Dict[int, int], min_growth: int) -> List[Tuple[int,
     object tracemalloc saw allocated is new, whatever id it reuses."""
     found = []
     for obj in _candidates():
-        if id(type(obj)) in _CONTAINERS:
+        if _is_container(obj) and len(obj) >= min_growth:  # before id(): under tracemalloc it allocates
             was = before.get(id(obj))
             if was is not None and len(obj) - was >= min_growth and tracemalloc.get_object_traceback(obj) is None:
                 found.append((len(obj) - was, obj))

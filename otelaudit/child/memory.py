@@ -153,6 +153,8 @@ def _retentions(by_site: Dict[Site, List[int]], before: Dict[int, int], sites: S
     site first); sites no growing container holds are reported alone."""
     growing = sorted((s for s in by_site if _slope(by_site[s], ops).estimate >= MIN_SITE_BYTES_PER_OP),
                      key=lambda s: -(by_site[s][-1] - by_site[s][0]))[:MAX_SITES]
+    if not growing:  # nothing to explain: the heap walk is the phase's dearest step
+        return ()
     measured = ops * segments
     unclaimed = set(growing)
     found: List[Retention] = []

@@ -18,8 +18,8 @@ from otelaudit.render._units import duration
 # tracemalloc ~2-3x, sys.setprofile ~3-4x); over-estimates keep the phases short.
 TRACEMALLOC_SLOWDOWN = 3.0
 PROBE_SLOWDOWN = 4.0
-# The memory-growth child traces 32 frames per allocation: ~10x on allocation-heavy operations.
-GROWTH_SLOWDOWN = 10.0
+# The memory-growth child traces 32 frames per allocation: 10-40x on allocation-heavy operations (jinja2).
+GROWTH_SLOWDOWN = 20.0
 GROWTH_SEGMENTS = 6
 MIN_GROWTH_OPS, MAX_GROWTH_OPS = 3, 500  # per segment
 MAX_GROWTH_WARMUP_OPS = 2000  # fills bounded buffers up to the SDK's metric cardinality limit
