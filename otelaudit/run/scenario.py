@@ -80,17 +80,17 @@ def measure_phases(session: ScenarioRun, on_progress: Progress, on_triage: Calla
         on_progress.estimate_s = sizes.estimated_s + time.perf_counter() - started
     on_progress(f"{name}: triage: counting calls ({sizes.probe_ops} ops)")
     probe = session.run(session.spec("sdk", -1, sizes.probe_ops, "probe"))
-    on_progress(f"{name}: triage: memory growth ({sizing.GROWTH_SEGMENTS} × {sizes.growth_ops} ops)")
-    memory = session.run(replace(session.spec("sdk", -1, sizes.growth_ops, "memory"), inline_export=True,
-                                 warmup_ops=sizes.growth_warmup_ops, segments=sizing.GROWTH_SEGMENTS))
     arms: Tuple[Arm, ...] = ("baseline", "sdk")
     order = interleave(options.profile_rounds, random.Random(options.seed), arms)
     profiles = _profiles(session, [o for o in order if o[0] == 0], lambda m: on_progress(f"{name}: triage: {m}"))
-    stages: Tuple[Stage, ...] = (Stage("triage", since(started), f"call counts over {sizes.probe_ops} operations, "
-                    f"retained memory at {sizing.GROWTH_SEGMENTS + 1} checkpoints {sizes.growth_ops} operations apart and "
+    stages: Tuple[Stage, ...] = (Stage("triage", since(started), f"call counts over {sizes.probe_ops} operations and "
                     f"{len(profiles) // 2} sampled profile pair(s) of {ops} operations; µs/op from the profiler "
                     "(wall time, inflated by it) until the timed rounds"),)
-    on_triage(Measured([], ops, probe, memory, profiles, None, sizes, stages))
+    on_triage(Measured([], ops, probe, None, profiles, None, sizes, stages))
+    # After triage's handover, so the memory child never delays the first findings.
+    on_progress(f"{name}: memory growth ({sizing.GROWTH_SEGMENTS} × {sizes.growth_ops} ops)")
+    memory = session.run(replace(session.spec("sdk", -1, sizes.growth_ops, "memory"), inline_export=True,
+                                 warmup_ops=sizes.growth_warmup_ops, segments=sizing.GROWTH_SEGMENTS))
     rule = replace(options.stop_rule(), min_rounds=sizes.rounds)
     runs, played = timed_rounds(lambda arm, i: session.run(session.spec(arm, i, ops)), arms_for(options.control_arm),
                                 rule, options.seed, lambda m: on_progress(f"{name}: timed {m}"))
