@@ -1,0 +1,306 @@
+"""A corpus of real release pairs of instrumentation packages, one with a known per-operation
+cost and the release that removed it, each audited through the real `otelaudit scan --quick`
+CLI of an isolated, cached venv per release (this checkout installed editable, the release
+and its library pins). It answers: does otelaudit find the real bug, rank it, and stay quiet
+on the fix? Every hot site below was read in the released wheels (file:line).
+
+    python benchmarks/realworld.py [--pairs NAME ...] [--render]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+RESULTS = HERE / "results" / "realworld.json"
+README = HERE / "README.md"
+START, END = "<!-- realworld:start (python benchmarks/realworld.py --render) -->", "<!-- realworld:end -->"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A release with the cost (`bad`) and the release without it (`good`). `pins` are installed
+    in both venvs so only the release differs where it can; `bad_pins`/`good_pins` hold what
+    each release's own requirements force (its era's API and SDK)."""
+
+    name: str
+    distribution: str
+    bad: str
+    good: str
+    target: str  # what `otelaudit scan` is given: an entry-point or distribution name
+    rule: str
+    category: str
+    file_suffix: str  # of the responsible call site otelaudit must name
+    function: str
+    bad_site: str  # read in the bad release's wheel
+    good_site: str  # what the good release does instead
+    reference: str
+    pins: Tuple[str, ...] = ()
+    bad_pins: Tuple[str, ...] = ()
+    good_pins: Tuple[str, ...] = ()
+
+    def requirements(self, version: str) -> Tuple[str, ...]:
+        own = self.bad_pins if version == self.bad else self.good_pins
+        return (f"{self.distribution}=={version}", *self.pins, *own)
+
+
+# The genai instrumentations of early 2025 against the API, SDK and clients of their time.
+_GENAI_2025 = ("openai==1.61.1", "opentelemetry-api==1.30.0", "opentelemetry-sdk==1.30.0",
+               "opentelemetry-instrumentation==0.51b0", "opentelemetry-semantic-conventions==0.51b0")
+_GENAI_2026 = ("openai==3.57.0", "opentelemetry-api==1.45.1", "opentelemetry-sdk==1.45.1",
+               "opentelemetry-instrumentation==0.66b1", "opentelemetry-semantic-conventions==0.66b1")
+
+PAIRS: Tuple[Pair, ...] = (
+    Pair("openllmetry-openai-version", "opentelemetry-instrumentation-openai", "0.37.1", "0.38.0",
+         target="opentelemetry-instrumentation-openai", rule="OA101", category="package-metadata",
+         file_suffix="opentelemetry/instrumentation/openai/utils.py", function="is_openai_v1",
+         bad_site="utils.py:14 `return version(\"openai\") >= \"1.0.0\"` inside is_openai_v1(), called on every "
+                  "request (and shared/__init__.py:238 `version(\"pydantic\")` in model_as_dict())",
+         good_site="utils.py:12 `_OPENAI_VERSION = version(\"openai\")` and shared/__init__.py:26 "
+                   "`_PYDANTIC_VERSION = version(\"pydantic\")`, read once at import",
+         reference="https://github.com/traceloop/openllmetry/issues/2547", pins=_GENAI_2025),
+    Pair("openllmetry-openai-deepcopy", "opentelemetry-instrumentation-openai", "0.54.0", "0.55.0",
+         target="opentelemetry-instrumentation-openai", rule="OA105", category="deep-copy",
+         file_suffix="opentelemetry/instrumentation/openai/shared/chat_wrappers.py", function="_set_prompts",
+         bad_site="shared/chat_wrappers.py:452 `content = copy.deepcopy(msg.get(\"content\"))` for every message of "
+                  "every chat request in _set_prompts() (content is recorded by default)",
+         good_site="shared/chat_wrappers.py:467: deep-copies only base64 image items, in _preprocess_base64_images()",
+         reference="no upstream report found: removed in 0.55.0's move to gen_ai.input.messages (found by diffing "
+                   "the two wheels)", pins=_GENAI_2026),
+    Pair("asgi-custom-headers-env", "opentelemetry-instrumentation-fastapi", "0.43b0", "0.44b0",
+         target="opentelemetry-instrumentation-fastapi", rule="OA107", category="environment-read",
+         file_suffix="opentelemetry/util/http/__init__.py", function="get_custom_headers",
+         bad_site="asgi/__init__.py:341, :354, :367, :380: collect_custom_{request,response}_headers_attributes() "
+                  "(called from OpenTelemetryMiddleware.__call__ at :586 and :688) call get_custom_headers() for "
+                  "three OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_* variables; util/http/__init__.py:220 "
+                  "`environ.get(env_var, [])`, on every server request",
+         good_site="asgi/__init__.py:525-543 reads the three variables once, in OpenTelemetryMiddleware.__init__",
+         reference="https://github.com/open-telemetry/opentelemetry-python-contrib/pull/2026",
+         pins=("fastapi==0.103.2", "setuptools<70"),
+         bad_pins=("opentelemetry-api==1.22.0", "opentelemetry-sdk==1.22.0"),
+         good_pins=("opentelemetry-api==1.23.0", "opentelemetry-sdk==1.23.0")),
+)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One finding of a scan, as the table shows it."""
+
+    rule: str
+    function: str
+    file: str
+    calls_per_op: Optional[float]
+    us_per_op: Optional[float]
+
+
+@dataclass(frozen=True)
+class Audit:
+    """One release scanned: the CLI's exit code, what it found, where the expected finding ranked."""
+
+    version: str
+    exit_code: int
+    scan_s: float
+    build_s: float  # 0 when the cached venv was reused
+    status: str
+    findings: Tuple[Seen, ...]
+    rank: Optional[int]  # 1-based place of the expected finding among the scan's findings
+    error: str = ""
+
+    @property
+    def expected(self) -> Optional[Seen]:
+        return self.findings[self.rank - 1] if self.rank else None
+
+
+@dataclass(frozen=True)
+class PairResult:
+    pair: Pair
+    bad: Audit
+    good: Audit
+    conditions: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def found(self) -> bool:
+        return self.bad.rank is not None
+
+    @property
+    def quiet_on_fix(self) -> bool:
+        return self.good.rank is None and self.good.status == "ok"
+
+
+def cache_root() -> Path:
+    base = os.environ.get("OTELAUDIT_CACHE") or os.path.join(Path.home(), ".cache", "otelaudit")
+    return Path(base) / "realworld"
+
+
+def release_env(pair: Pair, version: str, root: Path) -> Tuple[Path, float]:
+    """A venv holding this checkout (editable), the release and its pins: reused when it still
+    imports what it should, rebuilt when not. Returns its python and the seconds spent building."""
+    requirements = pair.requirements(version)
+    key = hashlib.sha256(json.dumps([sys.version, str(REPO), sorted(requirements),
+                                     (REPO / "pyproject.toml").read_text()]).encode()).hexdigest()[:12]
+    home = root / f"{pair.distribution}-{version}-{key}"
+    python = home / "bin" / "python"
+    if (home / "ready.json").exists() and _importable(python, requirements):
+        return python, 0.0
+    started = time.monotonic()
+    shutil.rmtree(home, ignore_errors=True)
+    venv.EnvBuilder(with_pip=False, clear=True).create(str(home))
+    command = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+               "--disable-pip-version-check", "-e", str(REPO), *requirements]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=1200)
+    if completed.returncode != 0 or not _importable(python, requirements):
+        lines = [ln for ln in completed.stderr.splitlines() if ln.strip() and not ln.startswith("WARNING")]
+        raise RuntimeError(f"cannot build a venv for {' '.join(requirements)}: {lines[-1] if lines else 'broken'}")
+    (home / "ready.json").write_text(json.dumps({"requirements": requirements}))
+    return python, round(time.monotonic() - started, 1)
+
+
+def _importable(python: Path, requirements: Sequence[str]) -> bool:
+    """The otelaudit CLI imports from this checkout, and every pinned version is what was asked."""
+    pins = [r.split("==") for r in requirements if "==" in r]
+    check = ("import sys, importlib.metadata as m, otelaudit.cli, otelaudit.pipeline\n"
+             f"assert otelaudit.cli.__file__.startswith({str(REPO)!r})\n"
+             f"bad = [n for n, v in {pins!r} if m.version(n) != v]\nsys.exit(1 if bad else 0)")
+    try:
+        return subprocess.run([str(python), "-c", check], capture_output=True, timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def audit(pair: Pair, version: str, root: Optional[Path] = None) -> Audit:
+    """Builds (or reuses) the release's venv and scans it with that venv's own `otelaudit`."""
+    python, build_s = release_env(pair, version, root or cache_root())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_") and k != "PYTHONPATH"}
+    with tempfile.TemporaryDirectory(prefix="otelaudit-realworld-") as work:
+        report_path = Path(work) / "report.json"
+        command = [str(python.parent / "otelaudit"), "scan", "--quick", pair.target, "--json", str(report_path),
+                   "--quiet"]
+        started = time.monotonic()
+        completed = subprocess.run(command, capture_output=True, text=True, cwd=work, env=env, timeout=1800)
+        scan_s = round(time.monotonic() - started, 1)
+        text = report_path.read_text() if report_path.exists() else ""
+    error = "" if completed.returncode == 0 else (completed.stderr.strip().splitlines() or ["no output"])[-1]
+    if not text:
+        return Audit(version, completed.returncode, scan_s, build_s, "no-report", (), None, error)
+    return _judged(pair, version, completed.returncode, scan_s, build_s, text, error)
+
+
+def _judged(pair: Pair, version: str, code: int, scan_s: float, build_s: float, text: str, error: str) -> Audit:
+    from otelaudit.model.files import loads
+
+    results = [r for r in loads(text).results if r.distribution == pair.distribution] or list(loads(text).results)
+    if not results:
+        return Audit(version, code, scan_s, build_s, "no-result", (), None, error)
+    result = results[0]
+    seen = tuple(Seen(f.rule, f.call_site.function if f.call_site else "", f.call_site.file if f.call_site else "",
+                      f.calls_per_op, f.us_per_op.estimate if f.us_per_op else None) for f in result.findings)
+    rank = next((i + 1 for i, s in enumerate(seen) if s.rule == pair.rule and s.function == pair.function
+                 and s.file.replace(os.sep, "/").endswith(pair.file_suffix)), None)
+    failure = result.failure.message if result.failure else ""
+    return Audit(version, code, scan_s, build_s, str(result.status), seen, rank, error or failure)
+
+
+def conditions() -> Dict[str, Any]:
+    return {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
+            "python": sys.version.split()[0], "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}
+
+
+def run(names: Sequence[str]) -> List[PairResult]:
+    chosen = [p for p in PAIRS if not names or p.name in names]
+    results = []
+    for pair in chosen:
+        began = conditions()
+        bad, good = audit(pair, pair.bad), audit(pair, pair.good)
+        results.append(PairResult(pair, bad, good, {**began, "load_average_after": list(os.getloadavg())}))
+        print(f"{pair.name}: found={results[-1].found} rank={bad.rank} quiet_on_fix={results[-1].quiet_on_fix} "
+              f"scan {bad.scan_s}+{good.scan_s} s", file=sys.stderr)
+    return results
+
+
+def save(results: Sequence[PairResult]) -> None:
+    """Merges by pair name, so running a few pairs keeps the others' last figures."""
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"pairs": []}
+    fresh = {r.pair.name: asdict(r) for r in results}
+    kept = [p for p in previous["pairs"] if p["pair"]["name"] not in fresh]
+    order = {p.name: i for i, p in enumerate(PAIRS)}
+    merged = sorted([*kept, *fresh.values()], key=lambda p: order.get(p["pair"]["name"], len(order)))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({"pairs": merged}, indent=2) + "\n")
+
+
+def table(data: Dict[str, Any]) -> List[str]:
+    rows = ["| pair (bad → good) | expected | what the bad release's scan found first | rank of the expected "
+            "finding | calls/op | µs/op | wall time bad + good (build) | quiet on the fix? |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for entry in data["pairs"]:
+        pair, bad, good = entry["pair"], entry["bad"], entry["good"]
+        first = bad["findings"][0] if bad["findings"] else None
+        hit = bad["findings"][bad["rank"] - 1] if bad["rank"] else None
+        found = f"{first['rule']} {first['function']}()" if first else f"nothing ({bad['status']}{_why(bad)})"
+        quiet = "yes" if good["rank"] is None and good["status"] == "ok" else (
+            "**no**" if good["rank"] else f"not measured ({good['status']}{_why(good)})")
+        rows.append(
+            f"| [{pair['name']}]({pair['reference']}) `{pair['distribution']}` {pair['bad']} → {pair['good']} "
+            f"| {pair['rule']} `{pair['function']}()` | {found} | {bad['rank'] or '**not found**'} "
+            f"| {_num(hit and hit['calls_per_op'])} | {_num(hit and hit['us_per_op'])} "
+            f"| {bad['scan_s']:.0f} + {good['scan_s']:.0f} s ({bad['build_s'] + good['build_s']:.0f} s) | {quiet} |")
+    return rows
+
+
+def _num(value: Optional[float]) -> str:
+    return "–" if value is None else f"{value:.3g}"
+
+
+def _why(audit: Dict[str, Any]) -> str:
+    return f": {audit['error'][:80]}" if audit.get("error") else ""
+
+
+def render() -> None:
+    data = json.loads(RESULTS.read_text())
+    loads = [p["conditions"]["load_average_1_5_15"][0] for p in data["pairs"] if p.get("conditions")]
+    when = sorted(p["conditions"]["started"] for p in data["pairs"] if p.get("conditions"))
+    section = ["### Real release pairs (`python benchmarks/realworld.py`)", "",
+               "Each pair is a real release with a known per-operation cost and the release that removed it; "
+               "the hot sites were read in the wheels (`bad_site`/`good_site` in `benchmarks/realworld.py`). "
+               "Each release is scanned with `otelaudit scan --quick` in its own cached venv. Measured "
+               f"{when[0] if when else '?'} to {when[-1] if when else '?'}, 1-min load average "
+               f"{min(loads, default=0):.1f}–{max(loads, default=0):.1f}: the machine (2 cores) was shared with other "
+               "sessions' builds and scans, so wall times are longer than on a quiet machine.", "", *table(data), ""]
+    text = README.read_text()
+    if START not in text:
+        text = text.rstrip() + f"\n\n## Real-world pairs\n\n{START}\n{END}\n"
+    head, rest = text.split(START, 1)
+    README.write_text(f"{head}{START}\n\n" + "\n".join(section) + f"\n{END}{rest.split(END, 1)[1]}")
+    print(f"wrote the real-world section of {README}")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--pairs", nargs="*", default=[], metavar="NAME", help=f"of: {', '.join(p.name for p in PAIRS)}")
+    parser.add_argument("--render", action="store_true", help="only write the README section from the results")
+    args = parser.parse_args(argv)
+    unknown = set(args.pairs) - {p.name for p in PAIRS}
+    if unknown:
+        print(f"unknown pair(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    if not args.render:
+        save(run(args.pairs))
+    render()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
