@@ -51,6 +51,7 @@ class Pair:
     pins: Tuple[str, ...] = ()
     bad_pins: Tuple[str, ...] = ()
     good_pins: Tuple[str, ...] = ()
+    command: str = "scan"  # or "coldstart", for a cost paid while importing or in instrument()
 
     def requirements(self, version: str) -> Tuple[str, ...]:
         own = self.bad_pins if version == self.bad else self.good_pins
@@ -92,6 +93,16 @@ PAIRS: Tuple[Pair, ...] = (
          pins=("fastapi==0.103.2", "setuptools<70"),
          bad_pins=("opentelemetry-api==1.22.0", "opentelemetry-sdk==1.22.0"),
          good_pins=("opentelemetry-api==1.23.0", "opentelemetry-sdk==1.23.0")),
+    Pair("contrib-pkg-resources-import", "opentelemetry-instrumentation-sqlite3", "0.48b0", "0.49b0",
+         target="opentelemetry-instrumentation-sqlite3", rule="OA202", category="package-metadata",
+         file_suffix="opentelemetry/instrumentation/dependencies.py", function="<module>",
+         bad_site="opentelemetry-instrumentation 0.48b0, instrumentation/dependencies.py:4 `from pkg_resources import "
+                  "(...)` at module level (pkg_resources indexes every installed distribution when imported); "
+                  "imported by instrumentor.py, so by every instrumentation",
+         good_site="opentelemetry-instrumentation 0.49b0, dependencies.py:22 uses opentelemetry.util._importlib_metadata",
+         reference="https://github.com/open-telemetry/opentelemetry-python-contrib/issues/1970",
+         pins=("setuptools<70",), bad_pins=("opentelemetry-api==1.27.0", "opentelemetry-sdk==1.27.0"),
+         good_pins=("opentelemetry-api==1.28.0", "opentelemetry-sdk==1.28.0"), command="coldstart"),
 )
 
 
@@ -139,6 +150,15 @@ class PairResult:
     def quiet_on_fix(self) -> bool:
         return self.good.rank is None and self.good.status == "ok"
 
+    @property
+    def rank_among_removed(self) -> Optional[int]:
+        """Place of the expected finding among those the good release no longer has: what the
+        fix removed, as otelaudit ranks it (costs both releases share, such as the API's, drop out)."""
+        kept = {(s.rule, s.file, s.function) for s in self.good.findings}
+        removed = [s for s in self.bad.findings if (s.rule, s.file, s.function) not in kept]
+        hit = self.bad.expected
+        return removed.index(hit) + 1 if hit in removed else None
+
 
 def cache_root() -> Path:
     base = os.environ.get("OTELAUDIT_CACHE") or os.path.join(Path.home(), ".cache", "otelaudit")
@@ -149,8 +169,9 @@ def release_env(pair: Pair, version: str, root: Path) -> Tuple[Path, float]:
     """A venv holding this checkout (editable), the release and its pins: reused when it still
     imports what it should, rebuilt when not. Returns its python and the seconds spent building."""
     requirements = pair.requirements(version)
-    key = hashlib.sha256(json.dumps([sys.version, str(REPO), sorted(requirements),
-                                     (REPO / "pyproject.toml").read_text()]).encode()).hexdigest()[:12]
+    # otelaudit's own requirements are part of the key: a new dependency needs a new venv.
+    own = (REPO / "pyproject.toml").read_text().split("\ndependencies = [", 1)[-1].split("]", 1)[0]
+    key = hashlib.sha256(json.dumps([sys.version, str(REPO), sorted(requirements), own]).encode()).hexdigest()[:12]
     home = root / f"{pair.distribution}-{version}-{key}"
     python = home / "bin" / "python"
     if (home / "ready.json").exists() and _importable(python, requirements):
@@ -186,8 +207,9 @@ def audit(pair: Pair, version: str, root: Optional[Path] = None) -> Audit:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_") and k != "PYTHONPATH"}
     with tempfile.TemporaryDirectory(prefix="otelaudit-realworld-") as work:
         report_path = Path(work) / "report.json"
-        command = [str(python.parent / "otelaudit"), "scan", "--quick", pair.target, "--json", str(report_path),
-                   "--quiet"]
+        extra = ["--no-auto"] if pair.command == "coldstart" else []
+        command = [str(python.parent / "otelaudit"), pair.command, "--quick", *extra, pair.target,
+                   "--json", str(report_path), "--quiet"]
         started = time.monotonic()
         completed = subprocess.run(command, capture_output=True, text=True, cwd=work, env=env, timeout=1800)
         scan_s = round(time.monotonic() - started, 1)
@@ -201,16 +223,24 @@ def audit(pair: Pair, version: str, root: Optional[Path] = None) -> Audit:
 def _judged(pair: Pair, version: str, code: int, scan_s: float, build_s: float, text: str, error: str) -> Audit:
     from otelaudit.model.files import loads
 
-    results = [r for r in loads(text).results if r.distribution == pair.distribution] or list(loads(text).results)
+    report = loads(text)
+    audited: Sequence[Any] = (report.cold_start.targets if report.cold_start else ()) if pair.command == "coldstart" \
+        else report.results
+    results = [r for r in audited if r.distribution == pair.distribution] or list(audited)
     if not results:
         return Audit(version, code, scan_s, build_s, "no-result", (), None, error)
     result = results[0]
-    seen = tuple(Seen(f.rule, f.call_site.function if f.call_site else "", f.call_site.file if f.call_site else "",
+    seen = tuple(Seen(f.rule, f.call_site.function if f.call_site else "", _cited(f.call_site.file) if f.call_site else "",
                       f.calls_per_op, f.us_per_op.estimate if f.us_per_op else None) for f in result.findings)
     rank = next((i + 1 for i, s in enumerate(seen) if s.rule == pair.rule and s.function == pair.function
-                 and s.file.replace(os.sep, "/").endswith(pair.file_suffix)), None)
+                 and s.file.endswith(pair.file_suffix)), None)
     failure = result.failure.message if result.failure else ""
     return Audit(version, code, scan_s, build_s, str(result.status), seen, rank, error or failure)
+
+
+def _cited(path: str) -> str:
+    """A path as people cite it (after site-packages), so both releases' venvs compare."""
+    return path.replace(os.sep, "/").rsplit("site-packages/", 1)[-1]
 
 
 def conditions() -> Dict[str, Any]:
@@ -224,16 +254,17 @@ def run(names: Sequence[str]) -> List[PairResult]:
     for pair in chosen:
         began = conditions()
         bad, good = audit(pair, pair.bad), audit(pair, pair.good)
-        results.append(PairResult(pair, bad, good, {**began, "load_average_after": list(os.getloadavg())}))
-        print(f"{pair.name}: found={results[-1].found} rank={bad.rank} quiet_on_fix={results[-1].quiet_on_fix} "
-              f"scan {bad.scan_s}+{good.scan_s} s", file=sys.stderr)
+        result = PairResult(pair, bad, good, {**began, "load_average_after": list(os.getloadavg())})
+        results.append(result)
+        print(f"{pair.name}: rank {bad.rank} ({result.rank_among_removed} among what the fix removed), quiet on "
+              f"the fix: {result.quiet_on_fix}; scans {bad.scan_s} + {good.scan_s} s", file=sys.stderr)
     return results
 
 
 def save(results: Sequence[PairResult]) -> None:
     """Merges by pair name, so running a few pairs keeps the others' last figures."""
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"pairs": []}
-    fresh = {r.pair.name: asdict(r) for r in results}
+    fresh = {r.pair.name: {**asdict(r), "rank_among_removed": r.rank_among_removed} for r in results}
     kept = [p for p in previous["pairs"] if p["pair"]["name"] not in fresh]
     order = {p.name: i for i, p in enumerate(PAIRS)}
     merged = sorted([*kept, *fresh.values()], key=lambda p: order.get(p["pair"]["name"], len(order)))
@@ -242,9 +273,9 @@ def save(results: Sequence[PairResult]) -> None:
 
 
 def table(data: Dict[str, Any]) -> List[str]:
-    rows = ["| pair (bad → good) | expected | what the bad release's scan found first | rank of the expected "
-            "finding | calls/op | µs/op | wall time bad + good (build) | quiet on the fix? |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    rows = ["| pair (bad → good) | expected | what the bad release's audit found first | rank of the expected "
+            "finding (among what the fix removed) | calls/op | µs/op | wall time bad + good (venv builds) "
+            "| quiet on the fix? |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for entry in data["pairs"]:
         pair, bad, good = entry["pair"], entry["bad"], entry["good"]
         first = bad["findings"][0] if bad["findings"] else None
@@ -254,10 +285,14 @@ def table(data: Dict[str, Any]) -> List[str]:
             "**no**" if good["rank"] else f"not measured ({good['status']}{_why(good)})")
         rows.append(
             f"| [{pair['name']}]({pair['reference']}) `{pair['distribution']}` {pair['bad']} → {pair['good']} "
-            f"| {pair['rule']} `{pair['function']}()` | {found} | {bad['rank'] or '**not found**'} "
+            f"| {pair['rule']} `{pair['function']}()` | {found} | {_rank(bad['rank'], entry.get('rank_among_removed'))} "
             f"| {_num(hit and hit['calls_per_op'])} | {_num(hit and hit['us_per_op'])} "
             f"| {bad['scan_s']:.0f} + {good['scan_s']:.0f} s ({bad['build_s'] + good['build_s']:.0f} s) | {quiet} |")
     return rows
+
+
+def _rank(rank: Optional[int], among_removed: Optional[int]) -> str:
+    return f"{rank} ({among_removed})" if rank else "**not found**"
 
 
 def _num(value: Optional[float]) -> str:
