@@ -52,6 +52,7 @@ class Pair:
     bad_pins: Tuple[str, ...] = ()
     good_pins: Tuple[str, ...] = ()
     command: str = "scan"  # or "coldstart", for a cost paid while importing or in instrument()
+    options: Tuple[str, ...] = ()  # more CLI options
 
     def requirements(self, version: str) -> Tuple[str, ...]:
         own = self.bad_pins if version == self.bad else self.good_pins
@@ -61,6 +62,9 @@ class Pair:
 # The genai instrumentations of early 2025 against the API, SDK and clients of their time.
 _GENAI_2025 = ("openai==1.61.1", "opentelemetry-api==1.30.0", "opentelemetry-sdk==1.30.0",
                "opentelemetry-instrumentation==0.51b0", "opentelemetry-semantic-conventions==0.51b0")
+# Against the fake API a quick openai scan's children need more than the default 120 s on a busy
+# machine, and the releases with a per-chunk metadata read are ~20x slower per streamed completion.
+_SLOW = ("--timeout", "900")
 _GENAI_2026 = ("openai==3.57.0", "opentelemetry-api==1.45.1", "opentelemetry-sdk==1.45.1",
                "opentelemetry-instrumentation==0.66b1", "opentelemetry-semantic-conventions==0.66b1")
 
@@ -69,10 +73,17 @@ PAIRS: Tuple[Pair, ...] = (
          target="opentelemetry-instrumentation-openai", rule="OA101", category="package-metadata",
          file_suffix="opentelemetry/instrumentation/openai/utils.py", function="is_openai_v1",
          bad_site="utils.py:14 `return version(\"openai\") >= \"1.0.0\"` inside is_openai_v1(), called on every "
-                  "request (and shared/__init__.py:238 `version(\"pydantic\")` in model_as_dict())",
-         good_site="utils.py:12 `_OPENAI_VERSION = version(\"openai\")` and shared/__init__.py:26 "
-                   "`_PYDANTIC_VERSION = version(\"pydantic\")`, read once at import",
-         reference="https://github.com/traceloop/openllmetry/issues/2547", pins=_GENAI_2025),
+                  "request",
+         good_site="utils.py:12 `_OPENAI_VERSION = version(\"openai\")`, read once at import",
+         reference="https://github.com/traceloop/openllmetry/issues/2547", pins=_GENAI_2025, options=_SLOW),
+    Pair("openllmetry-openai-pydantic-version", "opentelemetry-instrumentation-openai", "0.37.1", "0.38.0",
+         target="opentelemetry-instrumentation-openai", rule="OA101", category="package-metadata",
+         file_suffix="opentelemetry/instrumentation/openai/shared/__init__.py", function="model_as_dict",
+         bad_site="shared/__init__.py:238 `if version(\"pydantic\") < \"2.0.0\"` in model_as_dict(), called for the "
+                  "response (chat_wrappers.py:265, embeddings_wrappers.py:182) and for every streamed chunk "
+                  "(chat_wrappers.py:826)",
+         good_site="shared/__init__.py:26 `_PYDANTIC_VERSION = version(\"pydantic\")`, read once at import",
+         reference="https://github.com/traceloop/openllmetry/issues/2547", pins=_GENAI_2025, options=_SLOW),
     Pair("openllmetry-openai-deepcopy", "opentelemetry-instrumentation-openai", "0.54.0", "0.55.0",
          target="opentelemetry-instrumentation-openai", rule="OA105", category="deep-copy",
          file_suffix="opentelemetry/instrumentation/openai/shared/chat_wrappers.py", function="_set_prompts",
@@ -80,7 +91,7 @@ PAIRS: Tuple[Pair, ...] = (
                   "every chat request in _set_prompts() (content is recorded by default)",
          good_site="shared/chat_wrappers.py:467: deep-copies only base64 image items, in _preprocess_base64_images()",
          reference="no upstream report found: removed in 0.55.0's move to gen_ai.input.messages (found by diffing "
-                   "the two wheels)", pins=_GENAI_2026),
+                   "the two wheels)", pins=_GENAI_2026, options=_SLOW),
     Pair("asgi-custom-headers-env", "opentelemetry-instrumentation-fastapi", "0.43b0", "0.44b0",
          target="opentelemetry-instrumentation-fastapi", rule="OA107", category="environment-read",
          file_suffix="opentelemetry/util/http/__init__.py", function="get_custom_headers",
@@ -208,7 +219,7 @@ def audit(pair: Pair, version: str, root: Optional[Path] = None) -> Audit:
     with tempfile.TemporaryDirectory(prefix="otelaudit-realworld-") as work:
         report_path = Path(work) / "report.json"
         extra = ["--no-auto"] if pair.command == "coldstart" else []
-        command = [str(python.parent / "otelaudit"), pair.command, "--quick", *extra, pair.target,
+        command = [str(python.parent / "otelaudit"), pair.command, "--quick", *extra, *pair.options, pair.target,
                    "--json", str(report_path), "--quiet"]
         started = time.monotonic()
         completed = subprocess.run(command, capture_output=True, text=True, cwd=work, env=env, timeout=1800)
