@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results" / "realworld.json"
 README = HERE / "README.md"
+AUDIT_TIMEOUT_S = 3600  # a whole audit of one release; a timeout is recorded, not raised
 START, END = "<!-- realworld:start (python benchmarks/realworld.py --render) -->", "<!-- realworld:end -->"
 
 
@@ -138,7 +139,12 @@ def audit(pair: Pair, version: str, root: Optional[Path] = None, options: Sequen
         command = [str(python.parent / "otelaudit"), pair.command, "--quick", *extra, *pair.options, *options, pair.target,
                    "--json", str(report_path), "--quiet"]
         started = time.monotonic()
-        completed = subprocess.run(command, capture_output=True, text=True, cwd=work, env=env, timeout=1800)
+        try:
+            completed = subprocess.run(command, capture_output=True, text=True, cwd=work, env=env,
+                                       timeout=AUDIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            return Audit(version, -1, round(time.monotonic() - started, 1), build_s, "timeout", (), None,
+                         f"the audit did not finish within {AUDIT_TIMEOUT_S} s")
         scan_s = round(time.monotonic() - started, 1)
         text = report_path.read_text() if report_path.exists() else ""
     error = "" if completed.returncode == 0 else (completed.stderr.strip().splitlines() or ["no output"])[-1]
@@ -236,7 +242,7 @@ def render() -> None:
     when = sorted(p["conditions"]["started"] for p in data["pairs"] if p.get("conditions"))
     section = ["### Real release pairs (`python benchmarks/realworld.py`)", "",
                "Each pair is a real release with a known per-operation cost and the release that removed it; "
-               "the hot sites were read in the wheels (`bad_site`/`good_site` in `benchmarks/realworld.py`). "
+               "the hot sites were read in the wheels (`bad_site`/`good_site` in `benchmarks/realworld_pairs.py`). "
                "Each release is audited in its own cached venv by that venv's `otelaudit scan --quick` (import-time "
                "pairs: `otelaudit coldstart --quick --no-auto`); the rank in brackets counts only the findings the "
                "good release no longer has. Measured "
