@@ -217,11 +217,15 @@ def table(data: Dict[str, Any]) -> List[str]:
         quiet = "yes" if good["rank"] is None and good["status"] == "ok" else (
             "**no**" if good["rank"] else f"not measured ({good['status']}{_why(good)})")
         rows.append(
-            f"| [{pair['name']}]({pair['reference']}) `{pair['distribution']}` {pair['bad']} → {pair['good']} "
+            f"| {_linked(pair['name'], pair['reference'])} `{pair['distribution']}` {pair['bad']} → {pair['good']} "
             f"| {pair['rule']} `{pair['function']}()` | {found} | {_rank(bad['rank'], entry.get('rank_among_removed'))} "
             f"| {_num(hit and hit['calls_per_op'])} | {_num(hit and hit['us_per_op'])} "
             f"| {bad['scan_s']:.0f} + {good['scan_s']:.0f} s ({bad['build_s'] + good['build_s']:.0f} s) | {quiet} |")
     return rows
+
+
+def _linked(name: str, reference: str) -> str:
+    return f"[{name}]({reference})" if reference.startswith("https://") else f"{name} ({reference})"
 
 
 def _rank(rank: Optional[int], among_removed: Optional[int]) -> str:
@@ -245,7 +249,7 @@ def render() -> None:
                "the hot sites were read in the wheels (`bad_site`/`good_site` in `benchmarks/realworld_pairs.py`). "
                "Each release is audited in its own cached venv by that venv's `otelaudit scan --quick` (import-time "
                "pairs: `otelaudit coldstart --quick --no-auto`); the rank in brackets counts only the findings the "
-               "good release no longer has. Measured "
+               "good release no longer has. Pairs not listed here have not been run yet. Measured "
                f"{when[0] if when else '?'} to {when[-1] if when else '?'}, 1-min load average "
                f"{min(loads, default=0):.1f}–{max(loads, default=0):.1f}: the machine (2 cores) was shared with other "
                "sessions' builds and scans, so wall times are longer than on a quiet machine.", "", *table(data), ""]
