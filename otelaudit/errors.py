@@ -20,7 +20,7 @@ they reach the parent. Imports nothing heavy: the CLI imports it before anything
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 if TYPE_CHECKING:
     from otelaudit.model.report import ScenarioResult
@@ -91,6 +91,17 @@ class ServerMissing(ServerError):
 
 class CountingError(OtelauditError):
     pass
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """' (did you mean X?)' naming the closest of `choices`, or '' when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not close:  # case and separators are the commonest typos: package_metadata for package-metadata
+        wanted = word.lower().replace("_", "-")
+        close = [c for c in choices if c.lower().replace("_", "-") == wanted][:1]
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def exit_code_for(results: Iterable[ScenarioResult]) -> ExitCode:

@@ -10,8 +10,9 @@ from typing import Callable, List, Optional, Sequence
 
 from otelaudit.discover.catalog import Catalog, load_catalog
 from otelaudit.discover.instrumentors import Target, discover_instrumentors, select_targets
+from otelaudit.errors import did_you_mean
 from otelaudit.measure import assess
-from otelaudit.model import Failure, Report, RunSpec, ScanSettings, ScenarioResult, Stage, WhatIf
+from otelaudit.model import Failure, Instrumentor, Report, RunSpec, ScanSettings, ScenarioResult, Stage, WhatIf
 from otelaudit.plan import sizing
 from otelaudit.plan.options import ScanOptions
 from otelaudit.plan.sharding import shard_of
@@ -36,9 +37,10 @@ def scan(
     on_result: Callable[[Report], None] = lambda report: None,
 ) -> Report:
     catalog = load_catalog()
-    selection = select_targets(options.targets, discover_instrumentors(), catalog.scenarios)
+    installed = discover_instrumentors()
+    selection = select_targets(options.targets, installed, catalog.scenarios)
     targets = list(selection.targets)
-    unknown: List[ScenarioResult] = [_unknown(name, catalog) for name in selection.unknown]
+    unknown: List[ScenarioResult] = [_unknown(name, catalog, installed) for name in selection.unknown]
     if options.shard is not None:  # unknown names are reported once, by the first shard
         targets = shard_of(targets, options.shard)
         unknown = unknown if options.shard[0] == 1 else []
@@ -125,8 +127,8 @@ def _verified(result: ScenarioResult, session: ScenarioRun, measured: Measured, 
     return replace(result, stages=result.stages + (Stage("verification", since(started), what),))
 
 
-def _unknown(name: str, catalog: Catalog) -> ScenarioResult:
-    hint = ""
+def _unknown(name: str, catalog: Catalog, installed: Sequence[Instrumentor]) -> ScenarioResult:
+    hint = did_you_mean(name, sorted({i.name for i in installed} | {i.distribution for i in installed}))
     scenario = next((s for s in catalog.scenarios.values() if name in (s.name, s.instrumentor)), None)
     if scenario is not None:
         package = scenario.instrumentor_distribution or f"opentelemetry-instrumentation-{scenario.instrumentor}"

@@ -18,12 +18,14 @@ import os
 import sys
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pytest
 
 from otelaudit.cli.options import MEASUREMENT, Option, add_all, keywords
+from otelaudit.errors import UsageError, did_you_mean
 from otelaudit.gate import baselines
+from otelaudit.gate.budgets import KNOWN as BUDGET_NAMES
 from otelaudit.gate.budgets import Budget, Verdict
 from otelaudit.gate.budgets import check as check_budget
 from otelaudit.gate.budgets import subject
@@ -44,7 +46,10 @@ OWN_OPTIONS = (
            {"type": float}),
     Option("storage", "storage", "where saved runs live (default .otelaudit)", {"metavar": "DIR"}),
 )
-PYPROJECT_KEYS = ("rounds", "seconds_per_run", "strict", "threshold", "storage")
+# `[tool.otelaudit]` settings and the type each must have; budget names set every test's defaults.
+PYPROJECT_KEYS: Dict[str, Any] = {"rounds": int, "seconds_per_run": (int, float), "strict": bool,
+                                  "threshold": (int, float), "storage": str}
+MARKER = "@pytest.mark.otelaudit"
 
 
 class OtelauditWarning(UserWarning):
@@ -67,6 +72,7 @@ class PluginSettings:
     save: Optional[str] = None
     compare: Optional[str] = None
     threshold: float = baselines.DEFAULT_THRESHOLD
+    budget: Budget = field(default_factory=Budget)  # `[tool.otelaudit]`'s, under every marker's
 
     def scan_keywords(self) -> Dict[str, Any]:
         """What ScanOptions takes from these settings (the shared measurement options)."""
@@ -88,17 +94,35 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[AUDITED] = {}
     root = str(config.rootpath)
     given = keywords(config.getoption, (*MEASUREMENT, *OWN_OPTIONS), PREFIX)
+    try:
+        settings, budget = _pyproject_settings(root)
+    except UsageError as error:  # a gate configured wrongly must stop the run, not pass it
+        raise pytest.UsageError(f"otelaudit: {error}") from None
     config.stash[SETTINGS] = PluginSettings(**{"storage": os.path.join(root, ".otelaudit"),
-                                               **_pyproject_settings(root), **given})
+                                               **settings, **given}, budget=budget)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     marker = item.get_closest_marker("otelaudit")
     if marker is not None:
-        try:
-            Budget.from_mapping(marker.kwargs)
-        except (ValueError, TypeError) as error:
-            pytest.fail(f"invalid @pytest.mark.otelaudit: {error}", pytrace=False)
+        _marker_budget(item.config.stash[SETTINGS].budget, marker)
+
+
+def _marker_budget(default: Budget, marker: Any) -> Budget:
+    """The marker's budgets over `[tool.otelaudit]`'s; a bad one fails the test's setup."""
+    if marker is None:
+        return default
+    if marker.args:
+        pytest.fail(f"{MARKER} takes budgets as keywords, e.g. max_cpu_ratio=2, got {marker.args!r}", pytrace=False)
+    return _budget({**_as_mapping(default), **marker.kwargs}, MARKER)
+
+
+def _budget(values: Dict[str, Any], where: str) -> Budget:
+    try:
+        return Budget.from_mapping(values, where=where)
+    except UsageError as error:
+        refused = str(error)
+    pytest.fail(f"invalid {refused}", pytrace=False)  # outside `except`: no chained exception shown
 
 
 @dataclass
@@ -140,13 +164,13 @@ class Auditor:
         from otelaudit.plan.options import ScanOptions
 
         # Instruction-count budgets need deterministic mode (instruction counts per arm).
-        counts = Budget.from_mapping({**_as_mapping(self.budget), **budgets}).counts_instructions
+        counts = _budget({**_as_mapping(self.budget), **budgets}, "audit()").counts_instructions
         return ScanOptions.quick_defaults(**{**self.settings.scan_keywords(), "targets": (target,),
                                              "command": f"pytest (otelaudit fixture) {target}",
                                              "deterministic": counts or self.settings.deterministic})
 
     def _finish(self, result: Any, budgets: Dict[str, Any]) -> Any:
-        budget = Budget.from_mapping({**_as_mapping(self.budget), **budgets}) if budgets else self.budget
+        budget = _budget({**_as_mapping(self.budget), **budgets}, "audit()") if budgets else self.budget
         self.audited[subject(result)] = result
         self._judge(check_budget(result, budget) + self._regression(result))
         return result
@@ -154,7 +178,7 @@ class Auditor:
     def check(self, result: Any, **budgets: Any) -> None:
         """Judges an already measured result against further budgets (same rules, same
         reporting), e.g. a second limit derived from the first measurement."""
-        self._judge(check_budget(result, Budget.from_mapping(budgets)))
+        self._judge(check_budget(result, _budget(budgets, "check()")))
 
     def _judge(self, outcomes: List[Verdict]) -> None:
         self.verdicts.extend(outcomes)
@@ -185,9 +209,9 @@ class Auditor:
 
 @pytest.fixture
 def otelaudit(request: pytest.FixtureRequest) -> Iterator[Auditor]:
-    marker = request.node.get_closest_marker("otelaudit")
-    budget = Budget.from_mapping(marker.kwargs if marker is not None else {})
-    auditor = Auditor(request.config.stash[SETTINGS], budget, request.config.stash[AUDITED])
+    settings = request.config.stash[SETTINGS]
+    budget = _marker_budget(settings.budget, request.node.get_closest_marker("otelaudit"))
+    auditor = Auditor(settings, budget, request.config.stash[AUDITED])
     yield auditor
     request.config.stash[VERDICTS].extend(auditor.verdicts)
 
@@ -226,15 +250,28 @@ def _as_mapping(budget: Budget) -> Dict[str, Any]:
     return {**budget.limits, "max_calls_per_op": budget.max_calls_per_op, "forbid_rules": budget.forbid_rules}
 
 
-def _pyproject_settings(rootdir: str) -> Dict[str, Any]:
+def _pyproject_settings(rootdir: str) -> Tuple[Dict[str, Any], Budget]:
+    """`[tool.otelaudit]`: settings and default budgets, each name and type checked."""
     path = os.path.join(rootdir, "pyproject.toml")
     if not os.path.exists(path):
-        return {}
+        return {}, Budget()
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on older Pythons
         import tomli as tomllib
     with open(path, "rb") as handle:
         table = tomllib.load(handle).get("tool", {}).get("otelaudit", {})
-    return {key.replace("-", "_"): value for key, value in table.items()
-            if key.replace("-", "_") in PYPROJECT_KEYS}
+    where, known = "[tool.otelaudit]", (*PYPROJECT_KEYS, *BUDGET_NAMES)
+    values = {str(key).replace("-", "_"): value for key, value in table.items()}
+    for key, value in values.items():
+        if key not in known:
+            raise UsageError(f"{where}: unknown key {key!r}{did_you_mean(key, known)}; known: {', '.join(known)}")
+        wanted = PYPROJECT_KEYS.get(key)
+        if wanted is not None and (not isinstance(value, wanted) or (wanted is int and isinstance(value, bool))):
+            raise UsageError(f"{where}: {key} must be {_type_name(wanted)}, got {value!r}")
+    budget = Budget.from_mapping({k: v for k, v in values.items() if k in BUDGET_NAMES}, where=where)
+    return {k: v for k, v in values.items() if k in PYPROJECT_KEYS}, budget
+
+
+def _type_name(wanted: Any) -> str:
+    return {int: "an integer", bool: "true or false", str: "a string"}.get(wanted, "a number")

@@ -46,7 +46,7 @@ def test_a_misspelt_budget_is_reported_at_setup(audited):
         "def test_typo(otelaudit):\n"
         "    pass\n")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*invalid @pytest.mark.otelaudit: unknown otelaudit budget(s): max_cpu*"])
+    result.stdout.fnmatch_lines(["*invalid @pytest.mark.otelaudit: unknown budget 'max_cpu' (did you mean max_cpu_ratio?)*"])
 
 
 def test_save_then_compare_catches_an_injected_regression(pytester, fixture_site, monkeypatch):

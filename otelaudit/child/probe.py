@@ -82,6 +82,12 @@ def catalogue_entry(target_name: str) -> Optional[Tuple[str, str]]:
     return None
 
 
+def catalogue_names() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """(categories, function names) counts can be reported under: what budgets check against."""
+    return (tuple(sorted({c for _, _, c in CATALOGUE})),
+            tuple(sorted({_display(m, p) for m, p, _ in CATALOGUE})))
+
+
 def _display(module_name: str, path: str) -> str:
     return f"{module_name.replace('re._compiler', 're').replace('sre_compile', 're')}.{path}"
 

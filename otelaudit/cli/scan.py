@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from otelaudit.cli import options, outputs
 
@@ -74,13 +74,19 @@ def scan_options(args: argparse.Namespace) -> "ScanOptions":
     from otelaudit.plan.options import ScanOptions
 
     chosen: Dict[str, Any] = options.keywords(args, options.MEASUREMENT)
-    chosen.update(targets=tuple(args.targets), ignore_rules=tuple(rule.upper() for rule in args.ignore),
+    chosen.update(targets=tuple(args.targets), ignore_rules=_ignored(args.ignore),
                   command=" ".join(["otelaudit", *args.argv]), jobs=args.jobs)
     if args.seed is not None or args.shard:
         chosen["seed"] = args.seed if args.seed is not None else 0  # every shard must plan alike
     if args.shard:
         chosen["shard"] = _shard(args.shard)
     return ScanOptions.quick_defaults(**chosen) if args.quick else ScanOptions(**chosen)
+
+
+def _ignored(rules: List[str]) -> Tuple[str, ...]:
+    from otelaudit.gate.budgets import known_rule
+
+    return tuple(known_rule("--ignore", rule) for rule in rules)
 
 
 def _shard(text: str) -> Any:
@@ -96,13 +102,9 @@ def _shard(text: str) -> Any:
 def _budget(specs: List[str]) -> "Optional[Budget]":
     if not specs:
         return None
-    from otelaudit.errors import UsageError
     from otelaudit.gate.budgets import parse_cli
 
-    try:
-        return parse_cli(specs)
-    except ValueError as error:
-        raise UsageError(str(error)) from error
+    return parse_cli(specs)
 
 
 def _judge(budget: "Budget", report: "Report") -> int:

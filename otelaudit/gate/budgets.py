@@ -5,9 +5,11 @@ cannot flake. Used by the pytest plugin and `scan --fail-on`; each outcome expla
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple
 
+from otelaudit.errors import UsageError, did_you_mean
 from otelaudit.model import Estimate, Report, ScenarioResult
 
 Outcome = Literal["pass", "fail", "inconclusive"]
@@ -36,16 +38,67 @@ class Budget:
         return any(name in COUNT_BUDGETS for name in self.limits)
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> "Budget":
-        unknown = set(values) - set(INTERVAL_BUDGETS) - set(COUNT_BUDGETS) - {"max_calls_per_op", "forbid_rules"}
-        if unknown:
-            raise ValueError(f"unknown otelaudit budget(s): {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(sorted(INTERVAL_BUDGETS))}, max_calls_per_op, forbid_rules")
+    def from_mapping(cls, values: Mapping[str, Any], where: str = "budget") -> "Budget":
+        """A budget from the marker's keywords, `[tool.otelaudit]` or `--fail-on`, every
+        name, type and limit checked: a typo that matched nothing would pass every gate."""
+        for name in values:
+            if name not in KNOWN:
+                raise UsageError(f"{where}: unknown budget {name!r}{did_you_mean(str(name), KNOWN)}; "
+                                 f"known: {', '.join(KNOWN)}")
         return cls(
-            limits={k: float(v) for k, v in values.items() if k in INTERVAL_BUDGETS or k in COUNT_BUDGETS},
-            max_calls_per_op={str(k): float(v) for k, v in dict(values.get("max_calls_per_op", {})).items()},
-            forbid_rules=tuple(str(r).upper() for r in values.get("forbid_rules", ())),
+            limits={k: _limit(where, k, v, zero=False) for k, v in values.items() if k in LIMITS},
+            max_calls_per_op=_calls_limits(where, values.get("max_calls_per_op", {})),
+            forbid_rules=_rules(where, values.get("forbid_rules", ())),
         )
+
+
+KNOWN: Tuple[str, ...] = (*INTERVAL_BUDGETS, *COUNT_BUDGETS, "max_calls_per_op", "forbid_rules")
+LIMITS = frozenset(INTERVAL_BUDGETS) | frozenset(COUNT_BUDGETS)
+
+
+def _limit(where: str, name: str, value: Any, zero: bool) -> float:
+    """A finite number, positive (or zero, for a call count: none allowed at all)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{where}: {name} must be a number, got {type(value).__name__} {value!r}")
+    limit = float(value)
+    if not math.isfinite(limit) or limit < 0 or (limit == 0 and not zero):
+        least = "zero or more" if zero else "a positive number"
+        raise UsageError(f"{where}: {name} must be {least}, got {value!r}")
+    return limit
+
+
+def _calls_limits(where: str, values: Any) -> Dict[str, float]:
+    if not isinstance(values, Mapping):
+        raise UsageError(f"{where}: max_calls_per_op must map a category or function to a limit, "
+                         f'e.g. {{"package-metadata": 0}}, got {type(values).__name__} {values!r}')
+    from otelaudit.child.probe import catalogue_names
+
+    categories, functions = catalogue_names()
+    for key in values:
+        if key not in categories and key not in functions:
+            raise UsageError(f"{where}: max_calls_per_op: unknown category or function {key!r}"
+                             f"{did_you_mean(str(key), categories + functions)}; categories: {', '.join(categories)}")
+    return {key: _limit(where, f"max_calls_per_op[{key}]", limit, zero=True) for key, limit in values.items()}
+
+
+def _rules(where: str, values: Any) -> Tuple[str, ...]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple, set, frozenset)):
+        raise UsageError(f"{where}: forbid_rules must be a list of rule ids, e.g. [\"OA102\"], "
+                         f"got {type(values).__name__} {values!r}")
+    return tuple(known_rule(where, rule) for rule in values)
+
+
+def known_rule(where: str, rule: Any) -> str:
+    """A rule id from the registry (case-insensitive), or a usage error naming the closest."""
+    from otelaudit.rules.registry import rule_ids
+
+    ids = tuple(rule_ids())
+    wanted = rule.upper() if isinstance(rule, str) else rule
+    if wanted not in ids:
+        digits = f"{wanted[:2]}{wanted[2:].replace('O', '0')}" if isinstance(wanted, str) else ""
+        hint = did_you_mean(digits if digits in ids else str(wanted), ids)  # OA1O2: a letter O for a zero
+        raise UsageError(f"{where}: unknown rule {rule!r}{hint}; known: {', '.join(ids)}")
+    return str(wanted)
 
 
 @dataclass(frozen=True)
@@ -128,11 +181,18 @@ def parse_cli(specs: List[str]) -> Budget:
     for spec in specs:
         name, sep, raw = spec.partition("=")
         if not sep:
-            raise ValueError(f"--fail-on takes NAME=VALUE, got {spec!r}")
+            raise UsageError(f"--fail-on takes NAME=VALUE, got {spec!r}")
         if name.startswith("max_calls_per_op:"):
-            values.setdefault("max_calls_per_op", {})[name.split(":", 1)[1]] = float(raw)
+            values.setdefault("max_calls_per_op", {})[name.split(":", 1)[1]] = _number(spec, raw)
         elif name == "forbid_rules":
             values["forbid_rules"] = tuple(values.get("forbid_rules", ())) + tuple(raw.split(","))
         else:
-            values[name] = float(raw)
-    return Budget.from_mapping(values)
+            values[name] = _number(spec, raw) if name in LIMITS else raw
+    return Budget.from_mapping(values, where="--fail-on")
+
+
+def _number(spec: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise UsageError(f"--fail-on {spec}: {raw!r} is not a number") from None
