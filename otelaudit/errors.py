@@ -38,6 +38,7 @@ class ExitCode(enum.IntEnum):
     WORKLOAD_CRASHED = 8
     TIMEOUT = 9
     BUDGET_EXCEEDED = 10
+    OUTPUT_FAILED = 11  # a report file could not be written; the others and the table were
 
 
 FAILURE_EXIT_CODES = {

@@ -45,12 +45,12 @@ def run(args: argparse.Namespace) -> int:
     from otelaudit.coldstart.audit import cold_start
     from otelaudit.run.progress import ProgressPrinter
 
+    outputs.check(args)
     progress = ProgressPrinter(enabled=not args.quiet)
     report = cold_start(coldstart_options(args), on_progress=progress, on_result=outputs.on_result(args))
     progress.done()
-    outputs.write(args, report)
     outputs.show(report)
-    return exit_code(report, bool(args.targets))
+    return max(outputs.write(args, report), exit_code(report, bool(args.targets)))
 
 
 def coldstart_options(args: argparse.Namespace) -> "ColdStartOptions":

@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from otelaudit.errors import ExitCode
     from otelaudit.run.progress import ProgressPrinter
 
+    outputs.check(args)
     progress = ProgressPrinter(enabled=not args.quiet)
 
     def note(message: str) -> None:  # building an environment takes a while: always say so
@@ -48,18 +49,18 @@ def run(args: argparse.Namespace) -> int:
 
     report = compare(compare_options(args), on_progress=progress, on_note=note)
     progress.done()
-    outputs.write(args, report)
     outputs.show(report)
+    written = outputs.write(args, report)
     comparison = report.comparison
     assert comparison is not None
     if comparison.result.failure:
         print(f"otelaudit: compare: {comparison.result.failure}", file=sys.stderr)
-        return int(ExitCode.WORKLOAD_CRASHED)
+        return max(written, int(ExitCode.WORKLOAD_CRASHED))
     if args.fail_on_regression and regressed(comparison.result):
         print(f"otelaudit: compare: {comparison.b.requirement} is a regression over {comparison.a.requirement}",
               file=sys.stderr)
-        return int(ExitCode.BUDGET_EXCEEDED)
-    return 0
+        return max(written, int(ExitCode.BUDGET_EXCEEDED))
+    return written
 
 
 def compare_options(args: argparse.Namespace) -> "CompareOptions":

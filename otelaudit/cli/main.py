@@ -21,6 +21,7 @@ EXIT_CODES_HELP = """exit codes:
   3 unknown target                              8 workload crashed
   4 no scenario covers a target                 9 workload timed out
                                                10 a --fail-on budget was exceeded
+                                               11 a report file could not be written
 When several occur, the largest code wins. Codes 4 and 5 count only for targets named
 on the command line."""
 
@@ -51,6 +52,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except OtelauditError as error:
         print(f"otelaudit: error: {error}", file=sys.stderr)
         return int(error.exit_code)
+    except BrokenPipeError:  # `otelaudit report r.json | head`: the reader left, nothing to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("otelaudit: interrupted (results written so far are kept)", file=sys.stderr)
         return 130

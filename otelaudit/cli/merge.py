@@ -23,11 +23,12 @@ def run(args: argparse.Namespace) -> int:
     from otelaudit.model import files
     from otelaudit.plan.sharding import merge
 
+    outputs.check(args)
     try:
         reports = [files.loads(Path(path).read_text(encoding="utf-8")) for path in args.paths]
         merged = merge(reports)
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise UsageError(f"cannot merge: {error}") from error
-    outputs.write(args, merged)
+    written = outputs.write(args, merged)
     print(f"merged {len(reports)} shard(s), {len(merged.results)} result(s) into {args.json}")
-    return 0
+    return written

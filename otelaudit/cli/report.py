@@ -5,9 +5,10 @@ extension of `-o PATH`."""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
-from otelaudit.cli import options
+from otelaudit.cli import options, outputs
 
 if TYPE_CHECKING:
     from otelaudit.model import Report
@@ -29,16 +30,17 @@ def add_parser(commands: Any, epilog: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from otelaudit.render.registry import choose, save
+    from otelaudit.errors import ExitCode
+    from otelaudit.render.registry import choose
 
+    if args.output:
+        outputs.check_writable(args.output, "--output")
     report = load(args.path)
     renderer = choose(args.format, args.output, DEFAULT_FORMAT)
     if renderer.name == "text" and not args.output:
-        from otelaudit.cli.outputs import show
-
-        show(report, wide=bool(args.wide))
+        outputs.show(report, wide=bool(args.wide))
     elif args.output:
-        save(args.output, report, renderer)
+        return 0 if outputs.save_or_say(args.output, report, renderer) else int(ExitCode.OUTPUT_FAILED)
     else:
         print(renderer.render(report))
     return 0
@@ -51,6 +53,12 @@ def load(path: str) -> "Report":
 
     try:
         with open(path, encoding="utf-8") as handle:
-            return files.loads(handle.read())
-    except (OSError, ValueError, KeyError, TypeError) as error:
+            report = files.loads(handle.read())
+    except OSError as error:
+        raise UsageError(f"cannot read a report from {path}: {error.strerror or error}") from error
+    except ValueError as error:  # ReportFormatError, or bytes that are not UTF-8
         raise UsageError(f"cannot read a report from {path}: {error}") from error
+    warning = files.newer_minor(report)
+    if warning:
+        print(f"otelaudit: warning: {warning}", file=sys.stderr)
+    return report

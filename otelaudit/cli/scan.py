@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from otelaudit.run.progress import ProgressPrinter
 
     budget = _budget(args.fail_on)
+    outputs.check(args)
     progress = ProgressPrinter(enabled=not args.quiet)
     save = outputs.on_result(args)
 
@@ -60,13 +61,13 @@ def run(args: argparse.Namespace) -> int:
 
     report = scan(scan_options(args), on_progress=progress, on_result=on_result)
     progress.done()
-    outputs.write(args, report)
     outputs.show(report, wide=bool(args.wide))
+    written = outputs.write(args, report)
     for result in report.results:
         if exit_code_for([result]):  # one line per failure that decides the exit code
             assert result.failure is not None
             print(f"otelaudit: {result.instrumentor}: {result.failure.message}", file=sys.stderr)
-    code = int(exit_code_for(report.results))
+    code = max(int(exit_code_for(report.results)), written)
     return max(code, _judge(budget, report)) if budget is not None else code
 
 

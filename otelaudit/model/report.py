@@ -14,8 +14,8 @@ from otelaudit.model.run import PhaseSizes
 from otelaudit.model.results import (ArmSummary, CallCount, Comparison, DiffFlame, Estimate, Failure, Finding,
                                      Hotspot, MemoryGrowth, RepeatedCall, Status, Telemetry, Verdict)
 
-# 1.1 added `comparison`; a minor version only adds names (see the README).
-SCHEMA_VERSION = "1.1"
+# 1.1 added `comparison`, 1.2 `complete`; a minor version only adds names (see the README).
+SCHEMA_VERSION = "1.2"
 
 # Why a scenario's interleaved rounds stopped (see otelaudit.plan.adaptive).
 StopReason = Literal["fixed-rounds", "precision-reached", "budget-exhausted", "max-rounds"]
@@ -171,3 +171,4 @@ class Report:
     warnings: Tuple[str, ...] = ()
     cold_start: Optional[ColdStartReport] = None  # `otelaudit coldstart`
     comparison: Optional[VersionComparison] = None  # `otelaudit compare` (schema 1.1)
+    complete: bool = True  # False while a scan is still running, and left so if it was interrupted (1.2)

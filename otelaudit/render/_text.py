@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 from typing import Iterable, List, Optional, Sequence
 
-from otelaudit.model import Comparison, Estimate, Telemetry
+from otelaudit.model import Comparison, Estimate, Report, Telemetry
 from otelaudit.render._units import duration, with_interval
 
 VERDICT_WORDS = {"overhead": "overhead", "no-detectable-overhead": "none detected", "inconclusive": "inconclusive"}
@@ -63,3 +63,11 @@ def telemetry(value: Optional[Telemetry]) -> str:
 
 def verdict(comparison: Optional[Comparison]) -> str:
     return VERDICT_WORDS[comparison.verdict] if comparison else "—"
+
+
+def incomplete(report: Report) -> str:
+    """One line for a report saved mid-scan whose scan never finished ('' when complete)."""
+    if report.complete:
+        return ""
+    return (f"INCOMPLETE: the scan stopped before it finished; {len(report.results)} result(s) were saved, "
+            f"the rest was not measured")

@@ -15,7 +15,7 @@ from otelaudit.render.html_coldstart import cold_start_section
 from otelaudit.model import ArmSummary, Finding, Report, ScenarioResult
 from otelaudit.attribute.ownership import display_path
 from otelaudit.render.markdown import CHAIN_SHOWN, is_harness, relevant_packages, title
-from otelaudit.render._text import telemetry, with_ci
+from otelaudit.render._text import incomplete, telemetry, with_ci
 from otelaudit.render._units import half_width
 
 STYLE = """
@@ -75,7 +75,8 @@ def render(report: Report) -> str:
                  "<p>Extra process CPU per operation with the SDK installed (sdk) and with the instrumentation alone "
                  "(api), against the uninstrumented baseline; the whisker is the distribution-free 95% interval of "
                  "the paired differences, and anything left of the zero line is less than the baseline.</p>", svg_charts.overhead_chart(report.results)]
-    body += [section(report, result) for result in report.results if result.status == "ok"]
+    body += [f'<p class="incomplete"><strong>{escape(incomplete(report))}</strong></p>'] if not report.complete else []
+    body += [section(report, result) for result in report.results if result.status == "ok" and result.overhead]
     if report.cold_start is not None:
         body.append(cold_start_section(report.cold_start))
     if report.comparison is not None:

@@ -17,24 +17,25 @@ from otelaudit.render import coldstart as render_coldstart
 from otelaudit.render import compare as render_compare
 from otelaudit.render import precision as render_precision
 from otelaudit.render._inline import code, prose
-from otelaudit.render._text import ratio_ci, telemetry, with_ci
+from otelaudit.render._text import incomplete, ratio_ci, telemetry, with_ci
 from otelaudit.render._units import duration, half_width
 
 CHAIN_SHOWN = 8
 
 
 def render(report: Report) -> str:
-    sections = [section(report, result) for result in report.results if result.status == "ok"]
-    skipped = [r for r in report.results if r.status != "ok"]
+    sections = [section(report, result) for result in report.results if result.status == "ok" and result.overhead]
+    skipped = [r for r in report.results if r.status != "ok" or not r.overhead]  # partial: triage only
     if skipped:
         sections.append("## Not measured\n\n" + "\n".join(
-            f"- {code(r.instrumentor)}: {r.status.replace('-', ' ')} — {prose(r.failure.message if r.failure else '')}"
-            for r in skipped))
+            f"- {code(r.instrumentor)}: {'partial' if r.partial else r.status.replace('-', ' ')} — "
+            f"{prose(r.failure.message if r.failure else 'the timed rounds did not finish')}" for r in skipped))
     if report.cold_start is not None:
         sections.append(render_coldstart.markdown(report.cold_start))
     if report.comparison is not None:
         sections.append(render_compare.markdown(report.comparison))
-    return "\n\n---\n\n".join(sections) + "\n"
+    banner = [f"> **{prose(incomplete(report))}**"] if not report.complete else []
+    return "\n\n---\n\n".join(banner + sections) + "\n"
 
 
 def section(report: Report, result: ScenarioResult) -> str:

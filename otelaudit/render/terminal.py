@@ -13,7 +13,7 @@ from otelaudit.model import Report, ScenarioResult
 from otelaudit.render import coldstart as render_coldstart
 from otelaudit.render import compare as render_compare
 from otelaudit.render import precision as render_precision
-from otelaudit.render._text import ratio, ratio_ci, table, telemetry, us, verdict, with_ci, wrapped
+from otelaudit.render._text import incomplete, ratio, ratio_ci, table, telemetry, us, verdict, with_ci, wrapped
 from otelaudit.render._units import with_interval
 
 HEADERS = ("INSTRUMENTOR", "LIBRARY", "VERDICT", "SDK OVERHEAD CPU/OP [95% interval]", "RATIO", "TELEMETRY/OP",
@@ -35,6 +35,7 @@ def render(report: Report, width: Optional[int] = None, wide: bool = False) -> s
     lines = [f"otelaudit {report.otelaudit_version} — {len(report.results)} instrumentor(s), "
              f"{render_precision.rounds_text(report)}{render_precision.scan_shape(report)}",
              f"Python {env.python}, {env.cpu_count} CPU(s), seed {report.settings.seed}", ""]
+    lines += [incomplete(report), ""] if not report.complete else []
     lines = wrapped(lines, columns) if not wide else lines
     rows = table([list(HEADERS)] + [row(r) for r in measured]) if measured else []
     if wide or max((len(line) for line in rows), default=0) <= columns:
