@@ -249,3 +249,36 @@ def _wait_for(path, process, timeout: float = 240) -> None:
     while not path.exists():
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.05)
+
+
+# --- no code from the current directory -----------------------------------------------------
+
+SHADOWS = {"asyncio.py": "raise SystemExit('the local asyncio.py was imported')\n",
+           "sqlite3.py": "raise SystemExit('the local sqlite3.py was imported')\n"}
+
+
+@pytest.fixture
+def shadowed_cwd(tmp_path):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name, text in SHADOWS.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def test_a_scan_never_imports_modules_from_the_current_directory(shadowed_cwd):
+    json_path = shadowed_cwd / "r.json"
+    run = _cli(shadowed_cwd, "scan", "sqlite3", "--quick", "--quiet", "--json", str(json_path))
+    assert run.code == 0, run.stderr
+    assert "local" not in run.stderr + run.stdout
+    report = json.loads(json_path.read_text())
+    assert report["complete"] is True and report["results"][0]["status"] == "ok"
+
+
+def test_loopback_servers_start_outside_the_current_directory(shadowed_cwd, monkeypatch):
+    from otelaudit.servers.running import running_servers
+
+    monkeypatch.chdir(shadowed_cwd)
+    with running_servers(["http"]) as servers:
+        host, port = servers["http"]
+    assert port > 0 and host

@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    sys.path[:] = [entry for entry in sys.path if entry]  # '' (an empty PYTHONPATH entry) is the cwd
     args = build_parser().parse_args(arguments)
     args.argv = arguments
     from otelaudit.errors import OtelauditError

@@ -141,7 +141,9 @@ class SubprocessRunner:
     def output(self, module: str, args: Sequence[str], timeout_s: float) -> Exit:
         """`python -m module args…` in this runner's environment, its stdout captured
         (a child that describes its environment rather than measures)."""
-        return spawn([self.python, "-m", module, *args], self.environment({}), timeout_s, capture_stdout=True)
+        with tempfile.TemporaryDirectory(prefix="otelaudit-out-") as workdir:  # never the user's cwd on its path
+            return spawn([self.python, "-m", module, *args], self.environment({}), timeout_s, cwd=workdir,
+                         capture_stdout=True)
 
     def environment(self, extra: Mapping[str, str]) -> Dict[str, str]:
         env = child_environment(extra)

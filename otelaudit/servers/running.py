@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import shutil
 import subprocess
+import tempfile
 import sys
 from typing import Dict, Iterator, Optional, Sequence, Tuple
 
@@ -47,11 +49,14 @@ def _running(kind: str) -> Iterator[Tuple[str, int]]:
     module = SERVER_MODULES.get(kind)
     if module is None:
         raise ServerError(f"unknown loopback server kind {kind!r}")
+    workdir = tempfile.mkdtemp(prefix="otelaudit-server-")  # never the user's cwd: its asyncio.py would be imported
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            [sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=workdir,
         )
     except OSError as error:
+        shutil.rmtree(workdir, ignore_errors=True)
         raise ServerError(f"{kind} server could not be started: {error}") from error
     try:
         assert process.stdout is not None
@@ -73,3 +78,4 @@ def _running(kind: str) -> Iterator[Tuple[str, int]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
