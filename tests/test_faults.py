@@ -2,6 +2,7 @@
 a one-line error and its documented exit code, never a traceback, and nothing measured
 is lost to a fault."""
 
+import copy
 import json
 import random
 import signal
@@ -149,7 +150,7 @@ def _mutations(report: dict, seed: int, count: int):
             if isinstance(holder, dict) and rng.random() < 0.4:
                 del holder[key]
             else:
-                holder[key] = rng.choice(odd_values)
+                holder[key] = copy.deepcopy(rng.choice(odd_values))  # never one list in two places
         yield json.dumps(data)
 
 

@@ -18,8 +18,10 @@ OTHER_RULES: Dict[str, str] = {
 
 def rule_ids() -> Dict[str, str]:
     """Rule id → what it finds, sorted by id."""
+    from otelaudit.rules import memory
     from otelaudit.rules.calls import CALL_RULES
 
     found = {rule.id: rule.does for rule in CALL_RULES}
     found.update(OTHER_RULES)
+    found[memory.RULE] = "memory telemetry code leaves alive on every operation"
     return dict(sorted(found.items()))
