@@ -120,6 +120,8 @@ def _verified(result: ScenarioResult, session: ScenarioRun, measured: Measured, 
         return replace(session.spec("sdk", round_index, measured.ops, whatif=fix), memory_ops=0)
 
     rounds, need_s = measured.sizes.rounds, fixes * sizing.verification_s(measured.sizes)
+    if not options.verifies:
+        return replace(result, warnings=result.warnings + (sizing.quick_unverified_note(fixes, need_s),))
     if since(started) + need_s > options.scenario_budget_s:
         return replace(result, warnings=result.warnings + (sizing.unverified_note(measured.sizes, need_s),))
     result = verify_findings(result, make_spec, session.run, rounds, options.seed, on_progress)

@@ -35,14 +35,21 @@ class ScanOptions:
     shard: Optional[Tuple[int, int]] = None  # (index from 1, count)
     scenario_budget_s: float = sizing.DEFAULT_SCENARIO_BUDGET_S  # fewer rounds (never < 5) when they would not fit
     scan_budget_s: float = 30 * 60.0  # shared out among the scenarios still to run
+    verify: Optional[bool] = None  # what-if arms for suggested fixes; None: unless quick
+
+    @property
+    def verifies(self) -> bool:
+        """--quick skips the what-if arms (a quarter of its children); its report says so."""
+        return self.verify if self.verify is not None else not self.quick
 
     def stop_rule(self) -> StopRule:
         return StopRule(self.rounds, max(self.max_rounds, self.rounds), self.precision, self.budget_s)
 
     @classmethod
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":
+        # One sampled profile pair (triage's): shares from it are coarser, and the stages say so.
         values: Dict[str, Any] = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=10, probe_ops=50,
-                                      quick=True, scenario_budget_s=sizing.QUICK_SCENARIO_BUDGET_S,
+                                      profile_rounds=1, quick=True, scenario_budget_s=sizing.QUICK_SCENARIO_BUDGET_S,
                                       scan_budget_s=10 * 60.0)
         values.update(overrides)
         return cls(**values)

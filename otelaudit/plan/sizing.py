@@ -43,6 +43,8 @@ class Asked:
     probe_ops: int
     arms: int
     budget_s: float
+    profile_pairs: int = 3
+    verified_arms: int = 2  # one suggested fix's what-if pair per round; 0 when not verified
 
 
 def scenario_budget_s(default_s: float, rounds_budget_s: Optional[float]) -> float:
@@ -60,13 +62,15 @@ def size_phases(asked: Asked, rate_ops_s: float, startup_s: float, concurrency: 
     warmup = max(ops // 10, concurrency * 2)
     growth_ops, growth_warmup = growth_sizes(asked, rate, warmup)
     run_s = startup_s + (warmup + ops + memory_ops * TRACEMALLOC_SLOWDOWN) / rate
-    triage_s = 3 * startup_s + probe_ops * PROBE_SLOWDOWN / rate + 2 * (warmup + ops) / rate
+    pair_s = 2 * startup_s + 2 * (warmup + ops) / rate  # one sampled profile pair
+    triage_s = startup_s + probe_ops * PROBE_SLOWDOWN / rate + pair_s
     triage_s += (growth_warmup + GROWTH_SEGMENTS * growth_ops * GROWTH_SLOWDOWN) / rate
     fit = math.floor(max(asked.budget_s * ROUNDS_SHARE - triage_s, 0.0) / (asked.arms * run_s))
     rounds = min(asked.rounds, max(fit, MIN_ROUNDS_FOR_VERDICT))
     return PhaseSizes(op_ms=round(1e3 / rate, 3), startup_s=round(startup_s, 3), ops=ops, memory_ops=memory_ops,
                       probe_ops=probe_ops, rounds=rounds, asked_rounds=asked.rounds, budget_s=round(asked.budget_s, 1),
-                      estimated_s=round(triage_s + rounds * (asked.arms + 2) * run_s, 1),  # + one verified fix
+                      estimated_s=round(triage_s + rounds * (asked.arms + asked.verified_arms) * run_s
+                                        + (asked.profile_pairs - 1) * pair_s, 1),
                       growth_ops=growth_ops, growth_warmup_ops=growth_warmup)
 
 
@@ -99,6 +103,11 @@ def budget_note(sizes: PhaseSizes) -> str:
 def unverified_note(sizes: PhaseSizes, need_s: float) -> str:
     return (f"suggested fixes not verified: their what-if arms (~{need_s:.0f} s) would overrun the scenario's "
             f"time budget of {sizes.budget_s:g} s (a larger --budget, or a scan without --quick, leaves time for them)")
+
+
+def quick_unverified_note(fixes: int, need_s: float) -> str:
+    return (f"suggested fix{'es' if fixes > 1 else ''} not verified: --quick skips the what-if arms (~{need_s:.0f} s "
+            "here); a scan without --quick measures the saving of each fix")
 
 
 def memory_note(sizes: PhaseSizes, asked_memory_ops: int) -> str:
