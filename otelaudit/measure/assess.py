@@ -4,13 +4,15 @@ Each step takes a ScenarioResult and returns a new one."""
 
 from __future__ import annotations
 
+import functools
+import sys
 from dataclasses import replace
-from typing import FrozenSet, Optional, Tuple
+from typing import TYPE_CHECKING, FrozenSet, Optional, Tuple
 
 from otelaudit.discover.instrumentors import Target
 from otelaudit.errors import CountingError
 from otelaudit.measure import analysis
-from otelaudit.model import ARMS, PhaseSizes, RunResult, ScenarioResult
+from otelaudit.model import ARMS, Instrumentor, PhaseSizes, RunResult, ScenarioResult
 from otelaudit.plan import sizing
 from otelaudit.plan.options import ScanOptions
 from otelaudit.plan.rounds import arms_for, precision_reached, with_noise_floor
@@ -18,6 +20,9 @@ from otelaudit.rules import calls as rules
 from otelaudit.rules import memory as memory_rules
 from otelaudit.run.scenario import Measured, ScenarioRun
 from otelaudit.scenarios.api import Scenario
+
+if TYPE_CHECKING:
+    from otelaudit.attribute.ownership import Ownership
 
 
 def triaged(result: ScenarioResult, triage: Measured, target: Target, ignore: FrozenSet[str],
@@ -106,15 +111,24 @@ def with_profiles(result: ScenarioResult, measured: Measured, target: Target) ->
     if not baseline or not treated:
         return result
     from otelaudit.attribute.flamegraph import differential
-    from otelaudit.attribute.ownership import Ownership
     from otelaudit.attribute.hotspots import hotspots, scaled_to_overhead
 
-    library = target.scenario.distribution if target.scenario else None
-    ownership = Ownership.for_instrumentor(target.instrumentor, library)
+    ownership = _ownership(target.instrumentor, target.scenario.distribution if target.scenario else None,
+                           tuple(sys.path))
     found = hotspots(baseline, treated, ownership)
     if result.overhead is not None:
         found = scaled_to_overhead(found, result.overhead.cpu_us_per_op)
     return replace(result, hotspots=found, flame=differential(baseline, treated, ownership))
+
+
+@functools.lru_cache(maxsize=8)
+def _ownership(instrumentor: Instrumentor, library: Optional[str], path: Tuple[str, ...]) -> "Ownership":
+    """Triage and the final result attribute the same scenario's frames: reading every
+    installed distribution's file list (~1 s) once is enough. `path` (where the
+    distributions are found) is in the key so another environment is read again."""
+    from otelaudit.attribute.ownership import Ownership
+
+    return Ownership.for_instrumentor(instrumentor, library)
 
 
 def with_findings(result: ScenarioResult, scenario: Scenario, ignore: FrozenSet[str]) -> ScenarioResult:
