@@ -127,6 +127,8 @@ def test_the_root_cause_ranks_first_with_agreeing_magnitudes(heavy_quick):
     assert not result["partial"] and [s["name"] for s in result["stages"]][:2] == ["triage", "timed-rounds"]
     assert result["sizing"]["ops"] < 50 and result["sizing"]["memory_ops"] < 10
     assert "memory per operation measured over" in " ".join(result["warnings"])
+    assert "not verified: --quick skips the what-if arms" in " ".join(result["warnings"])
+    assert "verification" not in [s["name"] for s in result["stages"]]
     assert disagreements(result) == []
 
 

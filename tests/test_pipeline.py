@@ -122,3 +122,11 @@ def test_each_finished_scenario_is_handed_over_at_once(fixture_site):
     options = ScanOptions(targets=("fixture-ok", "fixture-silent"), rounds=2, seed=1)
     scan(options, runner=FakeRunner(), on_result=lambda report: seen.append(tuple(r.partial for r in report.results)))
     assert seen == [(True,), (False,), (False, True), (False, False)]  # after each triage, and each finish
+
+
+def test_quick_samples_one_profile_pair_a_default_scan_three(fixture_site):
+    quick, default = FakeRunner(), FakeRunner()
+    scan(ScanOptions.quick_defaults(targets=("fixture-ok",), seed=1), runner=quick)
+    scan(OPTIONS, runner=default)
+    assert [s.mode for s in quick.specs].count("profile") == 2
+    assert [s.mode for s in default.specs].count("profile") == 6

@@ -57,8 +57,10 @@ def planted_scan(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("planted") / "r.json"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(FIXTURE_SITE), os.environ.get("PYTHONPATH")])))
-    out = subprocess.run([sys.executable, "-m", "otelaudit", "scan", "planted", "fixture-ok", "--quick", "--quiet",
-                          "--json", str(path)], capture_output=True, text=True, timeout=300, env=env)
+    # Not --quick, which skips the what-if arms; as short as --quick otherwise.
+    out = subprocess.run([sys.executable, "-m", "otelaudit", "scan", "planted", "fixture-ok", "--rounds", "5",
+                          "--seconds-per-run", "0.1", "--quiet", "--json", str(path)],
+                         capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr
     report = json.loads(path.read_text())
     return out, {r["instrumentor"]: r for r in report["results"]}

@@ -266,5 +266,14 @@ def main(argv: List[str]) -> int:
     return 0
 
 
+def leave(code: int) -> None:
+    """Ends the child without the interpreter's teardown: the result is written, and what
+    is left (the SDK's exit-time flushes and thread joins, freeing every module) measures
+    nothing yet cost ~30 ms of CPU per baseline child and ~80 ms per SDK child here."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    leave(main(sys.argv))
