@@ -5,6 +5,7 @@ on a saved chain of frames."""
 
 from __future__ import annotations
 
+import csv
 import os
 import sysconfig
 from dataclasses import dataclass
@@ -51,15 +52,17 @@ class Ownership:
         `library` is the distribution the scenario drives: library code even when it depends
         on the OTel API for tracing of its own (anthropic 2.x), as the baseline runs it too."""
         owners: Dict[str, Owner] = {}
+        real = _RealPaths()
         for dist in metadata.distributions():
             name = dist.metadata["Name"] or "?"
             telemetry = name.lower() not in (HARNESS, (library or "").lower()) and (
                 name.lower().startswith(TELEMETRY_PREFIX) or _requires_otel_api(dist)
                 or (audited is not None and name.lower() == audited[0].lower()))
             owner = Owner(name, dist.version, telemetry)
-            for file in dist.files or ():
-                if str(file).endswith(".py"):
-                    owners.setdefault(os.path.realpath(str(dist.locate_file(file))), owner)
+            base = str(dist.locate_file(""))
+            for file in _listed_files(dist):
+                if file.endswith(".py"):
+                    owners.setdefault(real(os.path.join(base, file)), owner)
         paths = sysconfig.get_paths()
         stdlib = tuple(os.path.realpath(paths[key]) + os.sep for key in ("stdlib", "platstdlib"))
         package_dirs: Tuple[Tuple[str, Owner], ...] = ()
@@ -110,6 +113,32 @@ class Ownership:
             return True
         real = os.path.realpath(filename)
         return real.startswith(self.stdlib_dirs) and "site-packages" not in real
+
+
+def _listed_files(dist: metadata.Distribution) -> Tuple[str, ...]:
+    """The paths in a distribution's RECORD (or SOURCES.txt), as `dist.files` lists them
+    but without one PackagePath object per file (~24,000 here: most of a probe child's start)."""
+    text = dist.read_text("RECORD")
+    if text is None:  # egg-info (SOURCES.txt, installed-files.txt)
+        return tuple(str(file) for file in dist.files or ())
+    return tuple(row[0] for row in csv.reader(text.splitlines()) if row)
+
+
+class _RealPaths:
+    """os.path.realpath, resolving each directory once: a distribution's files share a
+    few directories, and realpath walks every component of every path."""
+
+    def __init__(self) -> None:
+        self._dirs: Dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        head, tail = os.path.split(os.path.normpath(path))
+        if os.path.islink(path):
+            return os.path.realpath(path)
+        resolved = self._dirs.get(head)
+        if resolved is None:
+            resolved = self._dirs[head] = os.path.realpath(head)
+        return os.path.join(resolved, tail)
 
 
 def display_path(path: str) -> str:
