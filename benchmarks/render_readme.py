@@ -92,6 +92,53 @@ def scan_section(data: Dict[str, Any]) -> List[str]:
             f"- measured {data.get('started', '?')}, 1-min load average {round(_first(load), 2)} at the start", ""]
 
 
+SCAN_TIMES = (("scan_time_quick", "`otelaudit scan --quick`, the 7 default scenarios", 60.0),
+              ("scan_time_default", "`otelaudit scan` (default settings), the 7 default scenarios", 180.0),
+              ("scan_time_heavy_quick", "`otelaudit scan planted-heavy --quick`", 90.0),
+              ("scan_time_heavy_default", "`otelaudit scan planted-heavy`", 180.0))
+
+
+def scan_time_section() -> List[str]:
+    """Before/after wall times of whole scans (benchmarks/scan_benchmarks.py), each with
+    the load it ran under, the children it started and their CPU."""
+    rows = []
+    for name, what, target in SCAN_TIMES:
+        data = load(name) or {}
+        cells = [_scan_cell(data[label]) if label in data else "not measured" for label in ("before", "after")]
+        rows.append(f"| {what} | {cells[0]} | {cells[1]} | ≤ {target:g} s |")
+    if all("not measured" in row.split("|")[3] for row in rows):
+        return []
+    extra = [f"- {what}, {label.replace('_', ' ')} (`--jobs {run.get('jobs')}`): {_scan_cell(run)}"
+             for name, what, _ in SCAN_TIMES for label, run in sorted((load(name) or {}).items())
+             if label not in ("before", "after")]
+    heavy = [_root_cause(load("scan_time_heavy_quick") or {}, label) for label in ("before", "after")]
+    return ["### Wall time of whole scans (`python benchmarks/scan_benchmarks.py --mode quick|default [--heavy] "
+            "--label before|after`)", "",
+            "Each cell: wall time; in brackets the CPU of the scan's processes (parent, every measuring child, "
+            "the loopback servers), the children started, and the median 1-minute load average during the scan "
+            "(2 cores; other sessions ran beside it).", "",
+            "| scan | before | after | target |", "| --- | --- | --- | --- |", *rows, "", *extra,
+            f"- heavy fixture, `--quick`: the root cause first reported (printed) {heavy[0]} before; {heavy[1]} after "
+            "(target: within 60 s, ranked first)", ""]
+
+
+def _scan_cell(run: Dict[str, Any]) -> str:
+    children = sum(s.get("children", 0) for s in run.get("scenarios", {}).values())
+    c = run.get("conditions", {})
+    return (f"**{run['total_s']:.0f} s** ({run.get('cpu_s', '?')} s CPU, {children} children, load "
+            f"{c.get('load_1min_median_during', '?')}; {c.get('started', '?')}, {c.get('commit') or 'working tree'})")
+
+
+def _root_cause(data: Dict[str, Any], label: str) -> str:
+    run = data.get(label)
+    if not run:
+        return "(not measured)"
+    (result,) = run["scenarios"].values()
+    first, final = result.get("first_finding") or {}, result.get("final_top") or {}
+    return (f"at {first.get('at_s', '?')} s as {first.get('rule')} {first.get('site')}, ranked first at the end: "
+            f"{final.get('rule')} {final.get('site')}")
+
+
 def startup_section(data: Dict[str, Any]) -> List[str]:
     """From `python benchmarks/startup.py` (results/startup.json)."""
     rows = []
@@ -193,6 +240,7 @@ def figures() -> str:
         data = load(name)
         assert data is not None
         lines += planted_section(data, bool(data["settings"]["deterministic"]))
+    lines += scan_time_section()
     lines += scan_section(scan) if scan else []
     lines += startup_section(startup) if startup else []
     lines += history()

@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,6 +45,13 @@ HEAVY = "planted-heavy"
 HEAVY_SITE = os.path.join(os.path.dirname(HERE), "tests", "fixtures", "site")
 
 
+def _children_cpu_s() -> float:
+    """CPU of the waited-for children so far: one run's delta is that child's own CPU,
+    which the load of other processes changes far less than its wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 class TimedRunner:
     """A SubprocessRunner that notes every child's mode, arm and wall time (spawn to exit)."""
 
@@ -53,11 +61,12 @@ class TimedRunner:
         self.scenario = ""
 
     def run(self, spec: RunSpec, env: Mapping[str, str], timeout_s: float) -> RunResult:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), _children_cpu_s()
         result = self.inner.run(spec, env, timeout_s)
         mode = "whatif" if spec.whatif is not None else spec.mode
         self.children.append({"scenario": spec.scenario_name, "mode": mode, "arm": spec.arm, "ops": spec.ops,
-                              "wall_s": round(time.perf_counter() - began, 3), "timed_s": round(result.wall_s, 3)})
+                              "wall_s": round(time.perf_counter() - began, 3), "timed_s": round(result.wall_s, 3),
+                              "cpu_s": round(_children_cpu_s() - cpu, 3)})
         return result
 
     def cold(self, spec: ColdSpec, env: Mapping[str, str], timeout_s: float) -> ColdRun:
@@ -70,7 +79,7 @@ class TimedRunner:
 def timed_scan(options: ScanOptions) -> Dict[str, Any]:
     """One scan through the pipeline; per scenario its wall time, stages, sizes and
     children, and when a finding was first handed over (the CLI prints it then)."""
-    runner, started = TimedRunner(), time.perf_counter()
+    runner, started, cpu = TimedRunner(), time.perf_counter(), time.process_time() + _children_cpu_s()
     first: Dict[str, Dict[str, Any]] = {}
 
     def on_result(report: Report) -> None:
@@ -81,9 +90,11 @@ def timed_scan(options: ScanOptions) -> Dict[str, Any]:
                 first[result.instrumentor] = {"at_s": round(time.perf_counter() - started, 1), "rule": top.rule,
                                               "site": site, "partial": result.partial}
 
-    report = scan(options, runner=runner, on_result=on_result,
+    # A given runner is shared and never pinned: parallel jobs keep their own (no child log).
+    report = scan(options, runner=runner if options.jobs == 1 else None, on_result=on_result,
                   on_progress=lambda m: print(m, file=sys.stderr) if "starting" in m else None)
     total = round(time.perf_counter() - started, 1)
+    cpu_total = round(time.process_time() + _children_cpu_s() - cpu, 1)  # the parent's, every child's and server's
     scenarios = {}
     for result in report.results:
         mine = [c for c in runner.children if c["scenario"] == result.scenario]
@@ -99,22 +110,23 @@ def timed_scan(options: ScanOptions) -> Dict[str, Any]:
                                                    f"{top.call_site.file.rsplit('/', 1)[-1]}:{top.call_site.line}"},
             "warnings": list(result.warnings),
         }
-    return {"total_s": total, "scenarios": scenarios, "child_log": runner.children}
+    return {"total_s": total, "cpu_s": cpu_total, "scenarios": scenarios, "child_log": runner.children}
 
 
 def _by_mode(children: List[Dict[str, Any]]) -> Dict[str, Dict[str, float]]:
     modes: Dict[str, Dict[str, float]] = {}
     for child in children:
-        entry = modes.setdefault(child["mode"], {"count": 0, "wall_s": 0.0})
+        entry = modes.setdefault(child["mode"], {"count": 0, "wall_s": 0.0, "cpu_s": 0.0})
         entry["count"] += 1
         entry["wall_s"] = round(entry["wall_s"] + child["wall_s"], 2)
+        entry["cpu_s"] = round(entry["cpu_s"] + child["cpu_s"], 2)
     return modes
 
 
-def startup_costs(names: List[str], repeats: int) -> Dict[str, Dict[str, float]]:
-    """Median wall of a measuring child that runs no operation, per scenario and arm,
-    the arms interleaved: what every child pays before its first operation."""
-    out: Dict[str, Dict[str, float]] = {}
+def startup_costs(names: List[str], repeats: int) -> Dict[str, Dict[str, Dict[str, float]]]:
+    """Median wall and CPU of a measuring child that runs no operation, per scenario and
+    arm, the arms interleaved: what every child pays before its first operation."""
+    out: Dict[str, Dict[str, Dict[str, float]]] = {}
     runner, options = SubprocessRunner(), ScanOptions.quick_defaults()
     from otelaudit.run.scenario import ScenarioRun
 
@@ -124,12 +136,15 @@ def startup_costs(names: List[str], repeats: int) -> Dict[str, Dict[str, float]]
         with running_servers(target.scenario.servers) as servers:
             session = ScenarioRun(target.scenario, target, options, runner, servers)
             walls: Dict[str, List[float]] = {"baseline": [], "sdk": []}
+            cpus: Dict[str, List[float]] = {"baseline": [], "sdk": []}
             for round_index, arm in interleave(repeats, random.Random(0), ["baseline", "sdk"]):
                 spec = replace(session.spec(arm, round_index, 0), warmup_ops=0, memory_ops=0)  # type: ignore[arg-type]
-                began = time.perf_counter()
+                began, cpu = time.perf_counter(), _children_cpu_s()
                 session.run(spec)
                 walls[arm].append(time.perf_counter() - began)
-        out[name] = {arm: round(statistics.median(w), 3) for arm, w in walls.items()}
+                cpus[arm].append(_children_cpu_s() - cpu)
+        out[name] = {arm: {"wall_s": round(statistics.median(walls[arm]), 3),
+                           "cpu_s": round(statistics.median(cpus[arm]), 3)} for arm in walls}
         print(f"start-up {name}: {out[name]}", file=sys.stderr)
     return out
 
@@ -182,8 +197,10 @@ def main() -> int:
     parser.add_argument("--label", default="after", help="before/after: kept side by side in the results file")
     parser.add_argument("--rounds", type=int, default=None, help="default: the mode's own (10, or 5 with quick)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=None, help="default: the mode's own")
     parser.add_argument("--startup", action="store_true", help="also time children of 0 operations")
     parser.add_argument("--startup-repeats", type=int, default=10)
+    parser.add_argument("--startup-scenarios", nargs="*", default=["sqlite3", "httpx"])
     parser.add_argument("--aa-repeats", type=int, default=10)
     parser.add_argument("--aa-scenarios", nargs="*", default=[])
     parser.add_argument("--skip-scan", action="store_true")
@@ -204,6 +221,8 @@ def main() -> int:
         overrides: Dict[str, Any] = {"targets": tuple(targets), "seed": args.seed}
         if args.rounds:
             overrides["rounds"] = args.rounds
+        if args.jobs:
+            overrides["jobs"] = args.jobs
         options = ScanOptions.quick_defaults(**overrides) if args.mode == "quick" else ScanOptions(**overrides)
         measured = timed_scan(options)
         stop.set()
@@ -211,13 +230,14 @@ def main() -> int:
         conditions["load_1min_median_during"] = round(statistics.median(samples), 2) if samples else None
         name = f"scan_time_{'heavy_' if args.heavy else ''}{args.mode}"
         _store(name, args.label, {"conditions": conditions, "targets": targets, "rounds": options.rounds,
+                                  "jobs": options.jobs,
                                   "command": " ".join(["python benchmarks/scan_benchmarks.py", *sys.argv[1:]]),
                                   **measured})
-        print(f"{name} [{args.label}]: {measured['total_s']} s "
+        print(f"{name} [{args.label}]: {measured['total_s']} s ({measured['cpu_s']} s CPU) "
               + ", ".join(f"{k} {v['duration_s']:.1f} s/{v['children']} children" for k, v in measured["scenarios"].items()))
     if args.startup:
         _store("child_startup", args.label, {"conditions": conditions, "repeats": args.startup_repeats,
-                                             "median_wall_s": startup_costs(list(args.targets), args.startup_repeats)})
+                                             "median": startup_costs(list(args.startup_scenarios), args.startup_repeats)})
     if args.aa_scenarios:
         _store("scan_aa", args.label, {"conditions": conditions, "aa": aa_section(args)})
     return 0
