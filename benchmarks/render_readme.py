@@ -119,13 +119,31 @@ def scan_time_section() -> List[str]:
             "(2 cores; other sessions ran beside it).", "",
             "| scan | before | after | target |", "| --- | --- | --- | --- |", *rows, "", *extra,
             f"- heavy fixture, `--quick`: the root cause first reported (printed) {heavy[0]} before; {heavy[1]} after "
-            "(target: within 60 s, ranked first)", ""]
+            "(target: within 60 s, ranked first)", *_startup_lines(load("child_startup") or {}), ""]
+
+
+def _startup_lines(data: Dict[str, Any]) -> List[str]:
+    """A child of 0 operations (`--startup`): what every measuring child pays first."""
+    lines = []
+    for label in ("before", "after"):
+        run = data.get(label)
+        if run:
+            cells = "; ".join(f"{name} " + ", ".join(_arm_cost(arm, v) for arm, v in arms.items())
+                              for name, arms in run["median"].items())
+            lines.append(f"- a measuring child's start-up, median of {run['repeats']} ({label}, "
+                         f"{run['conditions'].get('commit')}): {cells}")
+    return lines
+
+
+def _arm_cost(arm: str, cost: Dict[str, float]) -> str:
+    return f"{arm} {cost['cpu_s'] * 1e3:.0f} ms CPU ({cost['wall_s'] * 1e3:.0f} ms wall)"
 
 
 def _scan_cell(run: Dict[str, Any]) -> str:
     children = sum(s.get("children", 0) for s in run.get("scenarios", {}).values())
     c = run.get("conditions", {})
-    return (f"**{run['total_s']:.0f} s** ({run.get('cpu_s', '?')} s CPU, {children} children, load "
+    started = f"{children} children" if children else "children not logged with parallel jobs"
+    return (f"**{run['total_s']:.0f} s** ({run.get('cpu_s', '?')} s CPU, {started}, load "
             f"{c.get('load_1min_median_during', '?')}; {c.get('started', '?')}, {c.get('commit') or 'working tree'})")
 
 
