@@ -21,6 +21,7 @@ from otelaudit.child.memory import Sites
 from otelaudit.model import Estimate, Frame, MemoryGrowth, Retention, RunResult, RunSpec
 from otelaudit.model.codec import from_data, to_data
 from otelaudit.rules.memory import MIN_BYTES_PER_OP, findings_from_growth
+from otelaudit.model.report import SCHEMA_VERSION
 
 SITE = Path(__file__).parent / "fixtures" / "site"
 LEAK = SITE / "otelaudit_planted_memory" / "__init__.py"
@@ -155,7 +156,7 @@ def scan(tmp_path: Path, *targets: str) -> dict:
 
 def test_a_real_scan_reports_the_leak_at_its_line_and_container_and_not_the_bounded_cache(tmp_path):
     report = scan(tmp_path, "planted-memory", "planted-memory-bounded")
-    assert report["schema_version"] == "1.1"
+    assert report["schema_version"] == SCHEMA_VERSION
     by_name = {r["instrumentor"]: r for r in report["results"]}
     leak = [f for f in by_name["planted-memory"]["findings"] if f["rule"] == "OA112"]
     assert len(leak) == 1, by_name["planted-memory"]["findings"]
