@@ -155,3 +155,20 @@ def test_verification_is_costed_from_the_sizes_and_its_skip_says_why():
     assert verification_s(sizes) == pytest.approx(sizes.rounds * 2 * (1.0 + sizes.ops * 1.1 * 0.1))
     note = unverified_note(sizes, 40.0)
     assert "not verified" in note and "~40 s" in note and "budget of 60 s" in note
+
+
+def test_a_log_gets_one_line_per_phase_not_one_per_round():
+    import io
+
+    from otelaudit.run.progress import ProgressPrinter
+
+    log = io.StringIO()
+    printer = ProgressPrinter(stream=log, heartbeat_s=3600.0)
+    for message in ["[1/2] sqlite3: starting", "[1/2] sqlite3: triage: counting calls (50 ops)",
+                    "[1/2] sqlite3: timed round 1/5 baseline", "[1/2] sqlite3: timed round 1/5 sdk",
+                    "[1/2] sqlite3: timed round 2/5 baseline", "[2/2] redis: starting"]:
+        printer(message)
+    printer.done()
+    shown = [line.split(" ", 2)[2] for line in log.getvalue().splitlines()]
+    assert shown == ["[1/2] sqlite3: starting", "[1/2] sqlite3: triage: counting calls (50 ops)",
+                     "[1/2] sqlite3: timed round 1/5 baseline", "[2/2] redis: starting"]

@@ -6,6 +6,7 @@ scenario starts and at least every HEARTBEAT_S, even while one long child runs. 
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -41,6 +42,15 @@ class ScenarioProgress:
         self.emit(live)
 
 
+def phase_of(message: str) -> str:
+    """The scenario and phase a message is about, without its counters: a log shows a
+    line when a phase begins (`timed round 1/5 …`), not one per round."""
+    body = re.sub(r"^\[\d+/\d+\] ", "", message.split(" · ")[0])
+    scenario, _, rest = body.partition(": ")
+    match = re.match(r"[^\d(]*", rest)
+    return f"{scenario}: {match.group(0) if match else rest}"
+
+
 class ProgressPrinter:
     def __init__(self, enabled: bool = True, stream: TextIO = sys.stderr, heartbeat_s: float = HEARTBEAT_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -56,6 +66,7 @@ class ProgressPrinter:
         self.lock = threading.Lock()
         self.stopped = threading.Event()
         self.announced: Set[str] = set()
+        self.phase = ""
         if enabled:
             threading.Thread(target=self._beat, name="otelaudit-progress", daemon=True).start()
 
@@ -65,7 +76,8 @@ class ProgressPrinter:
         with self.lock:
             self.latest = message
             due = self.clock() - self.printed_at >= self.heartbeat_s
-            if self.live or due or message.split(" · ")[0].endswith("starting"):
+            phase, self.phase = self.phase, phase_of(message)
+            if self.live or due or phase != self.phase:
                 self._show()
 
     def news(self, lines: List[str], key: Optional[str] = None) -> None:
