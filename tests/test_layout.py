@@ -117,6 +117,6 @@ def test_measuring_children_are_spawned_in_one_place():
     spawners = set(calls_to("run")) & {name for name, path in modules().items()
                                         if "subprocess" in path.read_text(encoding="utf-8")}
     spawners |= set(calls_to("Popen"))
-    allowed = {"otelaudit.run.runner", "otelaudit.servers.running", "otelaudit.servers.native",
+    allowed = {"otelaudit.run.runner", "otelaudit.run.forkserver", "otelaudit.servers.running", "otelaudit.servers.native",
                "otelaudit.servers.postgres", "otelaudit.compare.envs"}
     assert spawners - allowed == set()

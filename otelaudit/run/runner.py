@@ -19,6 +19,7 @@ from typing import Any, Dict, Mapping, Optional, Protocol, Sequence
 from otelaudit.model.codec import from_data, to_data
 from otelaudit.model import AutoBreakdown, ColdRun, ColdSpec, Failure, RunResult, RunSpec
 from otelaudit.model import StartRun, StartSpec
+from otelaudit.run import forkserver
 
 
 class Runner(Protocol):
@@ -84,23 +85,31 @@ class SubprocessRunner:
     environment's interpreter (version comparison); `prefix` a tool the child runs under."""
 
     def __init__(self, python: str = sys.executable, cpu: Optional[int] = None,
-                 isolated: bool = False, prefix: Sequence[str] = ()) -> None:
+                 isolated: bool = False, prefix: Sequence[str] = (), fork: bool = True) -> None:
         self.python = python
         self.prefix = list(prefix)  # e.g. a counting tool the child runs under
         self.cpu = cpu
         self.isolated = isolated
+        self.fork = fork and hasattr(os, "fork")
 
     def run(self, spec: RunSpec, env: Mapping[str, str], timeout_s: float) -> RunResult:
         with tempfile.TemporaryDirectory(prefix="otelaudit-run-") as workdir:
             result_path = _write_spec(workdir, spec)
-            command = [*self.prefix, self.python, "-m", "otelaudit.child.measure", _spec_path(workdir), result_path]
-            done = spawn(command, self.environment(env), timeout_s, cwd=workdir)
+            done = self._measure(workdir, [_spec_path(workdir), result_path], self.environment(env), timeout_s)
             if os.path.exists(result_path):
                 return from_data(RunResult, _read(result_path))
         failure = done.failure("measuring process", timeout_s) or Failure("workload-crashed", "no result written")
         if failure.kind == "timeout":
             failure = Failure("timeout", f"workload did not finish within {timeout_s:g} s")
         return RunResult(arm=spec.arm, round=spec.round, failure=failure)
+
+    def _measure(self, workdir: str, argv: Sequence[str], env: Mapping[str, str], timeout_s: float) -> Exit:
+        """Forked from a zygote unless the child must start under a tool (`prefix`)."""
+        if not self.prefix and self.fork:
+            forked = forkserver.POOL.run(self.python, argv, env, workdir, timeout_s)
+            if forked is not None:
+                return Exit(forked.code, "", forked.stderr, forked.started_at, forked.seconds, forked.timed_out)
+        return spawn([*self.prefix, self.python, "-m", "otelaudit.child.measure", *argv], env, timeout_s, cwd=workdir)
 
     def cold(self, spec: ColdSpec, env: Mapping[str, str], timeout_s: float) -> ColdRun:
         """One fresh `-X importtime` interpreter; its import lines between the markers."""
