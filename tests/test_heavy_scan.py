@@ -48,6 +48,31 @@ def test_a_tight_budget_cuts_rounds_never_below_a_verdict_and_says_what_it_cost(
     assert "5 of 10 timed rounds" in note and "1.4× wider" in note
 
 
+def test_an_operation_of_seconds_fits_the_quick_budget_by_cuts_each_stated():
+    from otelaudit.plan.sizing import cut_notes
+
+    quick = replace(QUICK, budget_s=90.0, profile_pairs=1, verified_arms=0)
+    assert size_phases(quick, 1.0, startup_s=1.0, concurrency=8).estimated_s <= 90.0  # 1 s per operation
+    sizes = size_phases(quick, 0.5, startup_s=1.0, concurrency=8)  # 2 s: every cut, the cheapest plan
+    assert (sizes.ops, sizes.warmup_ops, sizes.probe_ops, sizes.growth_ops) == (1, 1, 2, 0)
+    notes = " ".join(cut_notes(sizes, concurrency=8))
+    assert "1 operation(s) per timed run" in notes and "memory growth not measured" in notes
+    assert sizes.control or "no A/A control arm" in notes
+
+
+def test_a_warm_up_takes_at_most_a_quarter_of_a_run():
+    from otelaudit.plan.sizing import warmup_ops
+
+    assert warmup_ops(ops=5000, concurrency=8, rate=10_000.0, seconds_per_run=0.5) == 500  # a tenth, as before
+    assert warmup_ops(ops=100, concurrency=8, rate=200.0, seconds_per_run=0.5) == 16  # two per slot
+    assert warmup_ops(ops=3, concurrency=8, rate=10.0, seconds_per_run=0.5) == 1  # not 16 × 100 ms
+
+
+def test_without_a_control_arm_to_drop_the_last_cut_is_not_offered():
+    sizes = size_phases(replace(QUICK, budget_s=10.0, arms=3, control=False), 0.5, startup_s=1.0, concurrency=8)
+    assert sizes.control
+
+
 def test_the_floor_of_fifty_operations_stretches_a_run_at_most_twofold():
     assert ops_for(1_000.0, 0.5) == 500
     assert ops_for(100.0, 0.5) == 50  # 50 ops = 0.5 s... within twice 0.5 s
@@ -152,7 +177,7 @@ def test_verification_is_costed_from_the_sizes_and_its_skip_says_why():
     from otelaudit.plan.sizing import unverified_note, verification_s
 
     sizes = size_phases(QUICK, 10.0, startup_s=1.0)
-    assert verification_s(sizes) == pytest.approx(sizes.rounds * 2 * (1.0 + sizes.ops * 1.1 * 0.1))
+    assert verification_s(sizes) == pytest.approx(sizes.rounds * 2 * (1.0 + (sizes.ops + sizes.warmup_ops) * 1.1 * 0.1))
     note = unverified_note(sizes, 40.0)
     assert "not verified" in note and "~40 s" in note and "budget of 60 s" in note
 

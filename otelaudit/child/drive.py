@@ -71,7 +71,13 @@ async def calibrate(workload: Workload, seconds: float, concurrency: int) -> Tim
     """Runs growing batches until `seconds` have passed; the rate sizes the real runs.
     One round of the workers goes first: when that alone takes a tenth of `seconds`, it
     counts as warm-up and the batches grow from its size, so a 100 ms operation is not run
-    ten times before the clock looks."""
+    ten times before the clock looks; an operation slower than `seconds` is timed alone, warm."""
+    start = time.perf_counter()
+    await run_concurrently(workload, 1, 1)  # one operation alone first: one costing seconds shows at once
+    if time.perf_counter() - start >= seconds:  # a second, warm one gives the rate; no round of workers
+        start = time.perf_counter()
+        await run_concurrently(workload, 1, 1)
+        return TimedPhase(1, time.perf_counter() - start, 0.0, 0.0, [], Telemetry())
     start = time.perf_counter()
     await run_concurrently(workload, max(concurrency, 1), concurrency)
     done, first_s = max(concurrency, 1), time.perf_counter() - start

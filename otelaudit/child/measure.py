@@ -117,7 +117,7 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
             if spec.mode == "memory":
                 return {"ops": spec.ops * spec.segments, "memory_growth": await growth(spec, workload, scenario, flush)}
             timed = await timed_phase(workload, spec.ops, spec.concurrency, telemetry)
-            memory = await memory_phase(workload, spec.memory_ops, flush)
+            memory = await memory_phase(workload, spec.memory_ops, flush) if spec.memory_ops else None
         finally:
             await workload.teardown()
     except Exception as error:
@@ -130,8 +130,8 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
         "loop_cpu_s": timed.loop_cpu_s,
         "latency_p50_us": _quantile(ordered, 0.50) * 1e6,
         "latency_p99_us": _quantile(ordered, 0.99) * 1e6,
-        "mem_peak_bytes_per_op": memory.peak_bytes_per_op,
-        "mem_retained_bytes_per_op": memory.retained_bytes_per_op,
+        "mem_peak_bytes_per_op": memory.peak_bytes_per_op if memory else None,
+        "mem_retained_bytes_per_op": memory.retained_bytes_per_op if memory else None,
         "telemetry": timed.telemetry,
     }
 

@@ -47,12 +47,18 @@ def summarise_arm(arm: str, runs: Sequence[RunResult]) -> ArmSummary:
         latency_p99_us=est([r.latency_p99_us for r in runs]),
         throughput_ops_s=est([r.throughput for r in runs]),
         peak_rss_kib=stats.median([r.peak_rss_kib for r in runs]),
-        mem_peak_bytes_per_op=stats.median([r.mem_peak_bytes_per_op for r in runs]),
-        mem_retained_bytes_per_op=stats.median([r.mem_retained_bytes_per_op for r in runs]),
+        mem_peak_bytes_per_op=_median_present([r.mem_peak_bytes_per_op for r in runs]),
+        mem_retained_bytes_per_op=_median_present([r.mem_retained_bytes_per_op for r in runs]),
         telemetry_per_op=_median_telemetry(runs),
         import_ms=optional_ms([r.import_s for r in runs]),
         instrument_ms=optional_ms([r.instrument_s for r in runs]),
     )
+
+
+def _median_present(values: Sequence[Optional[float]]) -> float:
+    """Over the runs that had a tracemalloc phase (the first rounds)."""
+    present = [v for v in values if v is not None]
+    return stats.median(present) if present else 0.0
 
 
 def compare(arm: str, treated: Sequence[RunResult], baseline: Sequence[RunResult]) -> Comparison:

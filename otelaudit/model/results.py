@@ -178,8 +178,8 @@ class RunResult:
     latency_p50_us: float = 0.0
     latency_p99_us: float = 0.0
     peak_rss_kib: int = 0
-    mem_peak_bytes_per_op: float = 0.0
-    mem_retained_bytes_per_op: float = 0.0
+    mem_peak_bytes_per_op: Optional[float] = None  # None: no tracemalloc phase in this run
+    mem_retained_bytes_per_op: Optional[float] = None
     telemetry: Telemetry = field(default_factory=Telemetry)
     import_s: Optional[float] = None
     instrument_s: Optional[float] = None

@@ -67,6 +67,9 @@ class PhaseSizes:
     estimated_s: float  # what the planned phases should take
     growth_ops: int = 0  # memory-growth child: operations between two checkpoints
     growth_warmup_ops: int = 0  # ... and before the first, untraced, so bounded caches fill
+    warmup_ops: int = 0  # before each timed, profiled or counted phase
+    control: bool = True  # False: the A/A control arm was dropped to fit the budget
+    memory_rounds: int = 3  # the rounds whose runs end with the tracemalloc phase
 
     @property
     def budget_cut(self) -> bool:

@@ -6,7 +6,7 @@ not minutes. Fast operations keep the counts they always had (the caps bind firs
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
 from otelaudit.measure.stats import MIN_ROUNDS_FOR_VERDICT
@@ -27,6 +27,9 @@ GROWTH_WARMUP_S = 0.3
 MEMORY_SHARE = 1 / 3  # the tracemalloc phase gets at most this share of a timed phase's time
 MIN_MEMORY_OPS = 2
 MIN_PROBE_OPS = 5
+MIN_HEAVY_PROBE_OPS = 2  # counts per operation are deterministic: two operations show a repeat
+WARMUP_SHARE = 0.25  # of a timed run's time at most, for the warm-up before it
+MEMORY_ROUNDS = 3  # the tracemalloc phase runs in the first rounds only: bytes/op settle in three runs
 PROBE_S = 1.5  # counts are deterministic: a second and a half of operations settles them
 ROUNDS_SHARE = 0.6  # of a scenario's budget, for the timed rounds; the rest: triage, profiles, verification
 DEFAULT_SCENARIO_BUDGET_S = 300.0
@@ -45,6 +48,7 @@ class Asked:
     budget_s: float
     profile_pairs: int = 3
     verified_arms: int = 2  # one suggested fix's what-if pair per round; 0 when not verified
+    control: bool = True  # the A/A control arm is among `arms`, and may be dropped to fit
 
 
 def scenario_budget_s(default_s: float, rounds_budget_s: Optional[float]) -> float:
@@ -52,26 +56,68 @@ def scenario_budget_s(default_s: float, rounds_budget_s: Optional[float]) -> flo
     return max(default_s, (rounds_budget_s or 0.0) / ROUNDS_SHARE)
 
 
-def size_phases(asked: Asked, rate_ops_s: float, startup_s: float, concurrency: int = 1) -> PhaseSizes:
-    """`rate_ops_s` from calibration; `startup_s` what a child costs before its first operation."""
-    rate = max(rate_ops_s, 1e-3)
-    ops = ops_for(rate, asked.seconds_per_run, few=max(3, concurrency))
+def size_phases(asked: Asked, rate_ops_s: float, startup_s: float, concurrency: int = 1,
+                baseline_rate_ops_s: Optional[float] = None) -> PhaseSizes:
+    """`rate_ops_s` from calibration of the instrumented arm, `baseline_rate_ops_s` of the
+    baseline (which the A/A control arm repeats; unknown: as fast as the instrumented);
+    `startup_s` what a child costs before its first operation. The first plan that fits
+    the budget wins: the full one; then fewer operations per run (down to one); then no
+    memory-growth child; then no A/A control arm. Each cut is stated in the report."""
+    rates = Rates(max(rate_ops_s, 1e-3), max(baseline_rate_ops_s or rate_ops_s, rate_ops_s, 1e-3), startup_s)
+    plans = [_plan(asked, rates, concurrency, heavy=False, growth=True)]
+    plans.append(_plan(asked, rates, concurrency, heavy=True, growth=True))
+    plans.append(_plan(asked, rates, concurrency, heavy=True, growth=False))
+    if asked.control:
+        plans.append(replace(_plan(replace(asked, arms=asked.arms - 1, control=False), rates, concurrency,
+                                   heavy=True, growth=False), control=False))
+    return next((plan for plan in plans if plan.estimated_s <= asked.budget_s), plans[-1])
+
+
+@dataclass(frozen=True)
+class Rates:
+    instrumented: float  # operations per second of the calibrated sdk arm (api: at most as slow)
+    baseline: float  # ... of the baseline, which the control arm repeats
+    startup_s: float
+
+    def run_s(self, ops: float, rate: float) -> float:
+        return self.startup_s + ops / rate
+
+
+def _plan(asked: Asked, rates: Rates, concurrency: int, heavy: bool, growth: bool) -> PhaseSizes:
+    """`heavy`: the floors of a plan that did not fit, one operation where it was several."""
+    rate = rates.instrumented
+    ops = ops_for(rate, asked.seconds_per_run, few=1 if heavy else max(3, concurrency))
     memory_ops = _bounded(rate * asked.seconds_per_run * MEMORY_SHARE / TRACEMALLOC_SLOWDOWN,
-                          MIN_MEMORY_OPS, asked.memory_ops)
-    probe_ops = _bounded(rate * PROBE_S / PROBE_SLOWDOWN, MIN_PROBE_OPS, asked.probe_ops)
-    warmup = max(ops // 10, concurrency * 2)
-    growth_ops, growth_warmup = growth_sizes(asked, rate, warmup)
-    run_s = startup_s + (warmup + ops + memory_ops * TRACEMALLOC_SLOWDOWN) / rate
-    pair_s = 2 * startup_s + 2 * (warmup + ops) / rate  # one sampled profile pair
-    triage_s = startup_s + probe_ops * PROBE_SLOWDOWN / rate + pair_s
-    triage_s += (growth_warmup + GROWTH_SEGMENTS * growth_ops * GROWTH_SLOWDOWN) / rate
-    fit = math.floor(max(asked.budget_s * ROUNDS_SHARE - triage_s, 0.0) / (asked.arms * run_s))
+                          1 if heavy else MIN_MEMORY_OPS, asked.memory_ops)
+    memory_rounds = min(1 if heavy else MEMORY_ROUNDS, asked.rounds)
+    probe_ops = _bounded(rate * PROBE_S / PROBE_SLOWDOWN, MIN_HEAVY_PROBE_OPS if heavy else MIN_PROBE_OPS,
+                         asked.probe_ops)
+    warmup = warmup_ops(ops, concurrency, rate, asked.seconds_per_run)
+    growth_ops, growth_warmup = growth_sizes(asked, rate, warmup) if growth else (0, 0)
+    slow_s, fast_s = rates.run_s(warmup + ops, rate), rates.run_s(warmup + ops, rates.baseline)
+    fast_arms = 2 if asked.control else 1  # baseline, and the control arm that repeats it
+    round_s = (asked.arms - fast_arms) * slow_s + fast_arms * fast_s
+    memory_s = memory_rounds * memory_ops * TRACEMALLOC_SLOWDOWN * ((asked.arms - fast_arms) / rate
+                                                                    + fast_arms / rates.baseline)
+    pair_s = slow_s + fast_s  # one sampled profile pair
+    triage_s = rates.run_s(warmup + probe_ops * PROBE_SLOWDOWN, rate) + pair_s
+    if growth_ops:
+        triage_s += rates.run_s(growth_warmup + GROWTH_SEGMENTS * growth_ops * GROWTH_SLOWDOWN, rate)
+    fit = math.floor(max(asked.budget_s * ROUNDS_SHARE - triage_s - memory_s, 0.0) / round_s)
     rounds = min(asked.rounds, max(fit, MIN_ROUNDS_FOR_VERDICT))
-    return PhaseSizes(op_ms=round(1e3 / rate, 3), startup_s=round(startup_s, 3), ops=ops, memory_ops=memory_ops,
+    estimated = (triage_s + rounds * (round_s + asked.verified_arms * slow_s) + memory_s
+                 + (asked.profile_pairs - 1) * pair_s)
+    return PhaseSizes(op_ms=round(1e3 / rate, 3), startup_s=round(rates.startup_s, 3), ops=ops, memory_ops=memory_ops,
                       probe_ops=probe_ops, rounds=rounds, asked_rounds=asked.rounds, budget_s=round(asked.budget_s, 1),
-                      estimated_s=round(triage_s + rounds * (asked.arms + asked.verified_arms) * run_s
-                                        + (asked.profile_pairs - 1) * pair_s, 1),
-                      growth_ops=growth_ops, growth_warmup_ops=growth_warmup)
+                      estimated_s=round(estimated, 1), growth_ops=growth_ops, growth_warmup_ops=growth_warmup,
+                      warmup_ops=warmup, memory_rounds=memory_rounds)
+
+
+def warmup_ops(ops: int, concurrency: int, rate: float, seconds_per_run: float) -> int:
+    """A tenth of the run, and every concurrent slot twice, but at most a quarter of a
+    run's time: one heavy operation already pays the first call's one-time costs."""
+    wanted = max(ops // 10, concurrency * 2)
+    return max(1, min(wanted, int(rate * seconds_per_run * WARMUP_SHARE)))
 
 
 def growth_sizes(asked: Asked, rate: float, warmup: int) -> Tuple[int, int]:
@@ -85,7 +131,7 @@ def growth_sizes(asked: Asked, rate: float, warmup: int) -> Tuple[int, int]:
 
 def verification_s(sizes: PhaseSizes) -> float:
     """One fix's what-if arms: its control and its patched run in every round."""
-    return sizes.rounds * 2 * (sizes.startup_s + sizes.ops * 1.1 * sizes.op_ms / 1e3)
+    return sizes.rounds * 2 * (sizes.startup_s + (sizes.ops + sizes.warmup_ops) * 1.1 * sizes.op_ms / 1e3)
 
 
 def _bounded(value: float, low: int, high: int) -> int:
@@ -110,6 +156,23 @@ def quick_unverified_note(fixes: int, need_s: float) -> str:
             "here); a scan without --quick measures the saving of each fix")
 
 
+def cut_notes(sizes: PhaseSizes, concurrency: int) -> Tuple[str, ...]:
+    """What the budget took besides rounds, said where the figures it touches are read."""
+    cost = duration(sizes.op_ms * 1e3)
+    notes: Tuple[str, ...] = ()
+    if sizes.ops < max(3, concurrency):
+        notes += (f"{sizes.ops} operation(s) per timed run (one costs {cost}): fewer than the scenario's "
+                  f"concurrency of {concurrency}, to fit the time budget of {sizes.budget_s:g} s",)
+    if sizes.growth_ops == 0:
+        notes += (f"memory growth not measured: it would overrun the time budget of {sizes.budget_s:g} s "
+                  f"(one operation costs {cost}; a larger --budget, or a scan without --quick, measures it)",)
+    if not sizes.control:
+        notes += ("no A/A control arm, to fit the time budget: the noise floor is not measured, so a verdict "
+                  "rests on the interval alone",)
+    return notes
+
+
 def memory_note(sizes: PhaseSizes, asked_memory_ops: int) -> str:
     return (f"memory per operation measured over {sizes.memory_ops} of {asked_memory_ops} operations per run "
+            f"in {sizes.memory_rounds} round(s) "
             f"(tracemalloc is kept to a third of a run's time; one operation costs {duration(sizes.op_ms * 1e3)})")

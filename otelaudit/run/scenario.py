@@ -53,13 +53,19 @@ class ScenarioRun:
         scenario, instrumentor = self.scenario, self.target.instrumentor
         return RunSpec(
             scenario_module=scenario.module, scenario_name=scenario.name, arm=arm, round=round_index,
-            ops=ops, warmup_ops=max(ops // 10, scenario.concurrency * 2), concurrency=scenario.concurrency,
+            ops=ops, warmup_ops=self.sizes.warmup_ops if self.sizes else max(ops // 10, scenario.concurrency * 2),
+            concurrency=scenario.concurrency,
             instrumentor_value=instrumentor.value, instrumentor_distribution=instrumentor.distribution,
             instrumentor_version=instrumentor.version, instrument_kwargs=dict(scenario.instrument_kwargs),
             also_instrument=scenario.also_instrument,
             servers=dict(self.servers), whatif=whatif, mode=mode, calibrate_s=self.options.calibrate_s,
-            memory_ops=self.sizes.memory_ops if self.sizes else self.options.memory_ops,
+            memory_ops=self._memory_ops(round_index),
         )
+
+    def _memory_ops(self, round_index: int) -> int:
+        if self.sizes is None:
+            return self.options.memory_ops
+        return self.sizes.memory_ops if round_index < self.sizes.memory_rounds else 0
 
     def run(self, spec: RunSpec) -> RunResult:
         return self.runner.run(spec, dict(self.scenario.env), self.options.timeout_s)
@@ -69,12 +75,16 @@ def measure_phases(session: ScenarioRun, on_progress: Progress, on_triage: Calla
     """Calibration sizes the phases; triage (call counts, one sampled profile pair) comes
     next and is handed over at once; then the timed rounds and the other profile pairs."""
     name, options = session.target.instrumentor.name, session.options
-    # Calibrated on the instrumented arm, usually the slowest, so a round's length is bounded.
+    # The baseline first: it starts the zygote, so the instrumented arm's start-up is a child's own.
     started = time.perf_counter()
+    baseline = session.run(session.spec("baseline", -1, 0, "calibrate"))  # the control arm's pace too
+    # Calibrated on the instrumented arm, usually the slowest, so a round's length is bounded.
+    began = time.perf_counter()
     calibration = session.run(session.spec("sdk", -1, 0, "calibrate"))
     if not calibration.ok:
         return Measured([calibration], 0)
-    sizes = _sizes(session, calibration, time.perf_counter() - started)
+    child_s = time.perf_counter() - began
+    sizes = _sizes(session, calibration, child_s, baseline.throughput if baseline.ok else None)
     session, ops = replace(session, sizes=sizes), sizes.ops
     if isinstance(on_progress, ScenarioProgress):
         on_progress.estimate_s = sizes.estimated_s + time.perf_counter() - started
@@ -87,15 +97,13 @@ def measure_phases(session: ScenarioRun, on_progress: Progress, on_triage: Calla
                     f"{len(profiles) // 2} sampled profile pair(s) of {ops} operations; µs/op from the profiler "
                     "(wall time, inflated by it) until the timed rounds"),)
     on_triage(Measured([], ops, probe, None, profiles, None, sizes, stages))
-    # After triage's handover, so the memory child never delays the first findings.
-    on_progress(f"{name}: memory growth ({sizing.GROWTH_SEGMENTS} × {sizes.growth_ops} ops)")
-    memory = session.run(replace(session.spec("sdk", -1, sizes.growth_ops, "memory"), inline_export=True,
-                                 warmup_ops=sizes.growth_warmup_ops, segments=sizing.GROWTH_SEGMENTS))
+    memory = _memory_growth(session, on_progress) if sizes.growth_ops else None
     rule = replace(options.stop_rule(), min_rounds=sizes.rounds)
-    runs, played = timed_rounds(lambda arm, i: session.run(session.spec(arm, i, ops)), arms_for(options.control_arm),
+    timed_arms = arms_for(options.control_arm and sizes.control)
+    runs, played = timed_rounds(lambda arm, i: session.run(session.spec(arm, i, ops)), timed_arms,
                                 rule, options.seed, lambda m: on_progress(f"{name}: timed {m}"))
     stages += (Stage("timed-rounds", since(started), f"{played.rounds} interleaved rounds of "
-                     f"{len(arms_for(options.control_arm))} arms, {ops} operations per run: the CPU overhead"),)
+                     f"{len(timed_arms)} arms, {ops} operations per run: the CPU overhead"),)
     if not played.completed:
         return Measured(runs, ops, probe, memory, profiles, played, sizes, stages)
     later = _profiles(session, [o for o in order if o[0] > 0], lambda m: on_progress(f"{name}: {m}"))
@@ -103,6 +111,15 @@ def measure_phases(session: ScenarioRun, on_progress: Progress, on_triage: Calla
         stages += (Stage("profiles", since(started), f"{len(later) // 2} more sampled profile pair(s): shares "
                          "refined; hotspot µs/op are those shares of the measured overhead"),)
     return Measured(runs, ops, probe, memory, profiles + later, played, sizes, stages)
+
+
+def _memory_growth(session: ScenarioRun, on_progress: Progress) -> RunResult:
+    """After triage's handover, so the memory child never delays the first findings."""
+    sizes = session.sizes
+    assert sizes is not None
+    on_progress(f"{session.target.instrumentor.name}: memory growth ({sizing.GROWTH_SEGMENTS} × {sizes.growth_ops} ops)")
+    return session.run(replace(session.spec("sdk", -1, sizes.growth_ops, "memory"), inline_export=True,
+                               warmup_ops=sizes.growth_warmup_ops, segments=sizing.GROWTH_SEGMENTS))
 
 
 def _profiles(session: ScenarioRun, order: Sequence[Tuple[int, Arm]], on_progress: Progress) -> Tuple[RunResult, ...]:
@@ -120,10 +137,11 @@ def since(started: float) -> float:
     return round(time.perf_counter() - started, 1)
 
 
-def _sizes(session: ScenarioRun, calibration: RunResult, child_s: float) -> PhaseSizes:
+def _sizes(session: ScenarioRun, calibration: RunResult, child_s: float,
+           baseline_rate: Optional[float]) -> PhaseSizes:
     options = session.options
     asked = sizing.Asked(options.seconds_per_run, options.rounds, options.memory_ops, options.probe_ops,
                          len(arms_for(options.control_arm)), options.scenario_budget_s, options.profile_rounds,
-                         2 if options.verifies else 0)
+                         2 if options.verifies else 0, options.control_arm)
     startup_s = max(child_s - calibration.wall_s, 0.0)
-    return sizing.size_phases(asked, calibration.throughput, startup_s, session.scenario.concurrency)
+    return sizing.size_phases(asked, calibration.throughput, startup_s, session.scenario.concurrency, baseline_rate)
