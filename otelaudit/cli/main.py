@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from otelaudit import __version__
 from otelaudit.cli import coldstart, compare, merge, report, scan
@@ -48,6 +48,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args.argv = arguments
     from otelaudit.errors import OtelauditError
 
+    restore = _sigterm_as_ctrl_c()
     try:
         return int(args.handler(args))
     except OtelauditError as error:
@@ -61,6 +62,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("otelaudit: interrupted (results written so far are kept)", file=sys.stderr)
         return 130
+    finally:
+        restore()
+
+
+def _sigterm_as_ctrl_c() -> "Callable[[], object]":
+    """SIGTERM (a CI job cancelled) ends a command as Ctrl-C does: children killed,
+    temporary directories removed, the report so far kept. Returns the undo."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals to whoever owns it
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
