@@ -11,8 +11,8 @@ CASES = [
     ("fixture-nolib", 5, "not-covered", "missing-library", "is not installed"),
     ("fixture-silent", 6, "invalid", "no-telemetry", "produced no telemetry"),
     ("fixture-raises", 7, "error", "instrument-failed", "planted failure in instrument()"),
-    ("fixture-crash", 8, "error", "workload-crashed", "exited with code 3"),
-    ("fixture-hang", 9, "error", "timeout", "did not finish within 3 s"),
+    ("fixture-crash", 8, "error", "workload-crashed", "calibration (sdk arm) exited with code 3"),
+    ("fixture-hang", 9, "error", "timeout", "calibration (sdk arm) timed out after 3 s in its workload"),
 ]
 
 
