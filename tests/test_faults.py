@@ -47,6 +47,16 @@ def test_a_bad_fail_on_budget_is_refused_before_anything_runs(otelaudit, flags, 
     assert run.report is None  # refused before measuring: no report begun
 
 
+BAD_NUMBERS = [("--timeout", "nan"), ("--timeout", "0"), ("--seconds-per-run", "inf"), ("--seconds-per-run", "-1")]
+
+
+@pytest.mark.parametrize("flag, value", BAD_NUMBERS, ids=[" ".join(b) for b in BAD_NUMBERS])
+def test_a_zero_negative_nan_or_infinite_flag_is_a_usage_error(otelaudit, flag, value):
+    run = otelaudit("scan", "sqlite3", "--quick", f"{flag}={value}", timeout=60)
+    assert run.code == 2 and "Traceback" not in run.stderr
+    assert f"argument {flag}: must be a positive number, got {value}" in run.stderr
+
+
 def test_an_unknown_target_names_the_closest_installed_one(otelaudit):
     run = otelaudit("scan", "sqlit3", "--quick", timeout=120)
     assert run.code == 3, run.stderr
@@ -87,6 +97,22 @@ PYPROJECT = [
     ('forbid_rules = "OA102"\n', "forbid_rules must be a list of rule ids"),
     ("max_cpu_ratio = -1\n", "max_cpu_ratio must be a positive number, got -1"),
     ('rounds = "5"\n', "[tool.otelaudit]: rounds must be an integer, got '5'"),
+    ("rounds = 0\n", "[tool.otelaudit]: rounds must be at least 1, got 0"),
+    ("rounds = -3\n", "[tool.otelaudit]: rounds must be at least 1, got -3"),
+    ("seconds_per_run = 0\n", "[tool.otelaudit]: seconds_per_run must be a positive number, got 0"),
+    ("seconds_per_run = -0.5\n", "[tool.otelaudit]: seconds_per_run must be a positive number, got -0.5"),
+    ("seconds_per_run = nan\n", "[tool.otelaudit]: seconds_per_run must be a positive number, got nan"),
+    ("seconds_per_run = inf\n", "[tool.otelaudit]: seconds_per_run must be a positive number, got inf"),
+    ("threshold = -0.1\n", "[tool.otelaudit]: threshold must be zero or more, got -0.1"),
+    ("threshold = nan\n", "[tool.otelaudit]: threshold must be zero or more, got nan"),
+    ("max_cpu_ratio = 0\n", "[tool.otelaudit]: max_cpu_ratio must be a positive number, got 0"),
+    ("max_cpu_us_per_op = nan\n", "[tool.otelaudit]: max_cpu_us_per_op must be a positive number, got nan"),
+    ("max_latency_p99_us = -inf\n", "[tool.otelaudit]: max_latency_p99_us must be a positive number, got -inf"),
+    ("max_instruction_ratio = -2\n", "[tool.otelaudit]: max_instruction_ratio must be a positive number, got -2"),
+    ("max_calls_per_op = {package-metadata = -1}\n",
+     "[tool.otelaudit]: max_calls_per_op[package-metadata] must be zero or more, got -1"),
+    ("max_calls_per_op = {package-metadata = nan}\n",
+     "[tool.otelaudit]: max_calls_per_op[package-metadata] must be zero or more, got nan"),
 ]
 
 
