@@ -397,7 +397,7 @@ def test_every_phase_is_named():
     named = [phase_of(spec("calibrate", -1)), phase_of(spec("probe", -1)), phase_of(spec("memory", -1)),
              phase_of(spec("profile", 0)), phase_of(spec("measure")), phase_of(spec("measure", -1)),
              phase_of(spec("measure", 4, WhatIf("m", "f", "x.py", 1)))]
-    assert named == ["calibration", "the call-count probe (triage)", "the memory-growth run", "sampled profile pair 1",
+    assert named == ["calibration", "the triage call-count probe", "the memory-growth run", "sampled profile pair 1",
                      "timed round 3", "a single measuring run", "verification round 5"]
 
 
@@ -537,11 +537,11 @@ def test_a_child_killed_twice_costs_its_round_only(fixture_site, tmp_path):
     json_path = tmp_path / "r.json"
     scan, scratch = _scan_in(tmp_path, "fixture-ok", "--quick", "--rounds", "3", "--no-control",
                              "--json", str(json_path))
-    killed = []
+    killed, killed_arm = [], None
     while scan.poll() is None and len(killed) < 2:
         for pid, spec in list(_measuring_children(scan.pid)):
-            if (spec["mode"], spec["round"], spec["whatif"]) == ("measure", 2, None) and pid not in killed and \
-                    spec["arm"] == (killed_arm if killed else spec["arm"]):
+            timed_round_3 = (spec["mode"], spec["round"], spec["whatif"]) == ("measure", 2, None)
+            if timed_round_3 and pid not in killed and killed_arm in (None, spec["arm"]):  # a child, then its retry
                 os.kill(pid, signal.SIGKILL)
                 killed, killed_arm = killed + [pid], spec["arm"]
         time.sleep(0.01)

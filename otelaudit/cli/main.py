@@ -18,8 +18,8 @@ EXIT_CODES_HELP = """exit codes:
   0 all targets measured with valid telemetry   5 target library not installed
   1 internal error                              6 instrumented arm produced no telemetry
   2 usage error                                 7 instrument() raised
-  3 unknown target                              8 workload crashed
-  4 no scenario covers a target                 9 workload timed out
+  3 unknown target                              8 a measuring child crashed or was killed
+  4 no scenario covers a target                 9 a measuring child timed out
                                                10 a --fail-on budget was exceeded
                                                11 a report file could not be written
 When several occur, the largest code wins. Codes 4 and 5 count only for targets named

@@ -151,7 +151,7 @@ def phase_of(spec: RunSpec) -> str:
     """Which of a scenario's phases a measuring child belongs to, as the report names it."""
     if spec.mode == "measure" and spec.round >= 0:
         return f"{'verification' if spec.whatif is not None else 'timed'} round {spec.round + 1}"
-    return {"calibrate": "calibration", "probe": "the call-count probe (triage)", "memory": "the memory-growth run",
+    return {"calibrate": "calibration", "probe": "the triage call-count probe", "memory": "the memory-growth run",
             "profile": f"sampled profile pair {spec.round + 1}"}.get(spec.mode, "a single measuring run")
 
 
