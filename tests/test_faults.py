@@ -228,21 +228,31 @@ def test_report_output_is_checked_before_rendering(otelaudit, sqlite_scan):
     _one_line_error(run, 2, "--output /nonexistent/x.md: directory /nonexistent does not exist")
 
 
-def test_a_failed_output_costs_neither_the_others_nor_the_table(tmp_path):
-    """The --html directory goes away mid-scan: exit 11, one line, the JSON and table kept."""
-    gone, json_path = tmp_path / "gone", tmp_path / "r.json"
+@pytest.fixture(scope="module")
+def shadowed_scan(tmp_path_factory):
+    """One scan run from a folder with a shadowing asyncio.py and sqlite3.py, whose --html
+    directory goes away mid-scan (after the first JSON rewrite, so every check has passed)."""
+    folder = tmp_path_factory.mktemp("project")
+    for name, text in SHADOWS.items():
+        (folder / name).write_text(text)
+    gone, json_path = folder / "gone", folder / "r.json"
     gone.mkdir()
-    scan = _start(tmp_path, "scan", "sqlite3", "--quick", "--quiet", "--json", str(json_path),
+    scan = _start(folder, "scan", "sqlite3", "--quick", "--quiet", "--json", str(json_path),
                   "--html", str(gone / "r.html"))
     _wait_for(json_path, scan)
     gone.rmdir()
     stdout, stderr = scan.communicate(timeout=300)
-    assert scan.returncode == 11, stderr
+    return scan.returncode, stdout, stderr, json.loads(json_path.read_text()), gone
+
+
+def test_a_failed_output_costs_neither_the_others_nor_the_table(shadowed_scan):
+    """Exit 11, one line, the JSON and the table kept."""
+    code, stdout, stderr, report, gone = shadowed_scan
+    assert code == 11, stderr
     assert "Traceback" not in stderr
     assert [line for line in stderr.splitlines() if "error" in line] == \
         [f"otelaudit: error: cannot write {gone / 'r.html'}: No such file or directory"]
     assert "sqlite3" in stdout and "CPU" in stdout  # the terminal table
-    report = json.loads(json_path.read_text())
     assert report["complete"] is True and report["results"][0]["status"] == "ok"
 
 
@@ -294,12 +304,9 @@ def shadowed_cwd(tmp_path):
     return folder
 
 
-def test_a_scan_never_imports_modules_from_the_current_directory(shadowed_cwd):
-    json_path = shadowed_cwd / "r.json"
-    run = _cli(shadowed_cwd, "scan", "sqlite3", "--quick", "--quiet", "--json", str(json_path))
-    assert run.code == 0, run.stderr
-    assert "local" not in run.stderr + run.stdout
-    report = json.loads(json_path.read_text())
+def test_a_scan_never_imports_modules_from_the_current_directory(shadowed_scan):
+    code, stdout, stderr, report, _ = shadowed_scan
+    assert "local" not in stderr + stdout
     assert report["complete"] is True and report["results"][0]["status"] == "ok"
 
 
