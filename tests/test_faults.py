@@ -352,7 +352,7 @@ def fake_child(tmp_path, monkeypatch):
 
     def run(plan: str, timeout_s: float = 30, **spec):
         fields = dict(scenario_module="m", scenario_name="s", arm="sdk", round=2, ops=10, warmup_ops=1, concurrency=1, **spec)
-        result = SubprocessRunner(str(python)).run(RunSpec(**fields), {"FAKE_STATE": str(state), "FAKE_PLAN": plan},
+        result = SubprocessRunner(str(python), fork=False).run(RunSpec(**fields), {"FAKE_STATE": str(state), "FAKE_PLAN": plan},
                                                    timeout_s)
         return result, len(list(state.iterdir())), list(scratch.iterdir())
 
@@ -503,17 +503,29 @@ def test_a_retried_run_is_said_in_the_report(fixture_site):
     assert "the sdk child of round 1 was killed by SIGTERM; retried once" in result.warnings
 
 
-def _measuring_children(parent: int):
-    """(pid, spec) of the live measuring children of `parent`, read from /proc."""
-    for entry in os.listdir("/proc"):
+def _measuring_children(ancestor: int):
+    """(pid, spec) of the live measuring children below `ancestor` (spawned, or forked from
+    a zygote), found by their working directory, from /proc."""
+    parents = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
         try:
-            stat = open(f"/proc/{entry}/stat").read()
-            command = open(f"/proc/{entry}/cmdline").read().split("\0")
-            spec = json.load(open(command[-3])) if "otelaudit.child.measure" in command else None
-        except (OSError, ValueError, IndexError):
+            parents[int(entry)] = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        if spec is not None and int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-            yield int(entry), spec
+    below = {ancestor}
+    while True:
+        more = {pid for pid, parent in parents.items() if parent in below} - below
+        if not more:
+            break
+        below |= more
+    for pid in below - {ancestor}:
+        try:
+            folder = os.readlink(f"/proc/{pid}/cwd")
+            spec = json.load(open(os.path.join(folder, "spec.json"))) if "otelaudit-run-" in folder else None
+        except (OSError, ValueError):
+            continue
+        if spec is not None:
+            yield pid, spec
 
 
 def _scan_in(tmp_path, *args):
@@ -565,15 +577,19 @@ def test_a_child_killed_twice_costs_its_round_only(fixture_site, tmp_path):
     assert list(scratch.iterdir()) == []
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_an_interrupted_scan_kills_its_child_and_removes_its_directories(fixture_site, tmp_path, stop):
-    scan, scratch = _scan_in(tmp_path, "fixture-hang", "--quick", "--timeout", "60")
-    child, _ = _first_child(scan)
+INTERRUPTS = [(signal.SIGTERM, ()), (signal.SIGINT, ()), (signal.SIGTERM, ("fixture-ok", "--jobs", "2"))]
+
+
+@pytest.mark.parametrize("stop, more", INTERRUPTS, ids=["SIGTERM", "SIGINT", "SIGTERM-jobs-2"])
+def test_an_interrupted_scan_kills_its_children_and_removes_its_directories(fixture_site, tmp_path, stop, more):
+    scan, scratch = _scan_in(tmp_path, "fixture-hang", *more, "--quick", "--timeout", "60")
+    _first_child(scan)
     time.sleep(0.5)
+    children = [pid for pid, _ in _measuring_children(scan.pid)]
     scan.send_signal(stop)
     _, stderr = scan.communicate(timeout=30)
     assert scan.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
-    assert not os.path.exists(f"/proc/{child}") and list(scratch.iterdir()) == []
+    assert [pid for pid in children if os.path.exists(f"/proc/{pid}")] == [] and list(scratch.iterdir()) == []
 
 
 def test_the_directories_of_a_killed_scan_go_at_the_next_start(fixture_site, tmp_path):
@@ -584,6 +600,6 @@ def test_the_directories_of_a_killed_scan_go_at_the_next_start(fixture_site, tmp
     scan.communicate()
     os.kill(child, signal.SIGKILL)  # the orphan would sleep on; its directory stays
     left = [p.name for p in scratch.iterdir()]
-    assert left and all(name.startswith(f"otelaudit-run-{scan.pid}-") for name in left)
+    assert f"otelaudit-run-{scan.pid}-" in " ".join(left) and all(f"-{scan.pid}-" in name for name in left)
     after, _ = _scan_in(tmp_path, "fixture-crash", "--quick")
     assert after.wait(120) == 8 and list(scratch.iterdir()) == []

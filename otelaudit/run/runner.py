@@ -127,6 +127,7 @@ def stop_children() -> None:
     with _live_lock:
         for process in list(_live):
             process.kill()
+    forkserver.POOL.kill_children()
 
 
 def allow_children() -> None:
