@@ -1,8 +1,9 @@
 """Every measuring child starts here, in a fresh interpreter isolated from the user's cwd
 and OTEL_* settings: a scan run (RunSpec → RunResult), a cold-start child (ColdSpec →
 ColdRun, under `-X importtime`) and a timed start-up (StartSpec → StartRun). A crash, a
-signal or a timeout becomes a failed result, never an exception. `Runner` is the narrow
-interface the stages depend on, so unit tests can substitute an in-memory runner."""
+signal or a timeout becomes a failed result naming the phase, never an exception; a child
+that died outside its workload is retried once (`retried`, the one retry). `Runner` is the
+narrow interface the stages depend on, so unit tests can substitute an in-memory runner."""
 
 from __future__ import annotations
 
