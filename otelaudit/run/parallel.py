@@ -43,7 +43,6 @@ def run_all(items: Sequence[T], work: Callable[[T, Runner], R], jobs: int, runne
             finished[index] = result
             on_done([finished[i] for i in sorted(finished)])
 
-    allow_children()
     try:
         if jobs == 1:
             for index, item in enumerate(items):
@@ -54,6 +53,8 @@ def run_all(items: Sequence[T], work: Callable[[T, Runner], R], jobs: int, runne
         interrupted.set()
         stop_children()
         raise
+    finally:  # every job has ended by now: what runs next in this process may start children again
+        allow_children()
     return [finished[i] for i in range(len(items))]
 
 
