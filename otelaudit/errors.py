@@ -14,7 +14,8 @@ Third-party and OS errors are translated where they cross into otelaudit, with t
 chained (`raise ServerError(...) from error`). A scenario that fails is data on its
 result, not an exception: `exit_code_for` maps the worst failure of a scan to its exit
 code (the largest code wins). Inside a measuring child, failures become that data before
-they reach the parent. Imports nothing heavy: the CLI imports it before anything else.
+they reach the parent. An interrupted command (Ctrl-C, or SIGTERM, which the CLI turns
+into one) exits 130. Imports nothing heavy: the CLI imports it before anything else.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ class ExitCode(enum.IntEnum):
     MISSING_LIBRARY = 5
     NO_TELEMETRY = 6
     INSTRUMENT_FAILED = 7
-    WORKLOAD_CRASHED = 8
-    TIMEOUT = 9
+    WORKLOAD_CRASHED = 8  # a measuring child crashed, or was killed by a signal twice (it is retried once)
+    TIMEOUT = 9  # a measuring child outlived --timeout (in its workload or before it began)
     BUDGET_EXCEEDED = 10
     OUTPUT_FAILED = 11  # a report file could not be written; the others and the table were
 

@@ -26,7 +26,7 @@ from otelaudit.cli.options import MEASUREMENT, Option, add_all, keywords
 from otelaudit.errors import UsageError, did_you_mean
 from otelaudit.gate import baselines
 from otelaudit.gate.budgets import KNOWN as BUDGET_NAMES
-from otelaudit.gate.budgets import Budget, Verdict
+from otelaudit.gate.budgets import Budget, Verdict, check_setting
 from otelaudit.gate.budgets import check as check_budget
 from otelaudit.gate.budgets import subject
 
@@ -269,6 +269,7 @@ def _pyproject_settings(rootdir: str) -> Tuple[Dict[str, Any], Budget]:
         wanted = PYPROJECT_KEYS.get(key)
         if wanted is not None and (not isinstance(value, wanted) or (wanted is int and isinstance(value, bool))):
             raise UsageError(f"{where}: {key} must be {_type_name(wanted)}, got {value!r}")
+        check_setting(where, key, value)
     budget = Budget.from_mapping({k: v for k, v in values.items() if k in BUDGET_NAMES}, where=where)
     return {k: v for k, v in values.items() if k in PYPROJECT_KEYS}, budget
 

@@ -199,7 +199,8 @@ def test_the_real_runner_turns_a_signal_a_timeout_and_a_missing_program_into_fai
 
     runner = SubprocessRunner()
     killed = runner.start(StartSpec("plain", 0, launcher=("sh", "-c", "kill -9 $$", "sh")), {}, 30)
-    assert killed.failure == Failure("workload-crashed", "the plain interpreter was killed by SIGKILL")
+    assert killed.failure == Failure("workload-crashed", "the plain interpreter was killed by SIGKILL "
+                                     "(retried once: the first attempt was killed by SIGKILL)")
     slow = runner.start(StartSpec("plain", 0, launcher=("sh", "-c", "exec sleep 5", "sh")), {}, 0.5)
     assert slow.failure is not None and slow.failure.kind == "timeout"
     missing = runner.start(StartSpec("launcher", 0, launcher=("/no/such/launcher",)), {}, 30)

@@ -4,6 +4,7 @@ is lost to a fault."""
 
 import copy
 import json
+import os
 import random
 import signal
 import subprocess
@@ -46,6 +47,16 @@ def test_a_bad_fail_on_budget_is_refused_before_anything_runs(otelaudit, flags, 
     assert run.report is None  # refused before measuring: no report begun
 
 
+BAD_NUMBERS = [("--timeout", "nan"), ("--timeout", "0"), ("--seconds-per-run", "inf"), ("--seconds-per-run", "-1")]
+
+
+@pytest.mark.parametrize("flag, value", BAD_NUMBERS, ids=[" ".join(b) for b in BAD_NUMBERS])
+def test_a_zero_negative_nan_or_infinite_flag_is_a_usage_error(otelaudit, flag, value):
+    run = otelaudit("scan", "sqlite3", "--quick", f"{flag}={value}", timeout=60)
+    assert run.code == 2 and "Traceback" not in run.stderr
+    assert f"argument {flag}: must be a positive number, got {value}" in run.stderr
+
+
 def test_an_unknown_target_names_the_closest_installed_one(otelaudit):
     run = otelaudit("scan", "sqlit3", "--quick", timeout=120)
     assert run.code == 3, run.stderr
@@ -86,6 +97,22 @@ PYPROJECT = [
     ('forbid_rules = "OA102"\n', "forbid_rules must be a list of rule ids"),
     ("max_cpu_ratio = -1\n", "max_cpu_ratio must be a positive number, got -1"),
     ('rounds = "5"\n', "[tool.otelaudit]: rounds must be an integer, got '5'"),
+    ("rounds = 0\n", "[tool.otelaudit]: rounds must be at least 1, got 0"),
+    ("rounds = -3\n", "[tool.otelaudit]: rounds must be at least 1, got -3"),
+    ("seconds_per_run = 0\n", "[tool.otelaudit]: seconds_per_run must be a positive number, got 0"),
+    ("seconds_per_run = -0.5\n", "[tool.otelaudit]: seconds_per_run must be a positive number, got -0.5"),
+    ("seconds_per_run = nan\n", "[tool.otelaudit]: seconds_per_run must be a positive number, got nan"),
+    ("seconds_per_run = inf\n", "[tool.otelaudit]: seconds_per_run must be a positive number, got inf"),
+    ("threshold = -0.1\n", "[tool.otelaudit]: threshold must be zero or more, got -0.1"),
+    ("threshold = nan\n", "[tool.otelaudit]: threshold must be zero or more, got nan"),
+    ("max_cpu_ratio = 0\n", "[tool.otelaudit]: max_cpu_ratio must be a positive number, got 0"),
+    ("max_cpu_us_per_op = nan\n", "[tool.otelaudit]: max_cpu_us_per_op must be a positive number, got nan"),
+    ("max_latency_p99_us = -inf\n", "[tool.otelaudit]: max_latency_p99_us must be a positive number, got -inf"),
+    ("max_instruction_ratio = -2\n", "[tool.otelaudit]: max_instruction_ratio must be a positive number, got -2"),
+    ("max_calls_per_op = {package-metadata = -1}\n",
+     "[tool.otelaudit]: max_calls_per_op[package-metadata] must be zero or more, got -1"),
+    ("max_calls_per_op = {package-metadata = nan}\n",
+     "[tool.otelaudit]: max_calls_per_op[package-metadata] must be zero or more, got nan"),
 ]
 
 
@@ -201,21 +228,31 @@ def test_report_output_is_checked_before_rendering(otelaudit, sqlite_scan):
     _one_line_error(run, 2, "--output /nonexistent/x.md: directory /nonexistent does not exist")
 
 
-def test_a_failed_output_costs_neither_the_others_nor_the_table(tmp_path):
-    """The --html directory goes away mid-scan: exit 11, one line, the JSON and table kept."""
-    gone, json_path = tmp_path / "gone", tmp_path / "r.json"
+@pytest.fixture(scope="module")
+def shadowed_scan(tmp_path_factory):
+    """One scan run from a folder with a shadowing asyncio.py and sqlite3.py, whose --html
+    directory goes away mid-scan (after the first JSON rewrite, so every check has passed)."""
+    folder = tmp_path_factory.mktemp("project")
+    for name, text in SHADOWS.items():
+        (folder / name).write_text(text)
+    gone, json_path = folder / "gone", folder / "r.json"
     gone.mkdir()
-    scan = _start(tmp_path, "scan", "sqlite3", "--quick", "--quiet", "--json", str(json_path),
+    scan = _start(folder, "scan", "sqlite3", "--quick", "--quiet", "--json", str(json_path),
                   "--html", str(gone / "r.html"))
     _wait_for(json_path, scan)
     gone.rmdir()
     stdout, stderr = scan.communicate(timeout=300)
-    assert scan.returncode == 11, stderr
+    return scan.returncode, stdout, stderr, json.loads(json_path.read_text()), gone
+
+
+def test_a_failed_output_costs_neither_the_others_nor_the_table(shadowed_scan):
+    """Exit 11, one line, the JSON and the table kept."""
+    code, stdout, stderr, report, gone = shadowed_scan
+    assert code == 11, stderr
     assert "Traceback" not in stderr
     assert [line for line in stderr.splitlines() if "error" in line] == \
         [f"otelaudit: error: cannot write {gone / 'r.html'}: No such file or directory"]
     assert "sqlite3" in stdout and "CPU" in stdout  # the terminal table
-    report = json.loads(json_path.read_text())
     assert report["complete"] is True and report["results"][0]["status"] == "ok"
 
 
@@ -267,12 +304,9 @@ def shadowed_cwd(tmp_path):
     return folder
 
 
-def test_a_scan_never_imports_modules_from_the_current_directory(shadowed_cwd):
-    json_path = shadowed_cwd / "r.json"
-    run = _cli(shadowed_cwd, "scan", "sqlite3", "--quick", "--quiet", "--json", str(json_path))
-    assert run.code == 0, run.stderr
-    assert "local" not in run.stderr + run.stdout
-    report = json.loads(json_path.read_text())
+def test_a_scan_never_imports_modules_from_the_current_directory(shadowed_scan):
+    code, stdout, stderr, report, _ = shadowed_scan
+    assert "local" not in stderr + stdout
     assert report["complete"] is True and report["results"][0]["status"] == "ok"
 
 
@@ -283,3 +317,289 @@ def test_loopback_servers_start_outside_the_current_directory(shadowed_cwd, monk
     with running_servers(["http"]) as servers:
         host, port = servers["http"]
     assert port > 0 and host
+
+
+# --- faults survived: a killed child is retried once, a failed round keeps the rounds before it ------
+
+FAKE_CHILD = """#!/bin/sh
+# A stand-in for the measuring interpreter: attempt N does what word N of $FAKE_PLAN says.
+n=$(ls "$FAKE_STATE" | wc -l)
+touch "$FAKE_STATE/attempt$n"
+result=$4
+case $(echo $FAKE_PLAN | cut -d' ' -f$((n + 1))) in
+  kill) kill -9 $$ ;;
+  early-crash) echo "cannot import the scenario" >&2; exit 1 ;;
+  workload-crash) touch "$result.began"; exit 3 ;;
+  early-hang) exec sleep 30 ;;
+  workload-hang) touch "$result.began"; exec sleep 30 ;;
+  ok) echo '{"arm": "sdk", "round": 2, "ops": 10}' > "$result" ;;
+esac
+"""
+
+
+@pytest.fixture
+def fake_child(tmp_path, monkeypatch):
+    """A SubprocessRunner whose 'python' follows a plan, in a temp dir of its own."""
+    from otelaudit.run.runner import SubprocessRunner
+    from otelaudit.model import RunSpec
+
+    python, state, scratch = tmp_path / "python", tmp_path / "state", tmp_path / "tmp"
+    python.write_text(FAKE_CHILD)
+    python.chmod(0o755)
+    state.mkdir()
+    scratch.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(scratch))
+
+    def run(plan: str, timeout_s: float = 30, **spec):
+        fields = dict(scenario_module="m", scenario_name="s", arm="sdk", round=2, ops=10, warmup_ops=1, concurrency=1, **spec)
+        result = SubprocessRunner(str(python), fork=False).run(RunSpec(**fields), {"FAKE_STATE": str(state), "FAKE_PLAN": plan},
+                                                   timeout_s)
+        return result, len(list(state.iterdir())), list(scratch.iterdir())
+
+    run.state = state
+    return run
+
+
+RETRIES = [
+    # plan, attempts, ok, what the result says
+    ("kill ok", 2, True, "the measuring child for timed round 3 (sdk arm) was killed by SIGKILL; retried once, "
+                         "the retry measured it"),
+    ("kill kill", 2, False, "the measuring child for timed round 3 (sdk arm) was killed by SIGKILL (retried once: "
+                            "the first attempt was killed by SIGKILL)"),
+    ("early-crash ok", 2, True, "exited with code 1 before its workload began: cannot import the scenario; retried"),
+    ("workload-crash ok", 1, False, "the measuring child for timed round 3 (sdk arm) exited with code 3: no output"),
+]
+
+
+@pytest.mark.parametrize("plan, attempts, ok, words", RETRIES, ids=[r[0] for r in RETRIES])
+def test_a_child_that_died_outside_its_workload_is_retried_once(fake_child, plan, attempts, ok, words):
+    result, tried, left = fake_child(plan)
+    assert (tried, result.ok) == (attempts, ok)
+    assert words in (result.retried if ok else result.failure.message)
+    assert left == []  # every attempt's directory removed
+
+
+TIMEOUTS = [
+    ("early-hang", "timed out after 0.3 s before its workload began: starting the interpreter"),
+    ("workload-hang", "the measuring child for timed round 3 (sdk arm) timed out after 0.3 s in its workload"),
+]
+
+
+@pytest.mark.parametrize("plan, words", TIMEOUTS, ids=[t[0] for t in TIMEOUTS])
+def test_a_timeout_says_after_how_long_in_which_phase_and_is_not_retried(fake_child, plan, words):
+    result, tried, left = fake_child(plan, timeout_s=0.3)
+    assert (tried, result.failure.kind) == (1, "timeout")
+    assert words in result.failure.message and left == []
+
+
+def test_every_phase_is_named():
+    from otelaudit.model import RunSpec, WhatIf
+    from otelaudit.run.runner import phase_of
+
+    def spec(mode, round_index=2, whatif=None):
+        return RunSpec(scenario_module="m", scenario_name="s", arm="sdk", round=round_index, ops=1, warmup_ops=1,
+                       concurrency=1, mode=mode,
+                       whatif=whatif)
+
+    named = [phase_of(spec("calibrate", -1)), phase_of(spec("probe", -1)), phase_of(spec("memory", -1)),
+             phase_of(spec("profile", 0)), phase_of(spec("measure")), phase_of(spec("measure", -1)),
+             phase_of(spec("measure", 4, WhatIf("m", "f", "x.py", 1)))]
+    assert named == ["calibration", "the triage call-count probe", "the memory-growth run", "sampled profile pair 1",
+                     "timed round 3", "a single measuring run", "verification round 5"]
+
+
+def test_stopping_kills_live_children_and_starts_no_retry(fake_child):
+    import threading
+
+    from otelaudit.run.runner import allow_children, stop_children
+
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(fake_child("workload-hang ok")))
+    started = time.monotonic()
+    worker.start()
+    while not any(fake_child.state.iterdir()) and time.monotonic() - started < 10:
+        time.sleep(0.01)
+    time.sleep(0.05)  # past the shell's `touch`, into its sleep
+    stop_children()
+    try:
+        worker.join(10)
+    finally:
+        allow_children()
+    (result, tried, left), = outcome
+    assert time.monotonic() - started < 5 and (tried, left) == (1, [])
+    assert "was killed by SIGKILL" in result.failure.message
+
+
+def test_directories_of_a_process_that_is_gone_are_swept(tmp_path):
+    from otelaudit.run.workdirs import remove_stale
+
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    for name in (f"otelaudit-run-{ended.pid}-x1", f"otelaudit-cold-{ended.pid}-x2", f"otelaudit-run-{os.getppid()}-x3",
+                 "otelaudit-run-x4", f"other-{ended.pid}-x5"):
+        (tmp_path / name).mkdir()
+    (tmp_path / f"otelaudit-run-{ended.pid}-x1" / "spec.json").write_text("{}")
+    removed = remove_stale(str(tmp_path))
+    assert sorted(os.path.basename(p) for p in removed) == [f"otelaudit-cold-{ended.pid}-x2",
+                                                              f"otelaudit-run-{ended.pid}-x1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["otelaudit-run-x4", f"otelaudit-run-{os.getppid()}-x3", f"other-{ended.pid}-x5"])
+
+
+class RoundFailingRunner:
+    """The in-memory runner of test_pipeline, whose timed `arm` fails from round `at` on."""
+
+    def __init__(self, at: int, arm: str = "api", retried_round: int = -1) -> None:
+        from test_pipeline import FakeRunner
+
+        self.fake, self.at, self.arm, self.retried_round = FakeRunner(), at, arm, retried_round
+
+    def run(self, spec, env, timeout_s):
+        from dataclasses import replace
+
+        from otelaudit.model import Failure, RunResult
+
+        if spec.mode == "measure" and spec.whatif is None and spec.arm == self.arm and spec.round >= self.at:
+            return RunResult(spec.arm, spec.round, failure=Failure("workload-crashed", "the measuring child for "
+                             f"timed round {spec.round + 1} ({spec.arm} arm) was killed by SIGKILL (retried once)"))
+        result = self.fake.run(spec, env, timeout_s)
+        if spec.mode == "measure" and spec.round == self.retried_round and spec.arm == "sdk":
+            result = replace(result, retried="the sdk child of round 1 was killed by SIGTERM; retried once")
+        return result
+
+
+KEPT = [
+    # rounds, failing from round, status, rounds kept, verdict, words
+    (8, 6, "ok", 6, "overhead", "the overhead is from the 6 rounds completed before it"),
+    (5, 3, "ok", 3, "inconclusive", "the 3 rounds completed before it, too few for a verdict (5 needed): inconclusive"),
+    (5, 1, "error", None, None, "the 1 round completed before it is too few to compare"),
+    (5, 0, "error", None, None, "timed round 1 (api arm) was killed by SIGKILL (retried once)"),
+]
+
+
+@pytest.mark.parametrize("rounds, at, status, kept, verdict, words", KEPT, ids=[f"round-{k[1]}-of-{k[0]}" for k in KEPT])
+def test_a_failed_round_keeps_the_rounds_before_it(fixture_site, rounds, at, status, kept, verdict, words):
+    from otelaudit.errors import exit_code_for
+    from otelaudit.pipeline import ScanOptions, scan
+
+    options = ScanOptions(targets=("fixture-ok",), rounds=rounds, seed=1, verify=False)
+    result = scan(options, runner=RoundFailingRunner(at)).results[0]
+    assert (result.status, result.failure.kind) == (status, "workload-crashed")
+    assert words in result.failure.message
+    assert exit_code_for([result]) == 8  # still a fault the scan reports
+    if kept is not None:
+        assert result.overhead.rounds == kept and result.overhead.verdict == verdict
+        assert result.arms["sdk"].rounds == kept and result.precision is None
+    else:
+        assert result.overhead is None
+
+
+def test_a_retried_run_is_said_in_the_report(fixture_site):
+    from otelaudit.pipeline import ScanOptions, scan
+
+    options = ScanOptions(targets=("fixture-ok",), rounds=5, seed=1, verify=False)
+    result = scan(options, runner=RoundFailingRunner(at=99, retried_round=0)).results[0]
+    assert result.status == "ok" and result.failure is None
+    assert "the sdk child of round 1 was killed by SIGTERM; retried once" in result.warnings
+
+
+def _measuring_children(ancestor: int):
+    """(pid, spec) of the live measuring children below `ancestor` (spawned, or forked from
+    a zygote), found by their working directory, from /proc."""
+    parents = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parents[int(entry)] = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    below = {ancestor}
+    while True:
+        more = {pid for pid, parent in parents.items() if parent in below} - below
+        if not more:
+            break
+        below |= more
+    for pid in below - {ancestor}:
+        try:
+            folder = os.readlink(f"/proc/{pid}/cwd")
+            spec = json.load(open(os.path.join(folder, "spec.json"))) if "otelaudit-run-" in folder else None
+        except (OSError, ValueError):
+            continue
+        if spec is not None:
+            yield pid, spec
+
+
+def _scan_in(tmp_path, *args):
+    """A scan with its own TMPDIR, so its children's directories can be counted."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir(exist_ok=True)
+    env = dict(os.environ, TMPDIR=str(scratch))
+    scan = subprocess.Popen([sys.executable, "-m", "otelaudit", "scan", *args, "--quiet"], cwd=tmp_path, env=env,
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return scan, scratch
+
+
+def _first_child(scan, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = next(_measuring_children(scan.pid), None)
+        if found is not None:
+            return found
+        assert scan.poll() is None, scan.communicate()
+        time.sleep(0.02)
+    raise AssertionError("no measuring child started")
+
+
+@pytest.mark.scan
+def test_a_child_killed_twice_costs_its_round_only(fixture_site, tmp_path):
+    """kill -9 of a timed round's child and of its retry: the scan goes on, judges the
+    rounds before it, and names the signal, phase and arm; exit 8."""
+    json_path = tmp_path / "r.json"
+    scan, scratch = _scan_in(tmp_path, "fixture-ok", "--quick", "--rounds", "3", "--no-control",
+                             "--json", str(json_path))
+    killed, killed_arm = [], None
+    while scan.poll() is None and len(killed) < 2:
+        for pid, spec in list(_measuring_children(scan.pid)):
+            timed_round_3 = (spec["mode"], spec["round"], spec["whatif"]) == ("measure", 2, None)
+            if timed_round_3 and pid not in killed and killed_arm in (None, spec["arm"]):  # a child, then its retry
+                os.kill(pid, signal.SIGKILL)
+                killed, killed_arm = killed + [pid], spec["arm"]
+        time.sleep(0.01)
+    stdout, stderr = scan.communicate(timeout=300)
+    assert len(killed) == 2 and scan.returncode == 8, stderr
+    said = (f"the measuring child for timed round 3 ({killed_arm} arm) was killed by SIGKILL (retried once: the "
+            "first attempt was killed by SIGKILL); the overhead is from the 2 rounds completed before it, too few "
+            "for a verdict (5 needed): inconclusive")
+    assert f"otelaudit: fixture-ok: {said}" in stderr.splitlines() and "Traceback" not in stderr
+    assert "inconclusive" in stdout  # the terminal table still shows the measurement
+    result = json.loads(json_path.read_text())["results"][0]
+    assert (result["status"], result["failure"]) == ("ok", {"kind": "workload-crashed", "message": said})
+    assert result["overhead"]["rounds"] == 2 and result["overhead"]["verdict"] == "inconclusive"
+    assert list(scratch.iterdir()) == []
+
+
+INTERRUPTS = [(signal.SIGTERM, ()), (signal.SIGINT, ()), (signal.SIGTERM, ("fixture-ok", "--jobs", "2"))]
+
+
+@pytest.mark.parametrize("stop, more", INTERRUPTS, ids=["SIGTERM", "SIGINT", "SIGTERM-jobs-2"])
+def test_an_interrupted_scan_kills_its_children_and_removes_its_directories(fixture_site, tmp_path, stop, more):
+    scan, scratch = _scan_in(tmp_path, "fixture-hang", *more, "--quick", "--timeout", "60")
+    _first_child(scan)
+    time.sleep(0.5)
+    children = [pid for pid, _ in _measuring_children(scan.pid)]
+    scan.send_signal(stop)
+    _, stderr = scan.communicate(timeout=30)
+    assert scan.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
+    assert [pid for pid in children if os.path.exists(f"/proc/{pid}")] == [] and list(scratch.iterdir()) == []
+
+
+def test_the_directories_of_a_killed_scan_go_at_the_next_start(fixture_site, tmp_path):
+    """SIGKILL cannot be caught: the next otelaudit removes what the dead one left."""
+    scan, scratch = _scan_in(tmp_path, "fixture-hang", "--quick", "--timeout", "60")
+    child, _ = _first_child(scan)
+    scan.kill()
+    scan.communicate()
+    os.kill(child, signal.SIGKILL)  # the orphan would sleep on; its directory stays
+    left = [p.name for p in scratch.iterdir()]
+    assert f"otelaudit-run-{scan.pid}-" in " ".join(left) and all(f"-{scan.pid}-" in name for name in left)
+    after, _ = _scan_in(tmp_path, "fixture-crash", "--quick")
+    assert after.wait(120) == 8 and list(scratch.iterdir()) == []

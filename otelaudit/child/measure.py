@@ -212,7 +212,7 @@ def peak_rss_kib() -> int:
     return int(rss / 1024) if sys.platform == "darwin" else int(rss)
 
 
-def measure(spec: RunSpec) -> RunResult:
+def measure(spec: RunSpec, began: Callable[[], None] = lambda: None) -> RunResult:
     scenario = load_scenario(spec.scenario_module, spec.scenario_name)
     import_library(scenario)
     import_s = instrument_s = conflict = instrumentor_class = None
@@ -235,6 +235,7 @@ def measure(spec: RunSpec) -> RunResult:
     if spec.whatif is not None:
         apply_whatif(spec.whatif)
     telemetry = counter.snapshot if counter is not None else Telemetry
+    began()  # the parent tells a timeout or crash in the workload from one before it
     fields = asyncio.run(exercise(spec, scenario, telemetry, flush))
     warnings = [f"dependency conflict: {conflict}" if conflict else None, fields.pop("warning", None)]
     return RunResult(
@@ -256,7 +257,7 @@ def main(argv: List[str]) -> int:
     with open(spec_path, encoding="utf-8") as handle:
         spec = from_data(RunSpec, json.load(handle))
     try:
-        result = measure(spec)
+        result = measure(spec, lambda: open(result_path + ".began", "w").close())
     except RunFailed as error:
         result = RunResult(arm=spec.arm, round=spec.round, failure=error.failure)
     tmp = result_path + ".tmp"

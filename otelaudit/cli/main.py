@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from otelaudit import __version__
 from otelaudit.cli import coldstart, compare, merge, report, scan
@@ -18,8 +18,8 @@ EXIT_CODES_HELP = """exit codes:
   0 all targets measured with valid telemetry   5 target library not installed
   1 internal error                              6 instrumented arm produced no telemetry
   2 usage error                                 7 instrument() raised
-  3 unknown target                              8 workload crashed
-  4 no scenario covers a target                 9 workload timed out
+  3 unknown target                              8 a measuring child crashed or was killed
+  4 no scenario covers a target                 9 a measuring child timed out
                                                10 a --fail-on budget was exceeded
                                                11 a report file could not be written
 When several occur, the largest code wins. Codes 4 and 5 count only for targets named
@@ -48,6 +48,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args.argv = arguments
     from otelaudit.errors import OtelauditError
 
+    restore = _sigterm_as_ctrl_c()
     try:
         return int(args.handler(args))
     except OtelauditError as error:
@@ -61,6 +62,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("otelaudit: interrupted (results written so far are kept)", file=sys.stderr)
         return 130
+    finally:
+        restore()
+
+
+def _sigterm_as_ctrl_c() -> "Callable[[], object]":
+    """SIGTERM (a CI job cancelled) ends a command as Ctrl-C does: children killed,
+    temporary directories removed, the report so far kept. Returns the undo."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals to whoever owns it
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ def positive_int(text: str) -> int:
 
 def positive_float(text: str) -> float:
     value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    if not 0 < value < float("inf"):  # NaN too: it compares false with everything
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
 
 

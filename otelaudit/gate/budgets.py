@@ -56,6 +56,20 @@ KNOWN: Tuple[str, ...] = (*INTERVAL_BUDGETS, *COUNT_BUDGETS, "max_calls_per_op",
 LIMITS = frozenset(INTERVAL_BUDGETS) | frozenset(COUNT_BUDGETS)
 
 
+# `[tool.otelaudit]` settings that are numbers, and whether zero is allowed (threshold 0:
+# no regression at all); rounds are counted from one.
+SETTING_RANGES = {"seconds_per_run": False, "threshold": True}
+
+
+def check_setting(where: str, name: str, value: Any) -> None:
+    """A `[tool.otelaudit]` setting in range: a zero, negative or NaN one would run a
+    scan that measures nothing, or a gate that passes or fails everything."""
+    if name == "rounds" and isinstance(value, int) and value < 1:
+        raise UsageError(f"{where}: rounds must be at least 1, got {value!r}")
+    if name in SETTING_RANGES:
+        _limit(where, name, value, zero=SETTING_RANGES[name])
+
+
 def _limit(where: str, name: str, value: Any, zero: bool) -> float:
     """A finite number, positive (or zero, for a call count: none allowed at all)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -15,7 +15,7 @@ from otelaudit.measure import analysis
 from otelaudit.model import ARMS, Instrumentor, PhaseSizes, RunResult, ScenarioResult
 from otelaudit.plan import sizing
 from otelaudit.plan.options import ScanOptions
-from otelaudit.plan.rounds import arms_for, precision_reached, with_noise_floor
+from otelaudit.plan.rounds import arms_for, kept_rounds, precision_reached, retry_notes, with_noise_floor
 from otelaudit.rules import calls as rules
 from otelaudit.rules import memory as memory_rules
 from otelaudit.run.scenario import Measured, ScenarioRun
@@ -61,11 +61,15 @@ def with_memory(result: ScenarioResult, run: Optional[RunResult]) -> ScenarioRes
 
 def analyse(result: ScenarioResult, scenario: Scenario, measured: Measured) -> ScenarioResult:
     result = with_memory(with_probe(result, measured.probe), measured.memory)
+    result = retry_notes(result, (*measured.runs, *measured.profiles, measured.probe, measured.memory))
     failure = analysis.first_failure(measured.runs)
     by_arm = analysis.complete_rounds(measured.runs, ARMS)
     result = replace(result, arms={arm: analysis.summarise_arm(arm, by_arm[arm]) for arm in ARMS if by_arm[arm]})
     if failure is not None:
-        return replace(result, status="not-covered" if failure.kind == "missing-library" else "error", failure=failure)
+        failure, kept = kept_rounds(failure, len(by_arm["sdk"]))
+        if not kept:
+            return replace(result, status="not-covered" if failure.kind == "missing-library" else "error", failure=failure)
+        result = replace(result, failure=failure)  # measured from the rounds before it, and still failing the scan
     produced = result.arms["sdk"].telemetry_per_op
     invalid = analysis.validity_problem(by_arm["sdk"], scenario.expects)
     if invalid is not None:

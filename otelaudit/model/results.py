@@ -190,6 +190,7 @@ class RunResult:
     profile: Optional[RawProfile] = None
     memory_growth: Optional["MemoryGrowth"] = None
     failure: Optional[Failure] = None
+    retried: Optional[str] = None  # how a first child died outside its workload, when its retry measured this
 
     @property
     def ok(self) -> bool:

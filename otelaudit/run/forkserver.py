@@ -38,7 +38,8 @@ class Zygote:
     """One fork server process; it runs one child at a time."""
 
     def __init__(self, python: str, env: Mapping[str, str]) -> None:
-        self.home = tempfile.mkdtemp(prefix="otelaudit-zygote-")
+        self.home = tempfile.mkdtemp(prefix=f"otelaudit-zygote-{os.getpid()}-")  # swept by run.workdirs if left
+        self.child: Optional[int] = None  # the pid it is running, for stop_children
         self.process = subprocess.Popen([python, "-m", "otelaudit.child.forkserver"], env=dict(env), cwd=self.home,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.buffer = b""
@@ -52,7 +53,7 @@ class Zygote:
             assert self.process.stdin is not None
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
             self.process.stdin.flush()
-            pid = self._read(START_TIMEOUT_S)["pid"]
+            pid = self.child = self._read(START_TIMEOUT_S)["pid"]
         except (OSError, ValueError, KeyError, TimeoutError):
             self.close()
             return None
@@ -68,6 +69,7 @@ class Zygote:
             _kill(pid)
             self.close()
             raise
+        self.child = None
         return Ended(code, _text(stderr_path), started_at, time.perf_counter() - began, timed_out)
 
     def _read(self, timeout_s: float) -> Dict[str, int]:
@@ -134,6 +136,12 @@ class Pool:
         with self.lock:
             self.all.append(zygote)
         return zygote
+
+    def kill_children(self) -> None:
+        """Every zygote's running child, killed (an interrupted scan)."""
+        with self.lock:
+            for pid in [z.child for z in self.all if z.child is not None]:
+                _kill(pid)
 
     def close(self) -> None:
         with self.lock:

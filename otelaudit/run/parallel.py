@@ -1,6 +1,7 @@
 """`--jobs N`: audits several targets at once, one job per core. Every job owns one
 core and pins its measuring children to it, so two measured processes never share a
-core; N is capped at the cores this process may use. Results keep the targets' order."""
+core; N is capped at the cores this process may use. Results keep the targets' order.
+An interrupt (Ctrl-C, SIGTERM) kills every job's live child and starts no other."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Dict, List, Optional, Sequence, TypeVar
 
-from otelaudit.run.runner import Runner, SubprocessRunner
+from otelaudit.run.runner import Runner, SubprocessRunner, allow_children, stop_children
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -33,16 +34,32 @@ def run_all(items: Sequence[T], work: Callable[[T, Runner], R], jobs: int, runne
     jobs = effective_jobs(jobs)
     finished: Dict[int, R] = {}
     lock = threading.Lock()
+    interrupted = threading.Event()
 
     def record(index: int, result: R) -> None:
         with lock:
+            if interrupted.is_set():  # measured while its children were being killed: not a result
+                return
             finished[index] = result
             on_done([finished[i] for i in sorted(finished)])
 
-    if jobs == 1:
-        for index, item in enumerate(items):
-            record(index, work(item, runner or SubprocessRunner()))
-        return [finished[i] for i in range(len(items))]
+    try:
+        if jobs == 1:
+            for index, item in enumerate(items):
+                record(index, work(item, runner or SubprocessRunner()))
+        else:
+            _in_jobs(items, work, jobs, runner, record, interrupted)
+    except BaseException:
+        interrupted.set()
+        stop_children()
+        raise
+    finally:  # every job has ended by now: what runs next in this process may start children again
+        allow_children()
+    return [finished[i] for i in range(len(items))]
+
+
+def _in_jobs(items: Sequence[T], work: Callable[[T, Runner], R], jobs: int, runner: Optional[Runner],
+             record: Callable[[int, R], None], interrupted: threading.Event) -> None:
     cores: "queue.Queue[int]" = queue.Queue()
     for cpu in usable_cpus()[:jobs]:
         cores.put(cpu)
@@ -54,7 +71,13 @@ def run_all(items: Sequence[T], work: Callable[[T, Runner], R], jobs: int, runne
         finally:
             cores.put(cpu)
 
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="otelaudit-job") as pool:
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="otelaudit-job")
+    try:
         for future in [pool.submit(job, i, item) for i, item in enumerate(items)]:
             future.result()
-    return [finished[i] for i in range(len(items))]
+    except BaseException:
+        interrupted.set()
+        stop_children()  # before the wait below: the running jobs' children end now, not in minutes
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
