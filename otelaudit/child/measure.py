@@ -141,12 +141,12 @@ async def probe_calls(spec: RunSpec, workload: Any, library: Optional[str] = Non
     recorder catches its own failures: one that fails costs a warning naming it, never
     the other's evidence."""
     from otelaudit.attribute.ownership import Ownership
-    from otelaudit.child.probe import CallRecorder, attribute, resolve_targets
+    from otelaudit.child.probe import attribute, operation_recorder
     from otelaudit.child.repeats import NumberedOperations, RepeatRecorder
 
     ownership = Ownership.of_environment(audited_package(spec), library)
     repeats = RepeatRecorder(ownership.is_audited, ownership.owner_name)
-    recorder = CallRecorder(*resolve_targets(), on_other_call=repeats.observe)
+    recorder = operation_recorder(on_other_call=repeats.observe)
     recorder.install()
     # Threads started from here on inherit the profile function; the pool's old ones would not.
     asyncio.get_running_loop().set_default_executor(thread_pool_for(spec.concurrency))

@@ -19,6 +19,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from otelaudit.model import CallCount, Frame
 from otelaudit.attribute.ownership import Ownership
 from otelaudit.child.guard import RecorderFailures
+from otelaudit.child.probe_kinds import (FAILED_IMPORT, OPERATION_CATALOGUE, OPERATION_CATEGORIES,
+                                         OPERATION_CHEAP_TO_IMPORT, FailedImports)
 
 # (module, attribute path, category). A module is imported only when it is cheap stdlib;
 # the others are probed only if the process already imported them.
@@ -84,8 +86,9 @@ def catalogue_entry(target_name: str) -> Optional[Tuple[str, str]]:
 
 def catalogue_names() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """(categories, function names) counts can be reported under: what budgets check against."""
-    return (tuple(sorted({c for _, _, c in CATALOGUE})),
-            tuple(sorted({_display(m, p) for m, p, _ in CATALOGUE})))
+    every = CATALOGUE + OPERATION_CATALOGUE
+    return (tuple(sorted({c for _, _, c in every} | set(OPERATION_CATEGORIES))),
+            tuple(sorted({_display(m, p) for m, p, _ in every})))
 
 
 def _display(module_name: str, path: str) -> str:
@@ -102,11 +105,12 @@ Chain = Tuple[Tuple[str, int, str], ...]  # (file, line, function), innermost fi
 Hits = Counter[Tuple[Target, Chain]]
 
 
-def resolve_targets() -> Tuple[Dict[CodeType, Target], Dict[Any, Target]]:
+def resolve_targets(catalogue: Tuple[Tuple[str, str, str], ...] = CATALOGUE,
+                    ) -> Tuple[Dict[CodeType, Target], Dict[Any, Target]]:
     """Code objects (Python functions) and builtins to watch, from what is importable now."""
     codes: Dict[CodeType, Target] = {}
     builtins: Dict[Any, Target] = {}
-    for module_name, path, category in CATALOGUE:
+    for module_name, path, category in catalogue:
         try:
             function = _lookup(module_name, path)
             if function is None:
@@ -124,7 +128,7 @@ def resolve_targets() -> Tuple[Dict[CodeType, Target], Dict[Any, Target]]:
 
 def _lookup(module_name: str, path: str) -> Optional[Callable[..., Any]]:
     module = sys.modules.get(module_name)
-    if module is None and module_name in CHEAP_TO_IMPORT:
+    if module is None and (module_name in CHEAP_TO_IMPORT or module_name in OPERATION_CHEAP_TO_IMPORT):
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -140,16 +144,27 @@ def _lookup(module_name: str, path: str) -> Optional[Callable[..., Any]]:
     return value if callable(value) else None
 
 
+def operation_recorder(on_other_call: Optional[Callable[[FrameType], None]] = None) -> "CallRecorder":
+    """The recorder of the operations window: the catalogue, the per-operation kinds and failed imports."""
+    return CallRecorder(*resolve_targets(CATALOGUE + OPERATION_CATALOGUE), on_other_call=on_other_call,
+                        operations=True)
+
+
 class CallRecorder:
-    """A profile function that records each outermost call into a watched target."""
+    """A profile function that records each outermost call into a watched target. In the
+    operations window (`operations`) it also records each import that finds no module, as
+    a call at its site, and skips what module bodies do: a module imported for the first
+    time mid-run builds its classes once, not per operation."""
 
     def __init__(self, codes: Dict[CodeType, Target], builtins: Dict[Any, Target],
-                 on_other_call: Optional[Callable[[FrameType], None]] = None) -> None:
+                 on_other_call: Optional[Callable[[FrameType], None]] = None, operations: bool = False) -> None:
         self.codes = codes
         self.builtins = builtins
         self.on_other_call = on_other_call
         self.hits: Hits = Counter()
         self.failures = RecorderFailures("call-count recorder")
+        self.operations = operations
+        self.imports = FailedImports(self._failed_import) if operations else None
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> None:
         try:
@@ -173,6 +188,8 @@ class CallRecorder:
                 self._record(target, frame)
 
     def _record(self, target: Target, caller: FrameType) -> None:
+        if self.operations and caller.f_code.co_name == "<module>":
+            return
         chain: List[Tuple[str, int, str]] = []
         frame: Optional[FrameType] = caller
         while frame is not None and len(chain) < CHAIN_DEPTH:
@@ -182,13 +199,23 @@ class CallRecorder:
             frame = frame.f_back
         self.hits[(target, tuple(chain))] += 1
 
+    def _failed_import(self, module_name: str, importer: FrameType) -> None:
+        try:
+            self._record(Target(f"import {module_name}", FAILED_IMPORT), importer)
+        except Exception as error:
+            self.failures.note(error)
+
     def install(self) -> None:
+        if self.imports is not None:
+            self.imports.install()
         threading.setprofile(self)
         sys.setprofile(self)
 
     def remove(self) -> None:
         sys.setprofile(None)
         threading.setprofile(None)
+        if self.imports is not None:
+            self.imports.remove()
 
 
 def attribute(hits: Hits, ops: int, ownership: Ownership) -> Tuple[CallCount, ...]:

@@ -7,7 +7,8 @@ costly call, a count per operation, a share of the overhead — never by package
     OA103 metric instrument created per op         OA108 host/platform facts per operation
     OA104 stack inspected or formatted per op      OA111 more telemetry than expected
     OA105 payload copied or serialised per op      OA109 same call repeated within one op
-                                                   OA199 a call site's share of the overhead
+    OA113 a new class built per operation          OA199 a call site's share of the overhead
+    OA114 an import that fails, per operation
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class CallRule:
     does: str
     fix: str
     hoistable: bool = False
+    shows: str = "{target}()"  # how a title names the target
 
 
 CALL_RULES = (
@@ -55,6 +57,14 @@ CALL_RULES = (
              "Read configuration once, in instrument() or at import time, and keep the parsed value."),
     CallRule("OA108", frozenset({"host-lookup", "platform-lookup"}), "queries host or platform facts",
              "These do not change while the process runs: compute them once.", hoistable=True),
+    CallRule("OA113", frozenset({"class-creation"}), "builds a new class (a class statement or a class factory)",
+             "Define the class once, at module level, or cache what the factory makes (keyed by what varies, e.g. "
+             "the wrapped type): each new class costs tens of µs, leaves cyclic garbage for the collector and "
+             "defeats the attribute caches keyed by type."),
+    CallRule("OA114", frozenset({"failed-import"}), "imports a module that is not installed",
+             "Try the import once, at module level or in instrument(), and keep the outcome (the module or None): "
+             "a failed import is not cached, so every attempt searches every sys.path entry again.",
+             shows="{target}"),
 )
 
 
@@ -76,7 +86,8 @@ def _call_finding(rule: CallRule, count: CallCount) -> Finding:
     how = " The call's arguments are constant, so it can move to module level (see the patch in the JSON report)." if patch else ""
     return Finding(
         rule=rule.id,
-        title=f"{site.function}() {rule.does} on every operation: {count.target}() × {count.calls_per_op:.3g}/op at {where}",
+        title=f"{site.function}() {rule.does} on every operation: {rule.shows.format(target=count.target)} × "
+              f"{count.calls_per_op:.3g}/op at {where}",
         call_site=site,
         target=count.target,
         distribution=count.distribution,

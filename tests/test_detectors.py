@@ -1,0 +1,176 @@
+"""Per-operation work found by what it does: a class built on every call (OA113) and an
+import that fails on every call (OA114). In process, the operation recorder on code in
+this file; through the probe child, the planted fixtures (`otelaudit_planted_percall`)
+at their DEFECT lines, and their clean twin (the same class and import, each done once)
+quiet."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from otelaudit.attribute.ownership import Owner, Ownership
+from otelaudit.child.probe import CallRecorder, attribute, operation_recorder, resolve_targets
+from otelaudit.model import CallCount, RunResult, RunSpec
+from otelaudit.model.codec import from_data, to_data
+from otelaudit.rules.calls import findings_from_counts, rank
+from otelaudit.rules.registry import rule_ids
+
+HERE = os.path.realpath(__file__)
+SITE = Path(__file__).parent / "fixtures" / "site"
+PLANTED = SITE / "otelaudit_planted_percall" / "__init__.py"
+PLANTED_LINES = PLANTED.read_text().splitlines()
+CLASS_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a class" in line)
+IMPORT_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a failed import" in line)
+ABSENT = "otelaudit_absent_module_for_tests"
+
+
+class _HostileMeta(type):
+    def __eq__(cls, other):
+        raise RuntimeError("metaclass __eq__")
+
+    def __hash__(cls):
+        raise RuntimeError("metaclass __hash__")
+
+
+def _class_per_call():
+    class Proxy:  # line asserted below
+        pass
+
+    class Odd(metaclass=_HostileMeta):
+        pass
+
+    return Proxy, Odd
+
+
+def _import_per_call():
+    try:
+        import otelaudit_absent_module_for_tests  # noqa: F401
+    except ImportError:
+        return None
+
+
+def _hits(recorder: CallRecorder, function, times: int = 3) -> Counter:
+    recorder.install()
+    try:
+        for _ in range(times):
+            function()
+    finally:
+        recorder.remove()
+    found: Counter = Counter()
+    for (target, chain), n in recorder.hits.items():
+        found[(target.name, target.category, chain[0][1], chain[0][2])] += n
+    return found
+
+
+def _line_of(function, text: str) -> int:
+    lines, start = __import__("inspect").getsourcelines(function)
+    return start + next(i for i, line in enumerate(lines) if text in line)
+
+
+def test_each_class_statement_is_counted_at_its_line_even_with_a_hostile_metaclass():
+    recorder = operation_recorder()
+    found = _hits(recorder, _class_per_call)
+    proxy, odd = _line_of(_class_per_call, "class Proxy"), _line_of(_class_per_call, "class Odd")
+    assert found == {("builtins.__build_class__", "class-creation", proxy, "_class_per_call"): 3,
+                     ("builtins.__build_class__", "class-creation", odd, "_class_per_call"): 3}
+    assert recorder.failures.warning() is None
+
+
+def test_a_module_body_building_its_classes_is_not_per_operation_work():
+    code = compile("class Built:\n    pass\n", HERE, "exec")
+    assert _hits(operation_recorder(), lambda: exec(code, {"__name__": "m"})) == {}
+
+
+def test_each_failed_import_is_counted_at_its_statement_and_removed_after():
+    finders = list(sys.meta_path)
+    recorder = operation_recorder()
+    found = _hits(recorder, _import_per_call)
+    assert found == {(f"import {ABSENT}", "failed-import", _line_of(_import_per_call, "import otelaudit"),
+                      "_import_per_call"): 3}
+    assert sys.meta_path == finders
+
+
+def test_an_import_that_succeeds_or_is_known_missing_costs_nothing(monkeypatch):
+    monkeypatch.setitem(sys.modules, ABSENT, None)  # refused from sys.modules: no search
+    assert _hits(operation_recorder(), lambda: (__import__("json"), _import_per_call())) == {}
+
+
+def test_the_cold_start_recorder_leaves_classes_and_imports_alone():
+    assert _hits(CallRecorder(*resolve_targets()), lambda: (_class_per_call(), _import_per_call())) == {}
+
+
+def test_counts_become_oa113_and_oa114_findings_at_the_telemetry_site():
+    recorder = operation_recorder()
+    _hits(recorder, lambda: (_class_per_call(), _import_per_call()), times=4)
+    telemetry = Ownership({HERE: Owner("opentelemetry-x", "1.0", True)}, ())
+    counts = attribute(recorder.hits, ops=4, ownership=telemetry)
+    findings = {f.rule: f for f in findings_from_counts(counts)}
+    assert set(findings) == {"OA113", "OA114"}
+    assert f"import {ABSENT} × 1/op" in findings["OA114"].title and "not installed" in findings["OA114"].title
+    assert "builds a new class" in findings["OA113"].title and "module level" in findings["OA113"].suggestion
+    assert findings_from_counts(counts, frozenset({"OA113", "OA114"})) == []
+    assert attribute(recorder.hits, ops=4, ownership=Ownership({HERE: Owner("app", "1", False)}, ())) == ()
+    assert {"OA113", "OA114"} <= set(rule_ids())
+
+
+def _probe_child(tmp_path: Path, name: str) -> "subprocess.Popen[bytes]":
+    spec = RunSpec(scenario_module="otelaudit_planted_percall_scenario", scenario_name=name, arm="sdk", round=-1,
+                   ops=10, warmup_ops=2, concurrency=1, instrumentor_value=_instrumentor(name),
+                   instrumentor_distribution="otelaudit-planted-percall", instrumentor_version="1.0", mode="probe",
+                   inline_export=True)
+    (tmp_path / f"{name}.json").write_text(json.dumps(to_data(spec)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SITE), os.environ.get("PYTHONPATH")])))
+    return subprocess.Popen([sys.executable, "-m", "otelaudit.child.measure", str(tmp_path / f"{name}.json"),
+                             str(tmp_path / f"{name}-result.json")], env=env, cwd=tmp_path)
+
+
+def _instrumentor(name: str) -> str:
+    return "otelaudit_planted_percall:" + {"planted-class": "ClassPerCallInstrumentor",
+                                           "planted-import": "ImportPerCallInstrumentor",
+                                           "planted-percall-clean": "OnceInstrumentor"}[name]
+
+
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory) -> Dict[str, RunResult]:
+    """The three planted scenarios' probe children, run side by side."""
+    tmp_path = tmp_path_factory.mktemp("percall")
+    names = ("planted-class", "planted-import", "planted-percall-clean")
+    children = [_probe_child(tmp_path, name) for name in names]
+    assert [child.wait(timeout=120) for child in children] == [0, 0, 0]
+    results = {n: from_data(RunResult, json.loads((tmp_path / f"{n}-result.json").read_text())) for n in names}
+    for result in results.values():
+        assert result.failure is None and result.warning is None
+    return results
+
+
+def _planted(counts: List[CallCount]) -> List[tuple]:
+    return [(c.category, c.target, c.call_site.line, c.calls_per_op, c.distribution)
+            for c in counts if c.call_site.file == str(PLANTED)]
+
+
+def test_the_probe_child_finds_the_class_built_per_call_at_its_line(probed):
+    counts = probed["planted-class"].call_counts
+    assert _planted(list(counts)) == [("class-creation", "builtins.__build_class__", CLASS_LINE, 1.0,
+                                       "otelaudit-planted-percall")]
+    [top, *_] = rank(findings_from_counts(counts))
+    assert (top.rule, top.call_site.line if top.call_site else None) == ("OA113", CLASS_LINE)
+
+
+def test_the_probe_child_finds_the_failed_import_per_call_and_names_the_module(probed):
+    counts = probed["planted-import"].call_counts
+    assert _planted(list(counts)) == [("failed-import", "import otelaudit_absent_optional_dependency", IMPORT_LINE,
+                                       1.0, "otelaudit-planted-percall")]
+    [top, *_] = rank(findings_from_counts(counts))
+    assert top.rule == "OA114" and "import otelaudit_absent_optional_dependency" in top.title
+
+
+def test_the_clean_twin_doing_both_once_is_quiet(probed):
+    assert probed["planted-percall-clean"].call_counts == ()
