@@ -1,13 +1,19 @@
-"""Per-operation work found by what it does: a class built on every call (OA113) and an
-import that fails on every call (OA114). In process, the operation recorder on code in
-this file; through the probe child, the planted fixtures (`otelaudit_planted_percall`)
-at their DEFECT lines, and their clean twin (the same class and import, each done once)
-quiet."""
+"""Per-operation work found by what it does: a class built on every call (OA113), an
+import that fails on every call (OA114), and an entry added to a process-global registry
+on every call and never removed (OA115: cost that grows with the process's history). In
+process, the operation recorder on code in this file; through the probe child, the
+planted fixtures (`otelaudit_planted_percall`, `otelaudit_planted_history`) at their
+DEFECT lines, and their clean twins (the same work done once, or paired with its
+removal) quiet."""
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
+import logging
 import os
+import weakref
 import subprocess
 import sys
 from collections import Counter
@@ -30,6 +36,8 @@ PLANTED_LINES = PLANTED.read_text().splitlines()
 CLASS_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a class" in line)
 IMPORT_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a failed import" in line)
 ABSENT = "otelaudit_absent_module_for_tests"
+HISTORY = SITE / "otelaudit_planted_history" / "__init__.py"
+HANDLER_LINE = next(i for i, line in enumerate(HISTORY.read_text().splitlines(), 1) if "# DEFECT" in line)
 
 
 class _HostileMeta(type):
@@ -121,10 +129,60 @@ def test_counts_become_oa113_and_oa114_findings_at_the_telemetry_site():
     assert {"OA113", "OA114"} <= set(rule_ids())
 
 
+class _Request:
+    pass
+
+
+def _noop():
+    pass
+
+
+def _register_and_keep(kept: list):
+    atexit.register(_noop)  # registers
+    request = _Request()
+    weakref.finalize(request, _noop)  # dies with the request
+    kept.append(_Request())
+    weakref.finalize(kept[-1], _noop)  # registers: its object outlives the operation
+
+
+PAIRED_LOG = logging.getLogger("otelaudit.tests.paired")
+
+
+def _register_and_remove():
+    atexit.register(_noop)
+    atexit.unregister(_noop)
+    handler = logging.NullHandler()
+    PAIRED_LOG.addHandler(handler)
+    PAIRED_LOG.removeHandler(handler)
+
+
+def test_only_registrations_still_registered_at_the_end_are_kept():
+    kept: list = []
+    try:
+        recorder = operation_recorder()
+        found = _hits(recorder, lambda: _register_and_keep(kept))
+        assert recorder.failures.warning() is None
+    finally:
+        atexit.unregister(_noop)
+        for finalizer in list(weakref.finalize._registry):  # type: ignore[attr-defined]
+            if finalizer.peek() and finalizer.peek()[1] is _noop:
+                finalizer.detach()
+    lines = {name: line for name, _, line, _ in found}
+    assert found == {("atexit.register", "global-registration", lines["atexit.register"], "_register_and_keep"): 3,
+                     ("weakref.finalize.__init__", "global-registration", lines["weakref.finalize.__init__"],
+                      "_register_and_keep"): 3}
+    assert lines["weakref.finalize.__init__"] == _line_of(_register_and_keep, "weakref.finalize(kept")
+
+
+def test_registrations_paired_with_their_removal_are_not_kept():
+    gc.collect()
+    assert _hits(operation_recorder(), _register_and_remove) == {}
+
+
 def _probe_child(tmp_path: Path, name: str) -> "subprocess.Popen[bytes]":
     spec = RunSpec(scenario_module="otelaudit_planted_percall_scenario", scenario_name=name, arm="sdk", round=-1,
                    ops=10, warmup_ops=2, concurrency=1, instrumentor_value=_instrumentor(name),
-                   instrumentor_distribution="otelaudit-planted-percall", instrumentor_version="1.0", mode="probe",
+                   instrumentor_distribution=_distribution(name), instrumentor_version="1.0", mode="probe",
                    inline_export=True)
     (tmp_path / f"{name}.json").write_text(json.dumps(to_data(spec)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SITE), os.environ.get("PYTHONPATH")])))
@@ -133,27 +191,33 @@ def _probe_child(tmp_path: Path, name: str) -> "subprocess.Popen[bytes]":
 
 
 def _instrumentor(name: str) -> str:
-    return "otelaudit_planted_percall:" + {"planted-class": "ClassPerCallInstrumentor",
-                                           "planted-import": "ImportPerCallInstrumentor",
-                                           "planted-percall-clean": "OnceInstrumentor"}[name]
+    return {"planted-class": "otelaudit_planted_percall:ClassPerCallInstrumentor",
+            "planted-import": "otelaudit_planted_percall:ImportPerCallInstrumentor",
+            "planted-percall-clean": "otelaudit_planted_percall:OnceInstrumentor",
+            "planted-history": "otelaudit_planted_history:HandlerPerCallInstrumentor",
+            "planted-history-paired": "otelaudit_planted_history:PairedInstrumentor"}[name]
+
+
+def _distribution(name: str) -> str:
+    return "otelaudit-planted-history" if name.startswith("planted-history") else "otelaudit-planted-percall"
 
 
 @pytest.fixture(scope="module")
 def probed(tmp_path_factory) -> Dict[str, RunResult]:
-    """The three planted scenarios' probe children, run side by side."""
+    """The planted scenarios' probe children, run side by side."""
     tmp_path = tmp_path_factory.mktemp("percall")
-    names = ("planted-class", "planted-import", "planted-percall-clean")
+    names = ("planted-class", "planted-import", "planted-percall-clean", "planted-history", "planted-history-paired")
     children = [_probe_child(tmp_path, name) for name in names]
-    assert [child.wait(timeout=120) for child in children] == [0, 0, 0]
+    assert [child.wait(timeout=120) for child in children] == [0] * len(names)
     results = {n: from_data(RunResult, json.loads((tmp_path / f"{n}-result.json").read_text())) for n in names}
     for result in results.values():
         assert result.failure is None and result.warning is None
     return results
 
 
-def _planted(counts: List[CallCount]) -> List[tuple]:
+def _planted(counts: List[CallCount], file: Path = PLANTED) -> List[tuple]:
     return [(c.category, c.target, c.call_site.line, c.calls_per_op, c.distribution)
-            for c in counts if c.call_site.file == str(PLANTED)]
+            for c in counts if c.call_site.file == str(file)]
 
 
 def test_the_probe_child_finds_the_class_built_per_call_at_its_line(probed):
@@ -174,3 +238,15 @@ def test_the_probe_child_finds_the_failed_import_per_call_and_names_the_module(p
 
 def test_the_clean_twin_doing_both_once_is_quiet(probed):
     assert probed["planted-percall-clean"].call_counts == ()
+
+
+def test_the_probe_child_finds_the_handler_added_per_call_and_names_the_registry(probed):
+    counts = probed["planted-history"].call_counts
+    assert _planted(list(counts), HISTORY) == [("global-registration", "logging.Logger.addHandler", HANDLER_LINE, 1.0,
+                                                "otelaudit-planted-history")]
+    [top, *_] = rank(findings_from_counts(counts))
+    assert top.rule == "OA115" and "logging.Logger.addHandler() into the logging handlers × 1/op" in top.title
+
+
+def test_the_twin_removing_its_handler_when_the_call_ends_is_quiet(probed):
+    assert probed["planted-history-paired"].call_counts == ()

@@ -21,6 +21,7 @@ from otelaudit.attribute.ownership import Ownership
 from otelaudit.child.guard import RecorderFailures
 from otelaudit.child.probe_kinds import (FAILED_IMPORT, OPERATION_CATALOGUE, OPERATION_CATEGORIES,
                                          OPERATION_CHEAP_TO_IMPORT, FailedImports)
+from otelaudit.child import probe_registries as registries
 
 # (module, attribute path, category). A module is imported only when it is cheap stdlib;
 # the others are probed only if the process already imported them.
@@ -86,7 +87,7 @@ def catalogue_entry(target_name: str) -> Optional[Tuple[str, str]]:
 
 def catalogue_names() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """(categories, function names) counts can be reported under: what budgets check against."""
-    every = CATALOGUE + OPERATION_CATALOGUE
+    every = CATALOGUE + OPERATION_CATALOGUE + registries.REGISTRATION_CATALOGUE
     return (tuple(sorted({c for _, _, c in every} | set(OPERATION_CATEGORIES))),
             tuple(sorted({_display(m, p) for m, p, _ in every})))
 
@@ -146,15 +147,17 @@ def _lookup(module_name: str, path: str) -> Optional[Callable[..., Any]]:
 
 def operation_recorder(on_other_call: Optional[Callable[[FrameType], None]] = None) -> "CallRecorder":
     """The recorder of the operations window: the catalogue, the per-operation kinds and failed imports."""
-    return CallRecorder(*resolve_targets(CATALOGUE + OPERATION_CATALOGUE), on_other_call=on_other_call,
+    every = CATALOGUE + OPERATION_CATALOGUE + registries.REGISTRATION_CATALOGUE
+    return CallRecorder(*resolve_targets(every), on_other_call=on_other_call,
                         operations=True)
 
 
 class CallRecorder:
     """A profile function that records each outermost call into a watched target. In the
     operations window (`operations`) it also records each import that finds no module, as
-    a call at its site, and skips what module bodies do: a module imported for the first
-    time mid-run builds its classes once, not per operation."""
+    a call at its site, keeps only the registrations into process-global registries still
+    registered at the end, and skips what module bodies do: a module imported for the
+    first time mid-run builds its classes once, not per operation."""
 
     def __init__(self, codes: Dict[CodeType, Target], builtins: Dict[Any, Target],
                  on_other_call: Optional[Callable[[FrameType], None]] = None, operations: bool = False) -> None:
@@ -165,6 +168,7 @@ class CallRecorder:
         self.failures = RecorderFailures("call-count recorder")
         self.operations = operations
         self.imports = FailedImports(self._failed_import) if operations else None
+        self.registrations = registries.Registrations()
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> None:
         try:
@@ -176,7 +180,9 @@ class CallRecorder:
         if event == "call":
             target = self.codes.get(frame.f_code)
             if target is not None and frame.f_back is not None:
-                self._record(target, frame.f_back)
+                key = self._record(target, frame.f_back)
+                if key is not None and self.operations and target.category == registries.REGISTRATION:
+                    self.registrations.note(key, target.name, frame)
             elif target is None and self.on_other_call is not None:
                 self.on_other_call(frame)
         elif event == "c_call":
@@ -187,17 +193,19 @@ class CallRecorder:
             if target is not None:
                 self._record(target, frame)
 
-    def _record(self, target: Target, caller: FrameType) -> None:
+    def _record(self, target: Target, caller: FrameType) -> Optional[Tuple[Target, Chain]]:
         if self.operations and caller.f_code.co_name == "<module>":
-            return
+            return None
         chain: List[Tuple[str, int, str]] = []
         frame: Optional[FrameType] = caller
         while frame is not None and len(chain) < CHAIN_DEPTH:
             if frame.f_code in self.codes:
-                return  # nested inside another watched call: the outer one is what costs
+                return None  # nested inside another watched call: the outer one is what costs
             chain.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
             frame = frame.f_back
-        self.hits[(target, tuple(chain))] += 1
+        key = (target, tuple(chain))
+        self.hits[key] += 1
+        return key
 
     def _failed_import(self, module_name: str, importer: FrameType) -> None:
         try:
@@ -206,6 +214,8 @@ class CallRecorder:
             self.failures.note(error)
 
     def install(self) -> None:
+        if self.operations:
+            self.registrations.begin()
         if self.imports is not None:
             self.imports.install()
         threading.setprofile(self)
@@ -216,6 +226,19 @@ class CallRecorder:
         threading.setprofile(None)
         if self.imports is not None:
             self.imports.remove()
+        if self.operations:
+            try:
+                self.registrations.settle(self.hits, _registry_of_key, _removal_of_key)
+            except Exception as error:
+                self.failures.note(error)
+
+
+def _registry_of_key(key: Tuple[Target, Chain]) -> Optional[str]:
+    return registries.registry_of(key[0].name) if key[0].category == registries.REGISTRATION else None
+
+
+def _removal_of_key(key: Tuple[Target, Chain]) -> Optional[str]:
+    return registries.registry_of(key[0].name) if key[0].category == registries.REMOVAL else None
 
 
 def attribute(hits: Hits, ops: int, ownership: Ownership) -> Tuple[CallCount, ...]:

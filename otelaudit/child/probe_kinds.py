@@ -19,7 +19,7 @@ OPERATION_CATALOGUE: Tuple[Tuple[str, str, str], ...] = (
     ("dataclasses", "make_dataclass", "class-creation"),
     ("enum", "EnumMeta._create_", "class-creation"),
 )
-OPERATION_CHEAP_TO_IMPORT = frozenset({"builtins", "types", "collections"})
+OPERATION_CHEAP_TO_IMPORT = frozenset({"builtins", "types", "collections", "atexit", "weakref", "warnings", "sys"})
 FAILED_IMPORT = "failed-import"
 OPERATION_CATEGORIES = tuple(sorted({c for _, _, c in OPERATION_CATALOGUE} | {FAILED_IMPORT}))
 

@@ -8,7 +8,7 @@ costly call, a count per operation, a share of the overhead — never by package
     OA104 stack inspected or formatted per op      OA111 more telemetry than expected
     OA105 payload copied or serialised per op      OA109 same call repeated within one op
     OA113 a new class built per operation          OA199 a call site's share of the overhead
-    OA114 an import that fails, per operation
+    OA114 an import that fails, per operation      OA115 a global registry grown per operation
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import FrozenSet, Iterable, List, Optional, Sequence
 
 from otelaudit.model import CallCount, Estimate, Finding, Hotspot, RepeatedCall, Telemetry
 from otelaudit.attribute.ownership import display_path
+from otelaudit.child.probe_registries import registry_of
 from otelaudit.rules.patches import hoist_constant_call
 from otelaudit.render import _units as units
 
@@ -65,6 +66,12 @@ CALL_RULES = (
              "Try the import once, at module level or in instrument(), and keep the outcome (the module or None): "
              "a failed import is not cached, so every attempt searches every sys.path entry again.",
              shows="{target}"),
+    CallRule("OA115", frozenset({"global-registration"}),
+             "adds an entry to a process-global registry that stays there",
+             "Register once, in instrument(), or remove the entry when the operation ends (atexit.unregister, "
+             "Logger.removeHandler, finalize.detach()): entries kept per operation make the registry, its memory "
+             "and every walk over it grow for as long as the process runs.",
+             shows="{target}() into the {registry}"),
 )
 
 
@@ -86,7 +93,7 @@ def _call_finding(rule: CallRule, count: CallCount) -> Finding:
     how = " The call's arguments are constant, so it can move to module level (see the patch in the JSON report)." if patch else ""
     return Finding(
         rule=rule.id,
-        title=f"{site.function}() {rule.does} on every operation: {rule.shows.format(target=count.target)} × "
+        title=f"{site.function}() {rule.does} on every operation: {_shown(rule, count.target)} × "
               f"{count.calls_per_op:.3g}/op at {where}",
         call_site=site,
         target=count.target,
@@ -97,6 +104,10 @@ def _call_finding(rule: CallRule, count: CallCount) -> Finding:
         patch=patch,
         chain=count.chain,
     )
+
+
+def _shown(rule: CallRule, target: str) -> str:
+    return rule.shows.format(target=target, registry=registry_of(target))
 
 
 def findings_from_repeats(repeats: Iterable[RepeatedCall], ignore: FrozenSet[str] = frozenset()) -> List[Finding]:
