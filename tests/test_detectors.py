@@ -1,6 +1,7 @@
 """Per-operation work found by what it does: a class built on every call (OA113), an
-import that fails on every call (OA114), and an entry added to a process-global registry
-on every call and never removed (OA115: cost that grows with the process's history). In
+import that fails on every call (OA114), and cost that grows with the process's history:
+an entry added to a process-global registry on every call and never removed (OA115), and
+a function called more times on each operation than on the one before (OA116). In
 process, the operation recorder on code in this file; through the probe child, the
 planted fixtures (`otelaudit_planted_percall`, `otelaudit_planted_history`) at their
 DEFECT lines, and their clean twins (the same work done once, or paired with its
@@ -23,7 +24,10 @@ from typing import Dict, List
 import pytest
 
 from otelaudit.attribute.ownership import Owner, Ownership
+from otelaudit.child.guard import RecorderFailures
 from otelaudit.child.probe import CallRecorder, attribute, operation_recorder, resolve_targets
+from otelaudit.child.probe_growth import GrowthRecorder
+from otelaudit.child.repeats import OPERATION
 from otelaudit.model import CallCount, RunResult, RunSpec
 from otelaudit.model.codec import from_data, to_data
 from otelaudit.rules.calls import findings_from_counts, rank
@@ -37,7 +41,10 @@ CLASS_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a c
 IMPORT_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a failed import" in line)
 ABSENT = "otelaudit_absent_module_for_tests"
 HISTORY = SITE / "otelaudit_planted_history" / "__init__.py"
-HANDLER_LINE = next(i for i, line in enumerate(HISTORY.read_text().splitlines(), 1) if "# DEFECT" in line)
+HISTORY_LINES = HISTORY.read_text().splitlines()
+HANDLER_LINE = next(i for i, line in enumerate(HISTORY_LINES, 1) if "# DEFECT: a handler" in line)
+LOG_LINE = HANDLER_LINE + 1
+HOOKS_LINE = next(i for i, line in enumerate(HISTORY_LINES, 1) if "# GROWS" in line)
 
 
 class _HostileMeta(type):
@@ -181,7 +188,7 @@ def test_registrations_paired_with_their_removal_are_not_kept():
 
 def _probe_child(tmp_path: Path, name: str) -> "subprocess.Popen[bytes]":
     spec = RunSpec(scenario_module="otelaudit_planted_percall_scenario", scenario_name=name, arm="sdk", round=-1,
-                   ops=10, warmup_ops=2, concurrency=1, instrumentor_value=_instrumentor(name),
+                   ops=12, warmup_ops=2, concurrency=1, instrumentor_value=_instrumentor(name),
                    instrumentor_distribution=_distribution(name), instrumentor_version="1.0", mode="probe",
                    inline_export=True)
     (tmp_path / f"{name}.json").write_text(json.dumps(to_data(spec)))
@@ -195,18 +202,22 @@ def _instrumentor(name: str) -> str:
             "planted-import": "otelaudit_planted_percall:ImportPerCallInstrumentor",
             "planted-percall-clean": "otelaudit_planted_percall:OnceInstrumentor",
             "planted-history": "otelaudit_planted_history:HandlerPerCallInstrumentor",
-            "planted-history-paired": "otelaudit_planted_history:PairedInstrumentor"}[name]
+            "planted-history-paired": "otelaudit_planted_history:PairedInstrumentor",
+            "planted-hooks": "otelaudit_planted_history:HookPerCallInstrumentor",
+            "planted-hooks-once": "otelaudit_planted_history:HookOnceInstrumentor"}[name]
 
 
 def _distribution(name: str) -> str:
-    return "otelaudit-planted-history" if name.startswith("planted-history") else "otelaudit-planted-percall"
+    percall = name in ("planted-class", "planted-import", "planted-percall-clean")
+    return "otelaudit-planted-percall" if percall else "otelaudit-planted-history"
 
 
 @pytest.fixture(scope="module")
 def probed(tmp_path_factory) -> Dict[str, RunResult]:
     """The planted scenarios' probe children, run side by side."""
     tmp_path = tmp_path_factory.mktemp("percall")
-    names = ("planted-class", "planted-import", "planted-percall-clean", "planted-history", "planted-history-paired")
+    names = ("planted-class", "planted-import", "planted-percall-clean", "planted-history", "planted-history-paired",
+             "planted-hooks", "planted-hooks-once")
     children = [_probe_child(tmp_path, name) for name in names]
     assert [child.wait(timeout=120) for child in children] == [0] * len(names)
     results = {n: from_data(RunResult, json.loads((tmp_path / f"{n}-result.json").read_text())) for n in names}
@@ -240,13 +251,95 @@ def test_the_clean_twin_doing_both_once_is_quiet(probed):
     assert probed["planted-percall-clean"].call_counts == ()
 
 
-def test_the_probe_child_finds_the_handler_added_per_call_and_names_the_registry(probed):
+def test_the_probe_child_finds_the_handler_added_per_call_and_the_log_call_it_slows(probed):
     counts = probed["planted-history"].call_counts
-    assert _planted(list(counts), HISTORY) == [("global-registration", "logging.Logger.addHandler", HANDLER_LINE, 1.0,
-                                                "otelaudit-planted-history")]
-    [top, *_] = rank(findings_from_counts(counts))
-    assert top.rule == "OA115" and "logging.Logger.addHandler() into the logging handlers × 1/op" in top.title
+    assert sorted(_planted(list(counts), HISTORY)) == [
+        ("global-registration", "logging.Logger.addHandler", HANDLER_LINE, 1.0, "otelaudit-planted-history"),
+        ("growing-work", "logging.Handler.handle", LOG_LINE, 1.0, "otelaudit-planted-history")]
+    titles = {f.rule: f.title for f in findings_from_counts(counts)}
+    assert "logging.Logger.addHandler() into the logging handlers × 1/op" in titles["OA115"]
+    assert "logging.Handler.handle() called 1 more time(s) per operation with every operation run" in titles["OA116"]
 
 
-def test_the_twin_removing_its_handler_when_the_call_ends_is_quiet(probed):
-    assert probed["planted-history-paired"].call_counts == ()
+def test_the_probe_child_finds_a_hook_list_walked_and_grown_per_call(probed):
+    counts = probed["planted-hooks"].call_counts
+    [(category, target, line, per_op, _)] = _planted(list(counts), HISTORY)
+    assert (category, line, per_op) == ("growing-work", HOOKS_LINE, 1.0) and target.endswith("traced.<locals>.on_send")
+
+
+@pytest.mark.parametrize("name", ["planted-history-paired", "planted-hooks-once"])
+def test_the_twins_removing_or_registering_once_are_quiet(probed, name):
+    assert probed[name].call_counts == ()
+
+
+def _operations(recorder, work, ops):
+    recorder.install()
+    try:
+        for index in range(ops):
+            token = OPERATION.set(index)
+            try:
+                work(index)
+            finally:
+                OPERATION.reset(token)
+    finally:
+        recorder.remove()
+
+
+def _leaf():
+    return 1
+
+
+def _calls_leaf(times):
+    for _ in range(times):
+        _leaf()
+
+
+@pytest.mark.parametrize("calls, grows", [
+    (lambda i: i, True),  # one more each operation
+    (lambda i: i // 3, True),  # a third of a call more each operation
+    (lambda i: 5, False),  # flat
+    (lambda i: 0 if i < 6 else 4, False),  # a step: work that starts mid-run
+    (lambda i: i % 4, False),  # periodic
+    (lambda i: 12 - i, False),  # shrinking: a cache filling
+], ids=["linear", "slow", "flat", "step", "periodic", "shrinking"])
+def test_growth_is_a_steady_rise_through_the_run(calls, grows):
+    growth = GrowthRecorder(RecorderFailures("growth recorder"))
+    recorder = CallRecorder({}, {}, on_other_call=growth.observe)
+    _operations(recorder, lambda i: _calls_leaf(calls(i)), 12)
+    found = {code.co_name for code, _, _ in growth.growing()}
+    assert found == ({"_leaf"} if grows else set())
+
+
+PLANTED_SCAN = ("planted-class", "planted-import", "planted-history", "planted-percall-clean", "planted-history-paired")
+EXPECTED = {"planted-class": ("OA113", PLANTED, CLASS_LINE), "planted-import": ("OA114", PLANTED, IMPORT_LINE),
+            "planted-history": ("OA115", HISTORY, HANDLER_LINE)}
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory):
+    """One real quick scan of every planted scenario of this file and both clean twins."""
+    folder = tmp_path_factory.mktemp("detectors-scan")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SITE), os.environ.get("PYTHONPATH")])))
+    out = subprocess.run([sys.executable, "-m", "otelaudit", "scan", *PLANTED_SCAN, "--quick", "--quiet", "--json",
+                          str(folder / "r.json")], capture_output=True, text=True, env=env, timeout=400, cwd=folder)
+    assert out.returncode in (0, 1), out.stderr
+    report = json.loads((folder / "r.json").read_text())
+    return out.stdout, {r["instrumentor"]: r for r in report["results"]}
+
+
+@pytest.mark.scan
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_real_scan_ranks_each_planted_kind_first_at_its_line(scanned, name):
+    stdout, results = scanned
+    rule, file, line = EXPECTED[name]
+    top = results[name]["findings"][0]
+    assert (top["rule"], top["call_site"]["file"], top["call_site"]["line"]) == (rule, str(file), line)
+    assert f"[{rule}]" in stdout
+
+
+@pytest.mark.scan
+@pytest.mark.parametrize("name", ["planted-percall-clean", "planted-history-paired"])
+def test_a_real_scan_keeps_the_clean_twins_quiet(scanned, name):
+    _, results = scanned
+    assert results[name]["status"] == "ok"
+    assert not [f for f in results[name]["findings"] if f["rule"] in ("OA113", "OA114", "OA115")]

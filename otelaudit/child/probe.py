@@ -22,6 +22,7 @@ from otelaudit.child.guard import RecorderFailures
 from otelaudit.child.probe_kinds import (FAILED_IMPORT, OPERATION_CATALOGUE, OPERATION_CATEGORIES,
                                          OPERATION_CHEAP_TO_IMPORT, FailedImports)
 from otelaudit.child import probe_registries as registries
+from otelaudit.child.probe_growth import GROWING_WORK, GrowthRecorder, both
 
 # (module, attribute path, category). A module is imported only when it is cheap stdlib;
 # the others are probed only if the process already imported them.
@@ -88,7 +89,7 @@ def catalogue_entry(target_name: str) -> Optional[Tuple[str, str]]:
 def catalogue_names() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """(categories, function names) counts can be reported under: what budgets check against."""
     every = CATALOGUE + OPERATION_CATALOGUE + registries.REGISTRATION_CATALOGUE
-    return (tuple(sorted({c for _, _, c in every} | set(OPERATION_CATEGORIES))),
+    return (tuple(sorted({c for _, _, c in every} | set(OPERATION_CATEGORIES) | {GROWING_WORK})),
             tuple(sorted({_display(m, p) for m, p, _ in every})))
 
 
@@ -148,8 +149,10 @@ def _lookup(module_name: str, path: str) -> Optional[Callable[..., Any]]:
 def operation_recorder(on_other_call: Optional[Callable[[FrameType], None]] = None) -> "CallRecorder":
     """The recorder of the operations window: the catalogue, the per-operation kinds and failed imports."""
     every = CATALOGUE + OPERATION_CATALOGUE + registries.REGISTRATION_CATALOGUE
-    return CallRecorder(*resolve_targets(every), on_other_call=on_other_call,
-                        operations=True)
+    recorder = CallRecorder(*resolve_targets(every), operations=True)
+    recorder.growth = GrowthRecorder(recorder.failures)
+    recorder.on_other_call = both(recorder.growth.observe, on_other_call)
+    return recorder
 
 
 class CallRecorder:
@@ -169,6 +172,7 @@ class CallRecorder:
         self.operations = operations
         self.imports = FailedImports(self._failed_import) if operations else None
         self.registrations = registries.Registrations()
+        self.growth: Optional[GrowthRecorder] = None
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> None:
         try:
@@ -229,8 +233,16 @@ class CallRecorder:
         if self.operations:
             try:
                 self.registrations.settle(self.hits, _registry_of_key, _removal_of_key)
+                self._add_growing_work()
             except Exception as error:
                 self.failures.note(error)
+
+    def _add_growing_work(self) -> None:
+        """Growth as a count over the operations: attribution divides by them, which
+        leaves the extra calls per operation per operation."""
+        if self.growth is not None:
+            for code, slope, chain in self.growth.growing():
+                self.hits[(Target(self.growth.name(code), GROWING_WORK), chain)] += max(round(slope * self.growth.ops), 1)
 
 
 def _registry_of_key(key: Tuple[Target, Chain]) -> Optional[str]:

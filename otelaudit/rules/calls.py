@@ -9,6 +9,7 @@ costly call, a count per operation, a share of the overhead — never by package
     OA105 payload copied or serialised per op      OA109 same call repeated within one op
     OA113 a new class built per operation          OA199 a call site's share of the overhead
     OA114 an import that fails, per operation      OA115 a global registry grown per operation
+    OA116 work that grows with every operation
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class CallRule:
     does: str
     fix: str
     hoistable: bool = False
-    shows: str = "{target}()"  # how a title names the target
+    shows: str = "{target}() × {n}/op"  # how a title names the target and its count
+    when: str = " on every operation"
 
 
 CALL_RULES = (
@@ -65,13 +67,18 @@ CALL_RULES = (
     CallRule("OA114", frozenset({"failed-import"}), "imports a module that is not installed",
              "Try the import once, at module level or in instrument(), and keep the outcome (the module or None): "
              "a failed import is not cached, so every attempt searches every sys.path entry again.",
-             shows="{target}"),
+             shows="{target} × {n}/op"),
     CallRule("OA115", frozenset({"global-registration"}),
              "adds an entry to a process-global registry that stays there",
              "Register once, in instrument(), or remove the entry when the operation ends (atexit.unregister, "
              "Logger.removeHandler, finalize.detach()): entries kept per operation make the registry, its memory "
              "and every walk over it grow for as long as the process runs.",
-             shows="{target}() into the {registry}"),
+             shows="{target}() into the {registry} × {n}/op"),
+    CallRule("OA116", frozenset({"growing-work"}), "does more work on each operation than on the one before",
+             "Something walked on every operation gains an entry on every operation (hooks, handlers, per-span "
+             "registrations): remove each entry when its operation ends, or register once, so the cost stays flat "
+             "however long the process runs.",
+             shows="{target}() called {n} more time(s) per operation with every operation run", when=""),
 )
 
 
@@ -93,8 +100,7 @@ def _call_finding(rule: CallRule, count: CallCount) -> Finding:
     how = " The call's arguments are constant, so it can move to module level (see the patch in the JSON report)." if patch else ""
     return Finding(
         rule=rule.id,
-        title=f"{site.function}() {rule.does} on every operation: {_shown(rule, count.target)} × "
-              f"{count.calls_per_op:.3g}/op at {where}",
+        title=f"{site.function}() {rule.does}{rule.when}: {_shown(rule, count)} at {where}",
         call_site=site,
         target=count.target,
         distribution=count.distribution,
@@ -106,8 +112,8 @@ def _call_finding(rule: CallRule, count: CallCount) -> Finding:
     )
 
 
-def _shown(rule: CallRule, target: str) -> str:
-    return rule.shows.format(target=target, registry=registry_of(target))
+def _shown(rule: CallRule, count: CallCount) -> str:
+    return rule.shows.format(target=count.target, registry=registry_of(count.target), n=f"{count.calls_per_op:.3g}")
 
 
 def findings_from_repeats(repeats: Iterable[RepeatedCall], ignore: FrozenSet[str] = frozenset()) -> List[Finding]:

@@ -1,0 +1,120 @@
+"""Work that grows with the process's history: functions called more times in each
+operation than in the ones before (a list that gains an entry per operation and is
+walked per operation: hooks, handlers, per-span registrations), found by counting
+every Python call per numbered operation in the probe child. Only the outermost
+growing function of a call chain is reported, with the chain that reached it, so the
+probe charges it to the telemetry call site above.
+"""
+
+from __future__ import annotations
+
+import statistics
+from types import CodeType, FrameType
+from typing import Callable, Dict, List, Optional, Tuple
+
+from otelaudit.child.guard import RecorderFailures
+from otelaudit.child.repeats import OPERATION
+
+GROWING_WORK = "growing-work"
+Chain = Tuple[Tuple[str, int, str], ...]
+CHAIN_DEPTH = 24
+MIN_OPS = 12  # four quarters of at least three operations each
+# Extra calls per operation, per operation run: below this, growth is too slow to tell
+# from a cache that fills or a timer that fires more often.
+MIN_SLOPE = 0.2
+
+
+class GrowthRecorder:
+    """Counts calls per (function, operation); keeps one chain per function, taken when
+    its count in an operation first beats every earlier operation's."""
+
+    def __init__(self, failures: RecorderFailures) -> None:
+        self.series: Dict[CodeType, List[int]] = {}  # calls in operation i at [i]
+        self.highest: Dict[CodeType, int] = {}
+        self.chains: Dict[CodeType, Tuple[Chain, Tuple[CodeType, ...]]] = {}
+        self.modules: Dict[CodeType, str] = {}
+        self.ops = 0
+        self.failures = failures
+
+    def observe(self, frame: FrameType) -> None:
+        try:
+            self._observe(frame)
+        except Exception as error:  # never let one odd frame cost the other recorders' evidence
+            self.failures.note(error)
+
+    def _observe(self, frame: FrameType) -> None:
+        operation = OPERATION.get()
+        if operation < 0:
+            return  # worker threads without the operation's context, and work between operations
+        code = frame.f_code
+        series = self.series.get(code)
+        if series is None:
+            series = self.series[code] = []
+        if len(series) <= operation:
+            series.extend([0] * (operation + 1 - len(series)))
+            self.ops = max(self.ops, operation + 1)
+        series[operation] += 1
+        if series[operation] > self.highest.get(code, 0):
+            self.highest[code] = series[operation]
+            self.chains[code] = _chain(frame.f_back)
+            module = frame.f_globals.get("__name__")
+            self.modules[code] = module if type(module) is str else ""
+
+    def name(self, code: CodeType) -> str:
+        """module.Qualified.name of a function, for titles and budgets."""
+        qualified = getattr(code, "co_qualname", code.co_name)  # 3.11+
+        module = self.modules.get(code, "")
+        return f"{module}.{qualified}" if module else str(qualified)
+
+    def growing(self) -> List[Tuple[CodeType, float, Chain]]:
+        """(function, extra calls per operation per operation, chain above it) for the
+        outermost functions whose calls per operation rise through the run."""
+        if self.ops < MIN_OPS:
+            return []
+        slopes: Dict[CodeType, float] = {}
+        for code, series in self.series.items():
+            slope = _slope(series + [0] * (self.ops - len(series)))
+            if slope is not None and code in self.chains:
+                slopes[code] = slope
+        found = []
+        for code, slope in slopes.items():
+            chain, above = self.chains[code]
+            if not any(caller in slopes for caller in above):
+                found.append((code, slope, chain))
+        return sorted(found, key=lambda item: -item[1])
+
+
+def _slope(series: List[int]) -> Optional[float]:
+    """Extra calls per operation per operation between the first and last quarters, when
+    the quarters' medians rise one after another and every late operation makes more
+    calls than any early one (a step, such as work that starts mid-run, is not growth)."""
+    quarter = len(series) // 4
+    parts = [series[i * quarter:(i + 1) * quarter] for i in range(3)] + [series[-quarter:]]
+    medians = [statistics.median(part) for part in parts]
+    if min(parts[-1]) <= max(parts[0]) or any(a >= b for a, b in zip(medians, medians[1:])):
+        return None
+    slope = (medians[-1] - medians[0]) / (len(series) - quarter)
+    return slope if slope >= MIN_SLOPE else None
+
+
+def _chain(frame: Optional[FrameType]) -> Tuple[Chain, Tuple[CodeType, ...]]:
+    chain: List[Tuple[str, int, str]] = []
+    codes: List[CodeType] = []
+    while frame is not None and len(chain) < CHAIN_DEPTH:
+        chain.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+        codes.append(frame.f_code)
+        frame = frame.f_back
+    return tuple(chain), tuple(codes)
+
+
+def both(first: Callable[[FrameType], None], second: Optional[Callable[[FrameType], None]],
+         ) -> Callable[[FrameType], None]:
+    """One profile callback feeding two recorders."""
+    if second is None:
+        return first
+
+    def observe(frame: FrameType) -> None:
+        first(frame)
+        second(frame)
+
+    return observe
