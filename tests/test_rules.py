@@ -64,3 +64,13 @@ def test_measured_impact_outranks_counts_alone():
     counted = Finding("OA107", "t", None, None, None, None, 5.0, "s")
     measured = Finding("OA101", "t", None, None, None, None, 1.0, "s", us_per_op=Estimate(30.0, 25.0, 35.0))
     assert [f.rule for f in rank([counted, measured])] == ["OA101", "OA107"]
+
+
+def test_every_category_the_probe_reports_has_exactly_one_call_rule():
+    from otelaudit.child.probe import catalogue_names
+    from otelaudit.rules.calls import CALL_RULES
+
+    categories, _ = catalogue_names()
+    owners = {category: [rule.id for rule in CALL_RULES if category in rule.categories] for category in categories}
+    assert {category: ids for category, ids in owners.items() if len(ids) != 1} == {}
+    assert set().union(*(rule.categories for rule in CALL_RULES)) == set(categories)

@@ -22,7 +22,7 @@ from otelaudit.child.guard import RecorderFailures
 from otelaudit.child.probe_kinds import (FAILED_IMPORT, OPERATION_CATALOGUE, OPERATION_CATEGORIES,
                                          OPERATION_CHEAP_TO_IMPORT, FailedImports)
 from otelaudit.child import probe_registries as registries
-from otelaudit.child.probe_growth import GROWING_WORK, GrowthRecorder, both
+from otelaudit.child.probe_growth import GROWING_WORK, GrowthRecorder
 
 # (module, attribute path, category). A module is imported only when it is cheap stdlib;
 # the others are probed only if the process already imported them.
@@ -88,7 +88,8 @@ def catalogue_entry(target_name: str) -> Optional[Tuple[str, str]]:
 
 def catalogue_names() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """(categories, function names) counts can be reported under: what budgets check against."""
-    every = CATALOGUE + OPERATION_CATALOGUE + registries.REGISTRATION_CATALOGUE
+    every = tuple(entry for entry in CATALOGUE + OPERATION_CATALOGUE + registries.REGISTRATION_CATALOGUE
+                  if entry[2] != registries.REMOVAL)  # removals are spent settling registrations, never reported
     return (tuple(sorted({c for _, _, c in every} | set(OPERATION_CATEGORIES) | {GROWING_WORK})),
             tuple(sorted({_display(m, p) for m, p, _ in every})))
 
@@ -149,9 +150,8 @@ def _lookup(module_name: str, path: str) -> Optional[Callable[..., Any]]:
 def operation_recorder(on_other_call: Optional[Callable[[FrameType], None]] = None) -> "CallRecorder":
     """The recorder of the operations window: the catalogue, the per-operation kinds and failed imports."""
     every = CATALOGUE + OPERATION_CATALOGUE + registries.REGISTRATION_CATALOGUE
-    recorder = CallRecorder(*resolve_targets(every), operations=True)
+    recorder = CallRecorder(*resolve_targets(every), on_other_call=on_other_call, operations=True)
     recorder.growth = GrowthRecorder(recorder.failures)
-    recorder.on_other_call = both(recorder.growth.observe, on_other_call)
     return recorder
 
 
@@ -187,8 +187,11 @@ class CallRecorder:
                 key = self._record(target, frame.f_back)
                 if key is not None and self.operations and target.category == registries.REGISTRATION:
                     self.registrations.note(key, target.name, frame)
-            elif target is None and self.on_other_call is not None:
-                self.on_other_call(frame)
+            elif target is None:
+                if self.growth is not None:
+                    self.growth.observe(frame)
+                if self.on_other_call is not None:
+                    self.on_other_call(frame)
         elif event == "c_call":
             try:
                 target = self.builtins.get(arg)  # a builtin hashes and compares its self by identity

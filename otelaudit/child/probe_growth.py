@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from types import CodeType, FrameType
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from otelaudit.child.guard import RecorderFailures
 from otelaudit.child.repeats import OPERATION
@@ -37,28 +37,30 @@ class GrowthRecorder:
         self.failures = failures
 
     def observe(self, frame: FrameType) -> None:
+        """Called for every Python call in the window: kept to one frame and few lookups."""
         try:
-            self._observe(frame)
+            operation = OPERATION.get()
+            if operation < 0:
+                return  # worker threads without the operation's context, and work between operations
+            code = frame.f_code
+            series = self.series.get(code)
+            if series is None:
+                series = self.series[code] = [0] * (operation + 1)
+            elif len(series) <= operation:
+                series.extend([0] * (operation + 1 - len(series)))
+            if operation >= self.ops:
+                self.ops = operation + 1
+            count = series[operation] = series[operation] + 1
+            if count > self.highest.get(code, 0):
+                self._new_high(code, count, frame)
         except Exception as error:  # never let one odd frame cost the other recorders' evidence
             self.failures.note(error)
 
-    def _observe(self, frame: FrameType) -> None:
-        operation = OPERATION.get()
-        if operation < 0:
-            return  # worker threads without the operation's context, and work between operations
-        code = frame.f_code
-        series = self.series.get(code)
-        if series is None:
-            series = self.series[code] = []
-        if len(series) <= operation:
-            series.extend([0] * (operation + 1 - len(series)))
-            self.ops = max(self.ops, operation + 1)
-        series[operation] += 1
-        if series[operation] > self.highest.get(code, 0):
-            self.highest[code] = series[operation]
-            self.chains[code] = _chain(frame.f_back)
-            module = frame.f_globals.get("__name__")
-            self.modules[code] = module if type(module) is str else ""
+    def _new_high(self, code: CodeType, count: int, frame: FrameType) -> None:
+        self.highest[code] = count
+        self.chains[code] = _chain(frame.f_back)
+        module = frame.f_globals.get("__name__")
+        self.modules[code] = module if type(module) is str else ""
 
     def name(self, code: CodeType) -> str:
         """module.Qualified.name of a function, for titles and budgets."""
@@ -105,16 +107,3 @@ def _chain(frame: Optional[FrameType]) -> Tuple[Chain, Tuple[CodeType, ...]]:
         codes.append(frame.f_code)
         frame = frame.f_back
     return tuple(chain), tuple(codes)
-
-
-def both(first: Callable[[FrameType], None], second: Optional[Callable[[FrameType], None]],
-         ) -> Callable[[FrameType], None]:
-    """One profile callback feeding two recorders."""
-    if second is None:
-        return first
-
-    def observe(frame: FrameType) -> None:
-        first(frame)
-        second(frame)
-
-    return observe
