@@ -336,7 +336,8 @@ def test_a_real_scan_ranks_each_planted_kind_first_at_its_line(scanned, name):
     ours = [(f["rule"], f["call_site"]["file"], f["call_site"]["line"]) for f in results[name]["findings"]
             if f["rule"] in NEW_RULES]
     assert ours[0] == (rule, str(file), line) or (name == "planted-history" and (rule, str(file), line) in ours), ours
-    assert results[name]["findings"][0]["rule"] in NEW_RULES
+    # Above every other rule's finding; a sampled OA199 hotspot (span creation) can land above it on a loaded machine.
+    assert [f["rule"] for f in results[name]["findings"] if f["rule"] != "OA199"][0] in NEW_RULES
     assert f"[{rule}]" in stdout
 
 
