@@ -9,7 +9,7 @@ import json
 from typing import Callable, Optional, Tuple
 
 from otelaudit.app.arms import DUMMY_KEYS, arms_for, child_env
-from otelaudit.app.options import AppOptions
+from otelaudit.app.options import AppFacts, AppOptions
 from otelaudit.app.result import EXPLANATION, app_results
 from otelaudit.app.rounds import play_app
 from otelaudit.app.select import choose
@@ -25,14 +25,14 @@ CHECK_MODULE = "otelaudit.child.app"
 
 
 def audit_app(options: AppOptions, runner: Optional[Runner] = None, on_progress: Progress = lambda m: None) -> Report:
-    kind = check_app(options)
+    facts = check_app(options)
     chosen = instrumentations(options)
     arms = arms_for(chosen)
-    on_progress(f"{options.reference} ({kind.upper()}): {len(arms)} arms — {', '.join(a.label for a in arms)}")
+    on_progress(f"{options.reference} ({facts.kind.upper()}): {len(arms)} arms — {', '.join(a.label for a in arms)}")
     with running_servers(("llm",)) as servers:
         measured = play_app(options, arms, runner or SubprocessRunner(), child_env(options, servers["llm"]),
                             on_progress)
-    results = app_results(options, arms, measured, kind)
+    results = app_results(options, arms, measured, facts)
     settings = ScanSettings(rounds=options.rounds, seconds_per_run=options.seconds_per_run,
                             timeout_s=options.timeout_s, seed=options.seed, quick=options.quick,
                             precision_target=options.precision.text if options.precision else None,
@@ -43,8 +43,8 @@ def audit_app(options: AppOptions, runner: Optional[Runner] = None, on_progress:
     return report_for(options.command, settings, targets, results, warnings=(EXPLANATION, applied))
 
 
-def check_app(options: AppOptions) -> str:
-    """"asgi" or "wsgi"; a usage error that says why when the reference names no app."""
+def check_app(options: AppOptions) -> AppFacts:
+    """The app's kind and framework; a usage error that says why when the reference names no app."""
     env = json.dumps({**DUMMY_KEYS, **options.env})
     done = SubprocessRunner().output(CHECK_MODULE, [options.reference, options.app_dir, env], options.timeout_s)
     lines = done.stdout.strip().splitlines()
@@ -52,8 +52,8 @@ def check_app(options: AppOptions) -> str:
         answer = json.loads(lines[-1]) if lines else {}
     except ValueError:
         answer = {}
-    if "kind" in answer:
-        return str(answer["kind"])
+    if answer.get("kind") in ("asgi", "wsgi"):
+        return AppFacts(answer["kind"], answer.get("framework"))
     raise UsageError(str(answer.get("error") or f"cannot load {options.reference}: {last_line(done.stderr)}"))
 
 

@@ -6,10 +6,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Literal, Mapping, Optional, Tuple
 
 from otelaudit.app.inputs import AppRequest
 from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, PrecisionTarget, StopRule
+
+
+@dataclass(frozen=True)
+class AppFacts:
+    """What checking the reference found out: the app's kind and the distribution of its framework."""
+
+    kind: Literal["asgi", "wsgi"]
+    framework: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,7 @@ class AppOptions:
     seconds_per_run: float = 0.5
     calibrate_s: float = 0.3
     memory_ops: int = 20
+    profile_pairs: int = 2  # sampled baseline/all-on pairs for hotspots and the flame graph; 0: none
     timeout_s: float = 120.0
     seed: int = field(default_factory=lambda: random.SystemRandom().randrange(1 << 30))
     quick: bool = False
@@ -36,6 +45,7 @@ class AppOptions:
 
     @classmethod
     def quick_defaults(cls, **overrides: Any) -> "AppOptions":
-        values: Dict[str, Any] = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=5, quick=True)
+        values: Dict[str, Any] = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=5, profile_pairs=1,
+                                      quick=True)
         values.update(overrides)
         return cls(**values)

@@ -10,7 +10,8 @@ from dataclasses import replace
 from typing import List, Optional, Sequence, Tuple
 
 from otelaudit.app.arms import AppArm
-from otelaudit.app.options import AppOptions
+from otelaudit.app.evidence import with_profiles
+from otelaudit.app.options import AppFacts, AppOptions
 from otelaudit.app.rounds import AppRuns, complete_rounds
 from otelaudit.app.select import label
 from otelaudit.measure import analysis
@@ -22,10 +23,11 @@ EXPLANATION = ("app mode: the 'all' row is every instrumentation against none; e
                "instrumentation's leave-one-out share (all on against all on but it, which is its row's baseline)")
 
 
-def app_results(options: AppOptions, arms: Sequence[AppArm], measured: AppRuns, kind: str) -> List[ScenarioResult]:
+def app_results(options: AppOptions, arms: Sequence[AppArm], measured: AppRuns,
+                facts: AppFacts) -> List[ScenarioResult]:
     chosen = arms[1].applied
     total = ScenarioResult(instrumentor=ALL, distribution=None, version=None, scenario=options.reference,
-                           status="ok", library=options.reference, library_version=f"{kind.upper()} app",
+                           status="ok", library=options.reference, library_version=f"{facts.kind.upper()} app",
                            concurrency=options.concurrency, ops_per_run=measured.ops,
                            targeted=True, expected_per_op=Telemetry())
     failed = [run for run in measured.runs if not run.result.ok]
@@ -33,7 +35,7 @@ def app_results(options: AppOptions, arms: Sequence[AppArm], measured: AppRuns, 
         return [_failed(total, failed[0].arm, failed[0].result)]
     by_arm = complete_rounds(measured.runs, arms)
     everything, baseline = by_arm[ALL], by_arm["baseline"]
-    total = _compared(total, everything, baseline)
+    total = with_profiles(_compared(total, everything, baseline), measured.profiles, facts.framework)
     if total.status != "ok" or len(chosen) < 2:
         return [total]
     shares = [_share(options, arm, chosen, everything, by_arm[arm.label], total) for arm in arms[2:]]
@@ -98,8 +100,9 @@ def _with_sum_check(total: ScenarioResult, shares: Sequence[ScenarioResult]) -> 
     inside = whole.ci_low <= summed <= whole.ci_high
     note = (f"the {len(measured)} leave-one-out shares sum to {duration(summed, signed=True)} per request, "
             + ("within" if inside else "outside") + f" the total's interval {_us(whole)}"
-            + ("" if inside else ": the instrumentations interact (one's cost depends on another being on), "
-                                 "so removing two saves more or less than their shares added"))
+            + ("" if inside else ": the rest is the SDK's and the libraries' own telemetry (some frameworks "
+                                 "trace natively), or instrumentations that interact (one's cost depends on "
+                                 "another being on, so removing two saves more or less than their shares)"))
     return replace(total, warnings=total.warnings + (note,))
 
 

@@ -1,7 +1,8 @@
 """An app's runs: one calibration of the all-on arm sizes every run, then every arm once
 per round in a fresh random order (the one interleave and round player of otelaudit.plan),
-each run in a fresh child through the Runner, until the stop rule says enough. The first
-failed run ends the rounds: repeating a request that fails only measures error pages."""
+each run in a fresh child through the Runner, until the stop rule says enough; then sampled
+profile pairs of the baseline and the all-on arm. The first failed run ends the rounds:
+repeating a request that fails only measures error pages."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class AppRuns:
     runs: Tuple[ArmRun, ...]
     ops: int
     played: Optional[adaptive.RoundsPlayed] = None  # None: calibration failed
+    profiles: Tuple[ArmRun, ...] = ()  # sampled pairs of the baseline and the all-on arm
 
 
 def complete_rounds(runs: Sequence[ArmRun], arms: Sequence[AppArm]) -> Dict[str, List[RunResult]]:
@@ -66,4 +68,12 @@ def play_app(options: AppOptions, arms: Sequence[AppArm], runner: Runner, env: M
         return adaptive.half_width(by_arm["all"], by_arm["baseline"])
 
     played = adaptive.play_rounds(play_round, precision, rule)
-    return AppRuns(tuple(runs), ops, played)
+    if not played.completed or options.profile_pairs < 1:
+        return AppRuns(tuple(runs), ops, played)
+
+    def profile(round_index: int, arm: AppArm) -> ArmRun:
+        on_progress(f"sampling where the time goes, pair {round_index + 1}/{options.profile_pairs} ({arm.label})")
+        return ArmRun(arm, runner.run(spec(options, arm, round_index, ops, "profile"), env, options.timeout_s))
+
+    pairs = play(interleave(options.profile_pairs, rng, arms[:2]), profile, lambda r: r.result.ok)
+    return AppRuns(tuple(runs), ops, played, tuple(pairs))

@@ -4,7 +4,8 @@ transport; a non-2xx answer or an exception fails the run with the response show
 is imported in `setup`, after `instrument()` ran, as `opentelemetry-instrument` would.
 
 `python -m otelaudit.child.app REF APP_DIR ENV_JSON` checks a reference without measuring:
-it prints `{"kind": "asgi"|"wsgi"}` or `{"error": "one line"}` (what the parent shows)."""
+it prints `{"kind": "asgi"|"wsgi", "framework": DIST}` or `{"error": "one line"}` (what
+the parent shows)."""
 
 from __future__ import annotations
 
@@ -111,9 +112,16 @@ class Lifespan:
         self.incoming: "asyncio.Queue[Dict[str, Any]]" = asyncio.Queue()
         self.outgoing: "asyncio.Queue[Dict[str, Any]]" = asyncio.Queue()
         self.task: Optional["asyncio.Task[Any]"] = None
+        self.state: Dict[str, Any] = {}
+
+    async def with_state(self, scope: Dict[str, Any], receive: Any, send: Any) -> None:
+        """The app, given a copy of what its lifespan stored in each request's scope, as servers do."""
+        if scope["type"] in ("http", "websocket"):
+            scope["state"] = dict(self.state)
+        await self.app(scope, receive, send)
 
     async def _run(self) -> None:
-        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
         try:
             await self.app(scope, self.incoming.get, self.outgoing.put)
         except Exception:  # an app without lifespan support may raise on the scope: it needs none
@@ -154,7 +162,8 @@ class AppWorkload(Workload):
         self.lifespan: Optional[Lifespan] = None
         if self.kind == "asgi":
             lifespan = Lifespan(app)
-            self.lifespan = lifespan if await lifespan.start() else None
+            if await lifespan.start():
+                self.lifespan, app = lifespan, lifespan.with_state
             self.client: Any = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
         else:
             self.client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url=BASE_URL)
@@ -190,11 +199,23 @@ def scenario_named(name: str) -> Scenario:
                     library_version=lambda: "user app")
 
 
-def describe(reference: str, app_dir: str) -> Dict[str, str]:
+def framework_of(app: Any) -> Optional[str]:
+    """The distribution the app object's class comes from (fastapi, flask …): library code
+    even when it depends on the OTel API to trace natively, as the baseline runs it too."""
+    from importlib import metadata
+
+    top = type(app).__module__.split(".")[0]
+    index = getattr(metadata, "packages_distributions", None)  # Python 3.10+
+    found = index().get(top) if index is not None else None
+    return found[0] if found else None
+
+
+def describe(reference: str, app_dir: str) -> Dict[str, Optional[str]]:
     try:
-        return {"kind": load_app(reference, app_dir)[1]}
+        app, kind = load_app(reference, app_dir)
     except AppError as error:
         return {"error": str(error)}
+    return {"kind": kind, "framework": framework_of(app)}
 
 
 if __name__ == "__main__":

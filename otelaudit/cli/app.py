@@ -35,6 +35,9 @@ def add_parser(commands: Any, epilog: str) -> None:
                              "that opentelemetry-instrument would apply here")
     parser.add_argument("--app-dir", default=".", metavar="DIR",
                         help="import the app from this folder and run it there (default: the current one)")
+    parser.add_argument("--profiles", type=int, dest="profile_pairs", metavar="N",
+                        help="sampled profile pairs (none, all on) for hotspots and the flame graph (default 2; "
+                             "1 with --quick; 0: none)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: fewer, shorter rounds")
     outputs.add(parser, json="write the JSON report here", markdown="write a markdown report",
                 html="write a self-contained HTML report")
@@ -79,4 +82,6 @@ def app_options(args: argparse.Namespace) -> "AppOptions":
                   app_dir=os.path.abspath(args.app_dir), env=read_env_file(args.env_file) if args.env_file else {},
                   instrument=tuple(args.instrument), concurrency=args.concurrency,
                   command=" ".join(["otelaudit", *args.argv]))
+    if args.profile_pairs is not None:
+        chosen["profile_pairs"] = max(args.profile_pairs, 0)
     return AppOptions.quick_defaults(**chosen) if args.quick else AppOptions(**chosen)
