@@ -24,7 +24,6 @@ from otelaudit.app.select import choose
 from otelaudit.cli.main import main
 from otelaudit.errors import UnknownTargetError, UsageError
 from otelaudit.model import Failure, Instrumentor, RunResult, RunSpec, Telemetry
-from otelaudit.run.runner import SubprocessRunner
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
 FASTAPI = Instrumentor("fastapi", "opentelemetry.instrumentation.fastapi:FastAPIInstrumentor",
@@ -81,14 +80,16 @@ def test_by_default_what_opentelemetry_instrument_would_apply_less_the_disabled_
     assert choose([], [FASTAPI, HTTPX], {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "*"}) == ()
 
 
-def test_arms_are_none_all_and_leave_one_out():
+def test_arms_are_none_all_the_sdk_alone_and_leave_one_out():
     arms = arms_for((FASTAPI, HTTPX))
-    assert [a.label for a in arms] == ["baseline", "all", "without fastapi", "without httpx"]
-    assert arms[2].applied == (HTTPX,) and arms[2].left_out == FASTAPI
-    assert [a.label for a in arms_for((FASTAPI,))] == ["baseline", "all"]
+    assert [a.label for a in arms] == ["baseline", "all", "sdk only", "without fastapi", "without httpx"]
+    assert arms[3].applied == (HTTPX,) and arms[3].left_out == FASTAPI
+    assert [a.label for a in arms_for((FASTAPI,))] == ["baseline", "all", "sdk only"]
     first = spec(options(), arms[1], 0, 100)
     assert (first.arm, first.instrumentor_value, first.also_instrument) == ("sdk", FASTAPI.value, (HTTPX.value,))
     assert spec(options(), arms[0], 0, 100).arm == "baseline"
+    alone = spec(options(), arms[2], 0, 100)
+    assert (alone.arm, alone.instrumentor_value, alone.also_instrument) == ("sdk", None, ())
 
 
 def test_llm_clients_point_at_the_loopback_api_whatever_the_env_file_says():
@@ -107,9 +108,11 @@ SPANS = {FASTAPI.value: 2.0, HTTPX.value: 1.0, LOGGING.value: 0.0}
 
 @dataclass
 class FakeRunner:
-    """Each instrumentation adds a fixed CPU cost and its spans; a round's noise is shared."""
+    """The SDK and each instrumentation add a fixed CPU cost and their spans (the SDK's:
+    a framework's native telemetry); a round's noise is shared by its arms."""
 
     fail_on: str = ""
+    native_spans: float = 0.0
     specs: List[RunSpec] = None  # type: ignore[assignment]
 
     def run(self, spec: RunSpec, env: Mapping[str, str], timeout_s: float) -> RunResult:
@@ -120,9 +123,9 @@ class FakeRunner:
         if self.fail_on and self.fail_on in applied:
             return RunResult(arm=spec.arm, round=spec.round, failure=Failure(
                 "workload-crashed", "workload raised RequestFailed: GET /items/1 answered 500: boom"))
-        noise = (spec.round % 3) * 0.5
-        cpu_us = 100.0 + noise + sum(COST_US[v] for v in applied)
-        spans = sum(SPANS[v] for v in applied) * spec.ops
+        sdk = spec.arm == "sdk"
+        cpu_us = 100.0 + (spec.round % 3) * 0.5 + 5.0 * sdk + sum(COST_US[v] for v in applied)
+        spans = (self.native_spans * sdk + sum(SPANS[v] for v in applied)) * spec.ops
         return RunResult(arm=spec.arm, round=spec.round, ops=spec.ops, wall_s=1.0, cpu_s=cpu_us * spec.ops / 1e6,
                          latency_p99_us=cpu_us * 3, telemetry=Telemetry(spans=spans))
 
@@ -141,12 +144,30 @@ def test_each_share_is_what_leaving_that_instrumentation_out_saves():
     rounds = [s.round for s in runner.specs if s.mode == "measure"]
     assert rounds == sorted(rounds)  # every arm once per round, round after round
     total, fastapi, httpx = app_results(options(), arms, measured, FACTS)
-    assert total.overhead is not None and total.overhead.cpu_us_per_op.estimate == pytest.approx(40.0)
+    assert total.overhead is not None and total.overhead.cpu_us_per_op.estimate == pytest.approx(45.0)
     assert fastapi.overhead.cpu_us_per_op.estimate == pytest.approx(30.0)
     assert httpx.overhead.cpu_us_per_op.estimate == pytest.approx(10.0)
     assert fastapi.telemetry_per_op.spans == pytest.approx(2.0)
-    assert "75% of all instrumentations' CPU overhead" in fastapi.warnings[0]
-    assert "within the total's interval" in total.warnings[-1]
+    assert "67% of all instrumentations' CPU overhead" in fastapi.warnings[0]
+    assert any("no library here traces natively" in w for w in total.warnings)  # no sdk-only row
+    assert any("outside the total's interval" in w for w in total.warnings)  # 40 of 45: the SDK's 5 unexplained
+
+
+def test_the_sdk_alone_is_a_row_when_a_library_traces_natively_and_the_parts_add_up():
+    arms = arms_for((FASTAPI, HTTPX))
+    results = app_results(options(), arms, play_app(options(), arms, FakeRunner(native_spans=1.0), {}), FACTS)
+    assert [r.instrumentor for r in results] == ["all", "sdk only", "fastapi", "httpx"]
+    assert results[1].overhead.cpu_us_per_op.estimate == pytest.approx(5.0)
+    assert results[1].telemetry_per_op.spans == pytest.approx(1.0)
+    assert any("and the sdk-only row sum to +45" in w and "within" in w for w in results[0].warnings)
+
+
+def test_one_instrumentation_is_measured_against_the_sdk_alone():
+    arms = arms_for((FASTAPI,))
+    total, native, fastapi = app_results(options(), arms, play_app(options(), arms, FakeRunner(native_spans=1.0), {}),
+                                         FACTS)
+    assert fastapi.overhead.cpu_us_per_op.estimate == pytest.approx(30.0)
+    assert total.overhead.cpu_us_per_op.estimate == pytest.approx(35.0)
 
 
 def test_an_instrumentation_that_adds_no_telemetry_claims_no_share():
@@ -205,23 +226,16 @@ def test_bad_input_is_a_one_line_usage_error(args, says, capsys):
     assert code == 2 and says in err and len(err.strip().splitlines()) == 1
 
 
-def test_a_wsgi_app_runs_with_the_env_file_settings(tmp_path):
-    """One real baseline child of the Flask app: /hello answers 200 only with GREETING set."""
+def test_a_request_answering_404_makes_the_run_invalid_with_the_response_shown(tmp_path):
+    """The Flask app's /hello answers 200 only when the env file's GREETING reached it; one
+    request at a time, so /hello has passed when /missing fails."""
     env_file = tmp_path / ".env"
     env_file.write_text("GREETING=hello\n")
-    chosen = options(reference="shop_flask:app", requests=(AppRequest("GET", "/hello"),),
-                     env=read_env_file(str(env_file)))
-    arm = arms_for((FASTAPI,))[0]
-    result = SubprocessRunner().run(spec(chosen, arm, 0, 20), child_env(chosen, ("127.0.0.1", 9)), 60)
-    assert result.ok, result.failure
-    assert result.ops == 20 and result.cpu_s > 0
-
-
-def test_a_request_answering_404_makes_the_run_invalid_with_the_response_shown():
-    out = run_cli("shop_flask:app", "--request", "GET /missing", "--instrument", "flask", "--quick", "--quiet")
+    out = run_cli("shop_flask:app", "--request", "GET /hello", "--request", "GET /missing", "--env-file",
+                  str(env_file), "--instrument", "flask", "--concurrency", "1", "--quick", "--quiet")
     assert out.returncode == 8, out.stderr
     assert 'GET /missing answered 404: {"error":"no such thing"}' in out.stderr
-    assert "INVALID" in out.stdout or "invalid" in out.stdout
+    assert "GET /hello" not in out.stderr and "INVALID" in out.stdout.upper()
 
 
 @pytest.fixture(scope="module")
@@ -240,7 +254,7 @@ def fastapi_audit(tmp_path_factory) -> Dict:
 @pytest.mark.scan
 def test_the_audit_gives_the_total_and_each_leave_one_out_share_with_intervals(fastapi_audit):
     results = {r["instrumentor"]: r for r in fastapi_audit["report"]["results"]}
-    assert set(results) == {"all", "fastapi", "httpx"}
+    assert {"all", "fastapi", "httpx"} <= set(results)  # and "sdk only": this FastAPI may trace natively
     for result in results.values():
         assert result["status"] == "ok", result["failure"]
         cpu = result["overhead"]["cpu_us_per_op"]

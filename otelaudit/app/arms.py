@@ -1,13 +1,14 @@
-"""The arms of an app audit and the run spec of each: no instrumentation, all on, and all
-on but one for each instrumentation (leave-one-out: what removing it would save, measured
-in the user's service). Every arm runs the same app and requests in `otelaudit.child.app`."""
+"""The arms of an app audit and the run spec of each: no instrumentation, all on, the SDK
+with no instrumentation (what the SDK and the libraries' native telemetry cost), and all on
+but one for each instrumentation (leave-one-out: what removing it would save, measured in
+the user's service). Every arm runs the same app and requests in `otelaudit.child.app`."""
 
 from __future__ import annotations
 
 import json
 import os
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, Literal, Optional, Tuple
 
 from otelaudit.app.options import AppOptions
 from otelaudit.model import Instrumentor, RunMode, RunSpec
@@ -16,26 +17,40 @@ CHILD_SCENARIO_MODULE = "otelaudit.child.app"
 DUMMY_KEYS = {"OPENAI_API_KEY": "sk-otelaudit-dummy", "ANTHROPIC_API_KEY": "sk-ant-otelaudit-dummy"}
 
 
+Role = Literal["baseline", "all", "sdk-only", "without"]
+
+
 @dataclass(frozen=True)
 class AppArm:
     label: str
-    applied: Tuple[Instrumentor, ...]  # in the order opentelemetry-instrument would apply them
+    role: Role
+    applied: Tuple[Instrumentor, ...] = ()  # in the order opentelemetry-instrument would apply them
     left_out: Optional[Instrumentor] = None
+
+    @property
+    def sdk(self) -> bool:
+        return self.role != "baseline"
+
+
+BASELINE = AppArm("baseline", "baseline")
+SDK_ONLY = AppArm("sdk only", "sdk-only")
 
 
 def arms_for(chosen: Tuple[Instrumentor, ...]) -> Tuple[AppArm, ...]:
-    """Leave-one-out arms only when there are two or more: with one, "all" is that one."""
-    arms = (AppArm("baseline", ()), AppArm("all", chosen))
+    """Baseline and all on first; leave-one-out arms only for two or more (with one, all on
+    but it is the SDK alone)."""
+    arms = (BASELINE, AppArm("all", "all", chosen), SDK_ONLY)
     if len(chosen) < 2:
         return arms
-    return arms + tuple(AppArm(f"without {i.name}", tuple(o for o in chosen if o != i), i) for i in chosen)
+    return arms + tuple(AppArm(f"without {i.name}", "without", tuple(o for o in chosen if o != i), i)
+                        for i in chosen)
 
 
 def spec(options: AppOptions, arm: AppArm, round_index: int, ops: int, mode: RunMode = "measure") -> RunSpec:
     first: Optional[Instrumentor] = arm.applied[0] if arm.applied else None
     return RunSpec(
         scenario_module=CHILD_SCENARIO_MODULE, scenario_name=options.reference,
-        arm="sdk" if first is not None else "baseline", round=round_index, ops=ops,
+        arm="sdk" if arm.sdk else "baseline", round=round_index, ops=ops,
         warmup_ops=max(ops // 10, options.concurrency * 2), concurrency=options.concurrency,
         instrumentor_value=first.value if first else None,
         instrumentor_distribution=first.distribution if first else None,

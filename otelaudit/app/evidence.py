@@ -19,8 +19,8 @@ def with_profiles(total: ScenarioResult, profiles: Sequence[ArmRun], framework: 
     failed = [r.result.failure for r in profiles if r.result.failure is not None]
     if failed and total.status == "ok":
         total = replace(total, warnings=total.warnings + (f"a profile run failed: {failed[0].message}",))
-    baseline = [r.result.profile for r in profiles if not r.arm.applied and r.result.profile is not None]
-    treated = [r.result.profile for r in profiles if r.arm.applied and r.result.profile is not None]
+    baseline = [r.result.profile for r in profiles if r.arm.role == "baseline" and r.result.profile is not None]
+    treated = [r.result.profile for r in profiles if r.arm.role == "all" and r.result.profile is not None]
     if total.status != "ok" or not baseline or not treated:
         return total
     from otelaudit.attribute.flamegraph import differential

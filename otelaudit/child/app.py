@@ -20,6 +20,7 @@ import pkgutil
 import sys
 from typing import Any, Dict, List, Literal, Optional, Tuple
 
+from otelaudit.child.guard import describe as describe_error
 from otelaudit.errors import did_you_mean
 from otelaudit.model import Telemetry
 from otelaudit.scenarios.api import Scenario, Workload
@@ -180,7 +181,7 @@ class AppWorkload(Workload):
         except RequestFailed:
             raise
         except Exception as error:
-            raise RequestFailed(f"{method} {path} raised {type(error).__name__}: {error}") from error
+            raise RequestFailed(f"{method} {path} raised {describe_error(error)}") from error
         check(response, method, path)
 
     async def teardown(self) -> None:
