@@ -85,6 +85,9 @@ def test_arms_are_none_all_the_sdk_alone_and_leave_one_out():
     assert [a.label for a in arms] == ["baseline", "all", "sdk only", "without fastapi", "without httpx"]
     assert arms[3].applied == (HTTPX,) and arms[3].left_out == FASTAPI
     assert [a.label for a in arms_for((FASTAPI,))] == ["baseline", "all", "sdk only"]
+    twin = Instrumentor("fastapi", "other:FastAPIInstrumentor", "another-fastapi-instrumentation", "1")
+    assert [a.label for a in arms_for((FASTAPI, twin))][3:] == [
+        "without fastapi (opentelemetry-instrumentation-fastapi)", "without fastapi (another-fastapi-instrumentation)"]
     first = spec(options(), arms[1], 0, 100)
     assert (first.arm, first.instrumentor_value, first.also_instrument) == ("sdk", FASTAPI.value, (HTTPX.value,))
     assert spec(options(), arms[0], 0, 100).arm == "baseline"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Dict, Literal, Optional, Tuple
 
 from otelaudit.app.options import AppOptions
+from otelaudit.app.select import label
 from otelaudit.model import Instrumentor, RunMode, RunSpec
 
 CHILD_SCENARIO_MODULE = "otelaudit.child.app"
@@ -42,7 +43,7 @@ def arms_for(chosen: Tuple[Instrumentor, ...]) -> Tuple[AppArm, ...]:
     arms = (BASELINE, AppArm("all", "all", chosen), SDK_ONLY)
     if len(chosen) < 2:
         return arms
-    return arms + tuple(AppArm(f"without {i.name}", "without", tuple(o for o in chosen if o != i), i)
+    return arms + tuple(AppArm(f"without {label(i, chosen)}", "without", tuple(o for o in chosen if o != i), i)
                         for i in chosen)
 
 

@@ -21,7 +21,7 @@ from otelaudit.run.runner import Runner, SubprocessRunner, last_line
 from otelaudit.servers.running import running_servers
 
 Progress = Callable[[str], None]
-CHECK_MODULE = "otelaudit.child.app"
+CHECK_MODULE = "otelaudit.child.appref"
 
 
 def audit_app(options: AppOptions, runner: Optional[Runner] = None, on_progress: Progress = lambda m: None) -> Report:

@@ -1,27 +1,20 @@
 """The user's own ASGI or WSGI app as a workload, inside a measuring child: one operation is
 one request of the `--request` list (in turn), sent in-process through httpx's ASGI or WSGI
 transport; a non-2xx answer or an exception fails the run with the response shown. The app
-is imported in `setup`, after `instrument()` ran, as `opentelemetry-instrument` would.
-
-`python -m otelaudit.child.app REF APP_DIR ENV_JSON` checks a reference without measuring:
-it prints `{"kind": "asgi"|"wsgi", "framework": DIST}` or `{"error": "one line"}` (what
-the parent shows)."""
+is imported in `setup`, after `instrument()` ran, as `opentelemetry-instrument` would."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import importlib
-import inspect
 import itertools
 import json
 import os
-import pkgutil
-import sys
-from typing import Any, Dict, List, Literal, Optional, Tuple
+import threading
+from typing import Any, Dict, List, Optional, Tuple
 
+from otelaudit.child.appref import load_app
 from otelaudit.child.guard import describe as describe_error
-from otelaudit.errors import did_you_mean
 from otelaudit.model import Telemetry
 from otelaudit.scenarios.api import Scenario, Workload
 
@@ -30,66 +23,9 @@ APP_DIR_VARIABLE = "OTELAUDIT_APP_DIR"  # where the app is imported from and run
 BASE_URL = "http://app.otelaudit"
 SHOWN_BODY = 200  # characters of a failing response shown
 
-AppKind = Literal["asgi", "wsgi"]
-
-
-class AppError(Exception):
-    """The reference does not name an app: one line for the user."""
-
 
 class RequestFailed(Exception):
     """A request answered non-2xx or raised: the run measured error pages, so it is invalid."""
-
-
-def load_app(reference: str, app_dir: str) -> Tuple[Any, AppKind]:
-    """The app object behind "package.module:attribute" and whether it is ASGI or WSGI."""
-    module_name, _, attribute = reference.partition(":")
-    if app_dir not in sys.path:
-        sys.path.insert(0, app_dir)
-    module = _import(module_name, app_dir)
-    value: Any = module
-    for part in attribute.split("."):
-        if not hasattr(value, part):
-            names = [n for n in dir(value) if not n.startswith("_")]
-            raise AppError(f"{module_name} has no attribute {attribute!r}{did_you_mean(part, names)}")
-        value = getattr(value, part)
-    kind = kind_of(value)
-    if kind is None:
-        raise AppError(f"{reference} ({type(value).__name__}) is neither an ASGI app (async (scope, receive, send)) "
-                       "nor a WSGI app ((environ, start_response))")
-    return value, kind
-
-
-def _import(module_name: str, app_dir: str) -> Any:
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        missing = error.name or module_name
-        if module_name != missing and not module_name.startswith(missing + "."):
-            raise AppError(f"importing {module_name} failed: {error}") from error
-        parent, _, leaf = missing.rpartition(".")
-        where = [app_dir] if not parent else list(getattr(sys.modules.get(parent), "__path__", []))
-        known = [m.name for m in pkgutil.iter_modules(where)]
-        raise AppError(f"no module named {missing!r} in {app_dir}{did_you_mean(leaf, known)}") from error
-    except Exception as error:
-        raise AppError(f"importing {module_name} raised {type(error).__name__}: {error}") from error
-
-
-def kind_of(value: Any) -> Optional[AppKind]:
-    """ASGI: a coroutine function of (scope, receive, send); WSGI: a callable of (environ, start_response)."""
-    if inspect.isclass(value) or not callable(value):
-        return None
-    call = value if inspect.isroutine(value) else getattr(type(value), "__call__", None)
-    try:
-        positional = [p for p in inspect.signature(value).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        return None
-    if len(positional) == 3:
-        return "asgi"
-    if len(positional) == 2 and not inspect.iscoroutinefunction(call):
-        return "wsgi"
-    return None
 
 
 def requests_from_environment() -> List[Tuple[str, str, Any]]:
@@ -166,8 +102,21 @@ class AppWorkload(Workload):
             if await lifespan.start():
                 self.lifespan, app = lifespan, lifespan.with_state
             self.client: Any = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
-        else:
-            self.client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url=BASE_URL)
+        else:  # a client per worker thread: a client's cookie jar is not meant to be shared across threads
+            self.clients: List[Any] = []
+            self.local = threading.local()
+            self.new_client = functools.partial(httpx.Client, transport=httpx.WSGITransport(app=app),
+                                                base_url=BASE_URL)
+
+    def thread_client(self) -> Any:
+        client = getattr(self.local, "client", None)
+        if client is None:
+            client = self.local.client = self.new_client()
+            self.clients.append(client)
+        return client
+
+    def send_sync(self, method: str, path: str, arguments: Dict[str, Any]) -> Any:
+        return self.thread_client().request(method, path, **arguments)
 
     async def operation(self) -> None:
         method, path, body = self.requests[next(self.turn) % len(self.requests)]
@@ -176,8 +125,8 @@ class AppWorkload(Workload):
             if self.kind == "asgi":
                 response = await self.client.request(method, path, **arguments)
             else:
-                send = functools.partial(self.client.request, method, path, **arguments)
-                response = await asyncio.get_running_loop().run_in_executor(None, send)
+                response = await asyncio.get_running_loop().run_in_executor(
+                    None, self.send_sync, method, path, arguments)
         except RequestFailed:
             raise
         except Exception as error:
@@ -190,7 +139,8 @@ class AppWorkload(Workload):
             if self.lifespan is not None:
                 await self.lifespan.stop()
         else:
-            self.client.close()
+            for client in self.clients:
+                client.close()
 
 
 def scenario_named(name: str) -> Scenario:
@@ -198,30 +148,3 @@ def scenario_named(name: str) -> Scenario:
     workload = type("AppWorkload", (AppWorkload,), {"reference": name, "__module__": __name__})
     return Scenario(workload, Telemetry(), name=name, library=__name__, description=f"the app {name}",
                     library_version=lambda: "user app")
-
-
-def framework_of(app: Any) -> Optional[str]:
-    """The distribution the app object's class comes from (fastapi, flask …): library code
-    even when it depends on the OTel API to trace natively, as the baseline runs it too."""
-    from importlib import metadata
-
-    top = type(app).__module__.split(".")[0]
-    index = getattr(metadata, "packages_distributions", None)  # Python 3.10+
-    found = index().get(top) if index is not None else None
-    return found[0] if found else None
-
-
-def describe(reference: str, app_dir: str) -> Dict[str, Optional[str]]:
-    try:
-        app, kind = load_app(reference, app_dir)
-    except AppError as error:
-        return {"error": str(error)}
-    return {"kind": kind, "framework": framework_of(app)}
-
-
-if __name__ == "__main__":
-    os.environ.update(json.loads(sys.argv[3]))
-    os.chdir(sys.argv[2])
-    print(json.dumps(describe(sys.argv[1], sys.argv[2])))
-    sys.stdout.flush()
-    os._exit(0)  # the app's threads and atexit hooks have nothing to add
