@@ -175,10 +175,15 @@ def test_one_instrumentation_is_measured_against_the_sdk_alone():
 
 def test_an_instrumentation_that_adds_no_telemetry_claims_no_share():
     arms = arms_for((FASTAPI, LOGGING))
-    total, _, logging = app_results(options(), arms, play_app(options(), arms, FakeRunner(), {}), FACTS)
+    named = options(instrument=("fastapi", "logging"))
+    total, _, logging = app_results(named, arms, play_app(named, arms, FakeRunner(), {}), FACTS)
     assert total.status == "ok"
-    assert logging.status == "invalid" and logging.overhead is None
+    assert logging.status == "invalid" and logging.overhead is None and logging.targeted
     assert logging.failure.kind == "no-telemetry" and "no share is claimed" in logging.failure.message
+    # Unnamed (what opentelemetry-instrument would apply), such ones are one line on the total.
+    total, fastapi = app_results(options(), arms, play_app(options(), arms, FakeRunner(), {}), FACTS)
+    assert fastapi.instrumentor == "fastapi" and any(w.endswith("no share; applied in every arm): logging")
+                                                     for w in total.warnings)
 
 
 def test_no_telemetry_with_everything_on_makes_the_audit_invalid():

@@ -46,11 +46,24 @@ def app_results(options: AppOptions, arms: Sequence[AppArm], measured: AppRuns,
     for instrumentation in chosen:  # with one, all on but it is the SDK alone
         without = next((a.label for a in arms if a.left_out == instrumentation), SDK_ONLY)
         rows.append(_leave_one_out(options, instrumentation, chosen, by_arm[ALL], by_arm[without], blank, total))
+    rows, idle = _without_idle(rows, named=bool(options.instrument))
     total = _with_sum_check(total, rows)
+    if idle:
+        total = replace(total, warnings=total.warnings + (
+            f"not exercised by these requests (no telemetry of their own, so no share; applied in every arm): "
+            f"{', '.join(idle)}",))
     if native.overhead is None:
         total = replace(total, warnings=total.warnings + (
             "the SDK with no instrumentation produced no telemetry: no library here traces natively",))
     return [total, *rows]
+
+
+def _without_idle(rows: List[ScenarioResult], named: bool) -> Tuple[List[ScenarioResult], List[str]]:
+    """Instrumentations nobody named that did not run on these requests: one line, not a row each."""
+    if named:
+        return rows, []
+    idle = [r.instrumentor for r in rows if r.failure is not None and r.failure.kind == "no-telemetry"]
+    return [r for r in rows if r.instrumentor not in idle], idle
 
 
 def _failed(total: ScenarioResult, arm: AppArm, run: RunResult) -> ScenarioResult:
