@@ -47,15 +47,19 @@ def app_results(options: AppOptions, arms: Sequence[AppArm], measured: AppRuns,
         without = next((a.label for a in arms if a.left_out == instrumentation), SDK_ONLY)
         rows.append(_leave_one_out(options, instrumentation, chosen, by_arm[ALL], by_arm[without], blank, total))
     rows, idle = _without_idle(rows, named=bool(options.instrument))
+    return [_with_notes(total, rows, idle, native.overhead is not None), *rows]
+
+
+def _with_notes(total: ScenarioResult, rows: Sequence[ScenarioResult], idle: Sequence[str],
+                native: bool) -> ScenarioResult:
     total = _with_sum_check(total, rows)
+    notes: Tuple[str, ...] = ()
     if idle:
-        total = replace(total, warnings=total.warnings + (
-            f"not exercised by these requests (no telemetry of their own, so no share; applied in every arm): "
-            f"{', '.join(idle)}",))
-    if native.overhead is None:
-        total = replace(total, warnings=total.warnings + (
-            "the SDK with no instrumentation produced no telemetry: no library here traces natively",))
-    return [total, *rows]
+        notes += (f"not exercised by these requests (no telemetry of their own, so no share; applied in every "
+                  f"arm): {', '.join(idle)}",)
+    if not native:
+        notes += ("the SDK with no instrumentation produced no telemetry: no library here traces natively",)
+    return replace(total, warnings=total.warnings + notes)
 
 
 def _without_idle(rows: List[ScenarioResult], named: bool) -> Tuple[List[ScenarioResult], List[str]]:
