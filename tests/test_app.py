@@ -285,5 +285,6 @@ def test_the_saved_app_report_renders_again(fastapi_audit, tmp_path):
                           "--format", "markdown"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "httpx" in out.stdout and "shop_fastapi:app" in out.stdout
+    assert "otelaudit app shop_fastapi:app --request 'GET /items/1'" in out.stdout  # rerun as it was run
     assert main(["report", str(fastapi_audit["path"]), "-o", str(page)]) == 0
     assert "shop_fastapi:app" in page.read_text()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from typing import TYPE_CHECKING, Any, Dict
 
@@ -81,7 +82,7 @@ def app_options(args: argparse.Namespace) -> "AppOptions":
     chosen.update(reference=check_reference(args.reference), requests=tuple(parse_request(r) for r in args.request),
                   app_dir=os.path.abspath(args.app_dir), env=read_env_file(args.env_file) if args.env_file else {},
                   instrument=tuple(args.instrument), concurrency=args.concurrency,
-                  command=" ".join(["otelaudit", *args.argv]))
+                  command=shlex.join(["otelaudit", *args.argv]))
     if args.profile_pairs is not None:
         chosen["profile_pairs"] = max(args.profile_pairs, 0)
     return AppOptions.quick_defaults(**chosen) if args.quick else AppOptions(**chosen)
