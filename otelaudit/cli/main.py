@@ -9,10 +9,10 @@ import sys
 from typing import Callable, Optional, Sequence
 
 from otelaudit import __version__
-from otelaudit.cli import coldstart, compare, merge, report, scan
+from otelaudit.cli import app, coldstart, compare, merge, report, scan
 from otelaudit.cli import list as listing
 
-COMMANDS = (scan, merge, compare, report, listing, coldstart)  # in the order --help lists them
+COMMANDS = (scan, app, merge, compare, report, listing, coldstart)  # in the order --help lists them
 
 EXIT_CODES_HELP = """exit codes:
   0 all targets measured with valid telemetry   5 target library not installed

@@ -52,7 +52,7 @@ def title(result: ScenarioResult) -> str:
     overhead = result.overhead
     assert overhead is not None
     cpu = overhead.cpu_us_per_op
-    lead = f"{result.distribution or result.instrumentor} {result.version}"
+    lead = " ".join(part for part in (result.distribution or result.instrumentor, result.version) if part)
     saving = result.findings[0].verified_saving_us if result.findings else None
     if saving is not None and saving.ci_low > 0:
         return (f"{lead}: {result.findings[0].target}() on every operation costs {duration(saving.estimate)} "
@@ -86,7 +86,14 @@ def reproduction(report: Report, result: ScenarioResult) -> str:
             "# in a checkout of the otelaudit repository\n"
             "pip install .\n"
             f"pip install {pins}\n"
-            f"otelaudit scan {result.instrumentor} {' '.join(settings_flags(report.settings))}\n```")
+            f"{_command(report, result)}\n```")
+
+
+def _command(report: Report, result: ScenarioResult) -> str:
+    """An app audit is rerun as it was run (its command names the app and its requests)."""
+    if report.command.startswith("otelaudit app "):
+        return report.command
+    return f"otelaudit scan {result.instrumentor} {' '.join(settings_flags(report.settings))}"
 
 
 def settings_flags(settings: ScanSettings) -> List[str]:
