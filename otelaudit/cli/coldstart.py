@@ -28,6 +28,7 @@ def add_parser(commands: Any, epilog: str) -> None:
     outputs.add(parser, json="write the JSON report here (atomically, after every target)",
                 markdown="write a markdown report",
                 html="write a self-contained HTML report with the cold-start chart")
+    outputs.add_saving(parser, "coldstart")
     parser.add_argument("--simulate-distributions", type=int, default=0, metavar="N",
                         help="also measure with N synthetic installed distributions prepended to the path "
                              "(simulates a large environment; reported as simulated)")

@@ -26,9 +26,11 @@ def add_parser(commands: Any, epilog: str) -> None:
     parser.add_argument("targets", nargs="*", metavar="TARGET",
                         help="instrumentor entry-point name (e.g. httpx) or distribution name")
     parser.add_argument("--quick", action="store_true", help="a smoke run of a few seconds per scenario")
-    outputs.add(parser, json="write the JSON report here (atomically, after every scenario)",
+    outputs.add(parser, json="write the JSON report here (atomically, after every scenario) instead of the "
+                "results folder",
                 markdown="write a markdown report, ready to paste into an upstream issue",
                 html="write a self-contained HTML report (chart, flame graphs)")
+    outputs.add_saving(parser, "scan")
     options.add_all(parser.add_argument, (options.ROUNDS, options.SECONDS_PER_RUN, options.TIMEOUT, options.SEED))
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
                         help="silence a finding rule by its id (e.g. OA107); repeatable")
