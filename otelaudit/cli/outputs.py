@@ -44,10 +44,16 @@ def add_saving(parser: argparse.ArgumentParser, command: str) -> None:
 
 def check(args: argparse.Namespace) -> None:
     """Every output path can be written, before minutes go on measuring (a usage error).
-    A command that saves by default gets its results-folder paths filled in here."""
+    A command that saves by default gets its results-folder paths here, once the paths
+    given have passed (so a refused command leaves no empty folder behind)."""
+    _check_given(args)
+    if _into_results_folder(args):
+        _check_given(args)
+
+
+def _check_given(args: argparse.Namespace) -> None:
     from otelaudit.errors import UsageError
 
-    _into_results_folder(args)
     given = [(f"--{name}", getattr(args, name)) for name in FORMATS if getattr(args, name, None)]
     for flag, path in given:
         check_writable(path, flag)
@@ -57,17 +63,21 @@ def check(args: argparse.Namespace) -> None:
             raise UsageError(f"{flag} {path}: the same file is given to two outputs")
 
 
-def _into_results_folder(args: argparse.Namespace) -> None:
+def _into_results_folder(args: argparse.Namespace) -> bool:
+    """Fills in `--json`/`--html` as `DIR/COMMAND-<UTC time>.json/.html` unless a path or
+    `--no-save` was given; True when it did."""
     from otelaudit.errors import UsageError
 
     command = getattr(args, "save_as", None)
     if not command or args.no_save:
-        return
+        return False
     if any(getattr(args, name, None) for name in SAVED):
         if args.results_dir:
             raise UsageError("--results-dir names the saved files itself: give it or --json/--html paths, not both")
-        return
+        return False
     folder = args.results_dir or RESULTS_DIR
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise UsageError(f"--results-dir {folder}: is a file, not a directory")
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as error:
@@ -80,6 +90,7 @@ def _into_results_folder(args: argparse.Namespace) -> None:
     for name in SAVED:
         setattr(args, name, f"{stem}.{name}")
     args.in_results_folder = True
+    return True
 
 
 def check_writable(path: str, flag: str) -> None:
@@ -115,9 +126,9 @@ def _announce(args: argparse.Namespace, written: Dict[str, bool]) -> None:
     """Where the results folder's files are, the page to open on a line of its own (stderr,
     so stdout stays the terminal report that `otelaudit report --format text` repeats)."""
     if written.get("json"):
-        print(f"otelaudit: saved {args.json} (`otelaudit report {args.json}` renders it again)", file=sys.stderr)
+        print(f"otelaudit: JSON report (`otelaudit report` renders it again): {args.json}", file=sys.stderr)
     if written.get("html"):
-        print(f"otelaudit: open the report in a browser:\n{args.html}", file=sys.stderr)
+        print(f"otelaudit: open the HTML report in a browser:\n{args.html}", file=sys.stderr)
 
 
 def save_or_say(path: str, report: "Report", renderer: "Renderer") -> bool:

@@ -64,11 +64,11 @@ def run(args: argparse.Namespace) -> int:
     report = scan(scan_options(args), on_progress=progress, on_result=on_result)
     progress.done()
     outputs.show(report, wide=bool(args.wide))
-    written = outputs.write(args, report)
     for result in report.results:
         if exit_code_for([result]):  # one line per failure that decides the exit code
             assert result.failure is not None
             print(f"otelaudit: {result.instrumentor}: {result.failure.message}", file=sys.stderr)
+    written = outputs.write(args, report)  # last: it ends with the report's path
     code = max(int(exit_code_for(report.results)), written)
     return max(code, _judge(budget, report)) if budget is not None else code
 
