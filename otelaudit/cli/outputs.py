@@ -37,8 +37,8 @@ def add_saving(parser: argparse.ArgumentParser, command: str) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--results-dir", metavar="DIR", help=f"without --json/--html, save the JSON and HTML reports "
                        f"in DIR as {command}-<UTC time>.json/.html (default ./{RESULTS_DIR}; created if missing)")
-    group.add_argument("--no-save", action="store_true", help="save no report files unless --json/--html/--markdown "
-                       "name them")
+    group.add_argument("--no-save", action="store_true", help="no results folder: save only the report files "
+                       "whose path is given")
     parser.set_defaults(save_as=command)
 
 

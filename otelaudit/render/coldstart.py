@@ -57,13 +57,13 @@ def terminal_lines(section: ColdStartReport, width: int = WIDE, wide: bool = Fal
                      "vs library + instrumentation (and the library under opentelemetry-instrument: AUTO); medians, "
                      "distribution-free 95% intervals. FIRST CALL: how much more the first operation exceeds the "
                      "steady state than in the baseline; SPAWN→1ST OP: process start to the first operation done, "
-                     "over the baseline", ""], width)
+                     "over the baseline"], width)
     shown = [t for t in section.targets if measured(t)]
     if shown:
-        lines += table_or_blocks([list(HEADERS)] + [row(t) for t in shown], LABELS, width, wide, heads=2)
-    rest = not_measured(section.targets) + [""]
-    for target in shown:
-        rest += _target_details(target)
+        lines += ["", *table_or_blocks([list(HEADERS)] + [row(t) for t in shown], LABELS, width, wide, heads=2)]
+    rest = not_measured(section.targets)
+    details = [line for target in shown for line in _target_details(target)]
+    rest += ["", *details] if details else []
     if section.auto is not None:
         rest += ["", *auto_lines(section.auto, "opentelemetry-instrument start-up", width, wide)]
     if section.simulated_distributions:
