@@ -289,3 +289,14 @@ def test_the_screenshot_of_a_flame_graph_within_the_noise_is_all_grey(screenshot
                                                                      verdict="inconclusive"))
     frames = _flame_pixels(noisy, screenshot)
     assert len(frames) >= 30 and not any(drawn or rule for drawn, rule in frames)
+
+
+def test_harness_frames_are_known_wherever_the_scanning_otelaudit_was_installed():
+    import os
+
+    from otelaudit.render.markdown import is_harness
+
+    elsewhere = os.path.join(os.sep, "other", "venv", "lib", "site-packages", "otelaudit")
+    assert is_harness(os.path.join(elsewhere, "child", "repeats.py"))
+    assert not is_harness(os.path.join(elsewhere, "instrumentations", "httpx_scenario.py"))  # the workload stays
+    assert not is_harness(os.path.join(os.sep, "x", "site-packages", "httpx", "_client.py"))
