@@ -95,9 +95,14 @@ GEOMETRY = """<script>
 </script></body>"""
 
 
+def largest_overhead(report) -> float:
+    return max(r.overhead.cpu_us_per_op.ci_high for r in report.results if r.overhead is not None)
+
+
 def negative_and_inconclusive():
     """The committed sample scan with one result made negative and inconclusive, as a
-    noisy httpx scan reads (the renderer is under test, not the measurement)."""
+    noisy httpx scan reads (the renderer is under test, not the measurement), its values
+    scaled to the sample's largest overhead so the bars stay visible whatever the run."""
     import dataclasses
     from pathlib import Path
 
@@ -106,9 +111,10 @@ def negative_and_inconclusive():
     report = report_json.loads((Path(__file__).resolve().parent.parent / "reports" / "default-scan.json").read_text())
     results = list(report.results)
     at = next(i for i, r in enumerate(results) if r.instrumentor == "httpx")
-    overhead = dataclasses.replace(results[at].overhead, cpu_us_per_op=Estimate(-40.0, -213.9, 408.1),
+    big = largest_overhead(report)
+    overhead = dataclasses.replace(results[at].overhead, cpu_us_per_op=Estimate(-0.2 * big, -0.5 * big, 0.9 * big),
                                    verdict="inconclusive")
-    api = dataclasses.replace(results[at].api_overhead, cpu_us_per_op=Estimate(-12.0, -30.0, 5.0))
+    api = dataclasses.replace(results[at].api_overhead, cpu_us_per_op=Estimate(-0.1 * big, -0.2 * big, 0.02 * big))
     results[at] = dataclasses.replace(results[at], overhead=overhead, api_overhead=api)
     return dataclasses.replace(report, results=tuple(results))
 
@@ -136,7 +142,9 @@ def test_the_flame_graph_colours_only_changes_outside_the_noise():
 
     result = next(r for r in negative_and_inconclusive().results if r.instrumentor == "httpx")
     noise = render_html.flame_noise_us(result)
-    assert noise == pytest.approx((408.1 + 213.9) / 2)
+    half = (result.overhead.cpu_us_per_op.ci_high - result.overhead.cpu_us_per_op.ci_low) / 2
+    assert result.noise_floor is not None and half != result.noise_floor.floor_us
+    assert noise == pytest.approx(max(half, result.noise_floor.floor_us))  # the larger of the two
     drawn = svg.flame_graph(result.flame, "httpx", noise_us=noise)
     changed = re.findall(r'fill="([^"]+)" data-changed="1"', drawn)
     quiet = re.findall(r'fill="([^"]+)" data-changed="0"', drawn)
@@ -282,9 +290,12 @@ def test_the_screenshot_colours_exactly_the_flame_frames_outside_the_noise(scree
 
 
 def test_the_screenshot_of_a_flame_graph_within_the_noise_is_all_grey(screenshot):
+    from otelaudit.attribute.flamegraph import layout
+
     clear = _sample_result("httpx")
     assert clear.overhead is not None
-    wide = Estimate(clear.overhead.cpu_us_per_op.estimate, -5000.0, 5000.0)  # as wide as a hopeless scan's
+    most = max(abs(b.instrumented_us - b.baseline_us) for b in layout(clear.flame).boxes)
+    wide = Estimate(clear.overhead.cpu_us_per_op.estimate, -2 * most, 2 * most)  # wider than any frame's change
     noisy = dataclasses.replace(clear, overhead=dataclasses.replace(clear.overhead, cpu_us_per_op=wide,
                                                                      verdict="inconclusive"))
     frames = _flame_pixels(noisy, screenshot)
