@@ -60,7 +60,7 @@ def table_or_blocks(rows: Sequence[Sequence[str]], labels: Sequence[str], width:
     widths = [max(len(r[i].strip()) for r in rows[1:]) for i in range(heads)]
     out: List[str] = []
     for cells in rows[1:]:
-        head = indent + " ".join(c.strip().ljust(w) for c, w in zip(cells[:heads], widths))
+        head = indent + "  ".join(c.strip().ljust(w) for c, w in zip(cells[:heads], widths))
         parts = [f"{label} {cell}".strip() for label, cell in zip(labels[heads:], cells[heads:]) if cell != "—"]
         out += joined(parts, width, indent + "    ", head=head)
     return out
