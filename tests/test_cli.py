@@ -1,5 +1,6 @@
 """The command line as users run it: console script and `python -m`."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -140,3 +141,54 @@ def test_a_report_that_is_not_one_is_a_one_line_usage_error(tmp_path):
     done = _report("bad.json", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.startswith("otelaudit: error: cannot read a report from bad.json") and "Traceback" not in done.stderr
+
+
+def _plain(*args, cwd):
+    """The CLI as a new user runs it: no --json/--html, in `cwd`."""
+    return subprocess.run([sys.executable, "-m", "otelaudit", *args, "--quiet"], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+@pytest.mark.parametrize("command", ["scan", "coldstart"])
+def test_a_plain_command_leaves_its_json_and_html_in_a_results_folder_and_ends_with_the_page(
+        fixture_site, tmp_path, command):
+    from otelaudit.model import files
+
+    extra = ["--no-auto"] if command == "coldstart" else []
+    done = _plain(command, "fixture-noscenario", *extra, cwd=tmp_path)  # nothing to measure: fast
+    assert done.returncode == 4, done.stderr  # the named target has no scenario
+    saved = sorted(p.name for p in (tmp_path / "otelaudit-results").iterdir())
+    assert len(saved) == 2 and re.fullmatch(rf"{command}-\d{{8}}T\d{{6}}Z\.html", saved[0]), saved
+    assert saved[1] == saved[0][:-len("html")] + "json"
+    page = done.stderr.strip().splitlines()[-1]  # the last line is the path to open, alone
+    assert page == f"otelaudit-results/{saved[0]}" and (tmp_path / page).read_text().startswith("<!DOCTYPE html>")
+    report = files.loads((tmp_path / "otelaudit-results" / saved[1]).read_text())
+    assert report.complete and [r.instrumentor for r in report.results or report.cold_start.targets] == \
+        ["fixture-noscenario"]
+    assert "fixture-noscenario" in done.stdout and "otelaudit-results" not in done.stdout  # stdout is the report
+
+
+def test_results_dir_chooses_the_folder_and_no_save_writes_nothing(fixture_site, tmp_path):
+    chosen = _plain("scan", "fixture-noscenario", "--results-dir", "out/scans", cwd=tmp_path)
+    assert chosen.returncode == 4, chosen.stderr
+    assert len(list((tmp_path / "out" / "scans").glob("scan-*Z.html"))) == 1
+    again = _plain("scan", "fixture-noscenario", "--results-dir", "out/scans", cwd=tmp_path)  # same second or not
+    assert len(list((tmp_path / "out" / "scans").glob("scan-*.json"))) == 2, again.stderr
+    nothing = _plain("scan", "fixture-noscenario", "--no-save", cwd=tmp_path)
+    assert nothing.returncode == 4 and not (tmp_path / "otelaudit-results").exists()
+    assert "open the HTML report" not in nothing.stderr
+    named = _plain("scan", "fixture-noscenario", "--json", "r.json", cwd=tmp_path)  # a path given: only that
+    assert (tmp_path / "r.json").exists() and not (tmp_path / "otelaudit-results").exists(), named.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--results-dir", "a-file"], "--results-dir a-file: is a file, not a directory"),
+    (["--results-dir", "d", "--json", "r.json"], "give it or --json/--html paths, not both"),
+    (["--markdown", "."], "--markdown .: is a directory, not a file"),
+])
+def test_a_results_folder_that_cannot_be_used_is_a_usage_error_before_measuring(fixture_site, tmp_path, args, words):
+    (tmp_path / "a-file").write_text("")
+    done = _plain("scan", "fixture-ok", *args, cwd=tmp_path)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("otelaudit: error: ") and words in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # no folder made, nothing measured

@@ -1,5 +1,6 @@
 """Differential flame graph maths on hand-made profiles: merging arms, folding small
-frames into their parent, and the icicle layout."""
+frames into their parent, the icicle layout, and the baseline matched to work that an
+instrumentation's wrapper moved one frame deeper."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import pytest
 from otelaudit.attribute.flamegraph import differential, layout, tree
 from otelaudit.model import Frame, RawProfile
 
-MAIN, LOOP, WORK, SPAN, TINY = (Frame("app.py", n, name) for n, name in
-                                enumerate(["main", "loop", "work", "start_span", "tiny"], 1))
+MAIN, LOOP, WORK, SPAN, TINY, WRAP = (Frame("app.py", n, name) for n, name in
+                                      enumerate(["main", "loop", "work", "start_span", "tiny", "wrapper"], 1))
 
 
 def profile(ops: int, stacks: dict) -> RawProfile:
-    frames = (MAIN, LOOP, WORK, SPAN, TINY)
+    frames = (MAIN, LOOP, WORK, SPAN, TINY, WRAP)
     keys = list(stacks)
     return RawProfile(ops, 1.0, 0.0, frames, tuple(tuple(frames.index(f) for f in k) for k in keys),
                       tuple(stacks[k] for k in keys))
@@ -57,3 +58,32 @@ def test_layout_skips_the_trunk_and_tiles_the_width():
 
 def test_no_profiles_no_flame_graph():
     assert differential([], [profile(1, {(MAIN,): 0.1})]) is None
+
+
+def boxes_by_name(flame):
+    return {(flame.frames[b.frame].function, b.depth): b for b in layout(flame).boxes}
+
+
+def test_work_a_wrapper_moved_deeper_is_compared_with_the_same_work_in_the_baseline():
+    baseline = [profile(1000, {(MAIN, LOOP, WORK): 0.010, (MAIN, LOOP, TINY): 0.002})]
+    treated = [profile(1000, {(MAIN, LOOP, WRAP, WORK): 0.010, (MAIN, LOOP, WRAP): 0.001,
+                              (MAIN, LOOP, WRAP, SPAN): 0.003, (MAIN, LOOP, TINY): 0.002})]
+    flame = differential(baseline, treated)
+    assert flame is not None
+    boxes = boxes_by_name(flame)
+    work, wrapper, span = boxes["work", 1], boxes["wrapper", 0], boxes["start_span", 1]
+    assert work.baseline_us == pytest.approx(10.0) and work.instrumented_us == pytest.approx(10.0)  # unchanged
+    assert wrapper.baseline_us == pytest.approx(10.0)  # what it wraps: its change is its own +4 µs, not +14
+    assert wrapper.instrumented_us - wrapper.baseline_us == pytest.approx(4.0)
+    assert span.baseline_us == 0.0 and span.instrumented_us == pytest.approx(3.0)
+
+
+def test_baseline_work_reached_by_two_instrumented_paths_is_shared_not_counted_twice():
+    baseline = [profile(1000, {(MAIN, LOOP, WORK): 0.010, (MAIN, LOOP, TINY): 0.001})]
+    treated = [profile(1000, {(MAIN, LOOP, WORK): 0.006, (MAIN, LOOP, WRAP, WORK): 0.006,
+                              (MAIN, LOOP, TINY): 0.001})]
+    flame = differential(baseline, treated)
+    assert flame is not None
+    boxes = boxes_by_name(flame)
+    assert boxes["work", 0].baseline_us + boxes["work", 1].baseline_us == pytest.approx(10.0)
+    assert boxes["work", 0].baseline_us == pytest.approx(5.0)

@@ -95,7 +95,8 @@ def tree(flame: DiffFlame) -> Node:
 
 @dataclass(frozen=True)
 class Box:
-    """A laid-out flame graph rectangle: x and width as fractions of the root's width."""
+    """A laid-out flame graph rectangle: x and width as fractions of the root's width;
+    `baseline_us` is the baseline's time for the same work (see `matched_baseline`)."""
 
     frame: int
     depth: int
@@ -114,30 +115,72 @@ class Layout:
     boxes: Tuple[Box, ...]
 
 
+Path = Tuple[int, ...]
+
+
 def layout(flame: DiffFlame) -> Layout:
     """Icicle layout, root on top: width is the instrumented arm's inclusive time (the
     differential flame graph convention); colour, chosen by the renderer, is the change.
     Work that vanished entirely has no width in the instrumented arm and does not show."""
-    top = tree(flame)
+    root = tree(flame)
+    top, path = root, ()  # type: Node, Path
     trunk: List[int] = []
     while len(top.children) == 1 and next(iter(top.children.values())).children:
         top = next(iter(top.children.values()))
         trunk.append(top.frame)
+        path += (top.frame,)
     total = top.instrumented
-    boxes: List[Box] = []
     if total <= 0:
         return Layout(tuple(trunk), ())
+    baseline = matched_baseline(root)
+    boxes: List[Box] = []
 
-    def place(node: Node, depth: int, x: float) -> None:
+    def place(node: Node, at: Path, depth: int, x: float) -> None:
         for child in sorted(node.children.values(), key=lambda n: _label_key(flame, n.frame)):
             width = child.instrumented / total
             if width > 0:
-                boxes.append(Box(child.frame, depth, x, width, child.baseline, child.instrumented))
-                place(child, depth + 1, x)
+                boxes.append(Box(child.frame, depth, x, width, baseline[at + (child.frame,)], child.instrumented))
+                place(child, at + (child.frame,), depth + 1, x)
                 x += width
 
-    place(top, 0, 0.0)
+    place(top, path, 0, 0.0)
     return Layout(tuple(trunk), tuple(boxes))
+
+
+def matched_baseline(root: Node) -> Dict[Path, float]:
+    """For each instrumented stack, the baseline time of the same work. An instrumentation
+    wraps library calls, so the library's frames sit one or more wrapper frames deeper
+    than in the baseline and no stack matches as it is: a stack is matched with its
+    functions that the baseline never ran left out, the baseline's time there shared
+    among the stacks that match it by their instrumented time, and a frame the baseline
+    never ran is given what its children matched (a wrapper's own change is then its
+    extra work, not the whole call it wraps)."""
+    nodes = _nodes(root)
+    at_baseline = {path: node.baseline for path, node in nodes if node.baseline > 0}
+    ran = {path[-1] for path in at_baseline}
+    claims: Dict[Path, List[Tuple[Path, float]]] = {}
+    for path, node in nodes:
+        if path[-1] in ran:
+            claims.setdefault(tuple(f for f in path if f in ran), []).append((path, node.instrumented))
+    matched: Dict[Path, float] = {}
+    for projected, claimants in claims.items():
+        shared = sum(time for _, time in claimants) or 1.0
+        for path, time in claimants:
+            matched[path] = at_baseline.get(projected, 0.0) * (time / shared if len(claimants) > 1 else 1.0)
+    for path, node in sorted(nodes, key=lambda item: -len(item[0])):  # children before parents
+        if path not in matched:
+            matched[path] = sum(matched[path + (child,)] for child in node.children)
+    return matched
+
+
+def _nodes(root: Node) -> List[Tuple[Path, Node]]:
+    found: List[Tuple[Path, Node]] = []
+    stack: List[Tuple[Path, Node]] = [((child.frame,), child) for child in root.children.values()]
+    while stack:
+        path, node = stack.pop()
+        found.append((path, node))
+        stack += [(path + (child.frame,), child) for child in node.children.values()]
+    return found
 
 
 def _label_key(flame: DiffFlame, frame: int) -> Tuple[str, str]:

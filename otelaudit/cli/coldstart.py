@@ -28,6 +28,7 @@ def add_parser(commands: Any, epilog: str) -> None:
     outputs.add(parser, json="write the JSON report here (atomically, after every target)",
                 markdown="write a markdown report",
                 html="write a self-contained HTML report with the cold-start chart")
+    outputs.add_saving(parser, "coldstart")
     parser.add_argument("--simulate-distributions", type=int, default=0, metavar="N",
                         help="also measure with N synthetic installed distributions prepended to the path "
                              "(simulates a large environment; reported as simulated)")
@@ -38,6 +39,7 @@ def add_parser(commands: Any, epilog: str) -> None:
     options.add_all(parser.add_argument, (options.TIMEOUT, options.SEED))
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE", help="silence a rule (e.g. OA201)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    options.WIDE.add(parser.add_argument)
     parser.set_defaults(handler=run)
 
 
@@ -49,8 +51,9 @@ def run(args: argparse.Namespace) -> int:
     progress = ProgressPrinter(enabled=not args.quiet)
     report = cold_start(coldstart_options(args), on_progress=progress, on_result=outputs.on_result(args))
     progress.done()
-    outputs.show(report)
-    return max(outputs.write(args, report), exit_code(report, bool(args.targets)))
+    outputs.show(report, wide=bool(args.wide))
+    code = exit_code(report, bool(args.targets))
+    return max(outputs.write(args, report), code)  # last: it ends with the report's path
 
 
 def coldstart_options(args: argparse.Namespace) -> "ColdStartOptions":

@@ -26,6 +26,7 @@ def add_parser(commands: Any, epilog: str) -> None:
                         "(default $OTELAUDIT_CACHE or ~/.cache/otelaudit/envs)")
     outputs.add(parser, json="write the comparison (a report with its comparison section) as JSON here",
                 markdown="", html="")
+    outputs.add_saving(parser, "compare")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument("--fail-on-regression", action="store_true",
                         help="exit 10 when B is a regression over A (the time verdict, or the instruction "

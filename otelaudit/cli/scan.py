@@ -26,9 +26,11 @@ def add_parser(commands: Any, epilog: str) -> None:
     parser.add_argument("targets", nargs="*", metavar="TARGET",
                         help="instrumentor entry-point name (e.g. httpx) or distribution name")
     parser.add_argument("--quick", action="store_true", help="a smoke run of a few seconds per scenario")
-    outputs.add(parser, json="write the JSON report here (atomically, after every scenario)",
+    outputs.add(parser, json="write the JSON report here (atomically, after every scenario) instead of the "
+                "results folder",
                 markdown="write a markdown report, ready to paste into an upstream issue",
                 html="write a self-contained HTML report (chart, flame graphs)")
+    outputs.add_saving(parser, "scan")
     options.add_all(parser.add_argument, (options.ROUNDS, options.SECONDS_PER_RUN, options.TIMEOUT, options.SEED))
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
                         help="silence a finding rule by its id (e.g. OA107); repeatable")
@@ -62,11 +64,11 @@ def run(args: argparse.Namespace) -> int:
     report = scan(scan_options(args), on_progress=progress, on_result=on_result)
     progress.done()
     outputs.show(report, wide=bool(args.wide))
-    written = outputs.write(args, report)
     for result in report.results:
         if exit_code_for([result]):  # one line per failure that decides the exit code
             assert result.failure is not None
             print(f"otelaudit: {result.instrumentor}: {result.failure.message}", file=sys.stderr)
+    written = outputs.write(args, report)  # last: it ends with the report's path
     code = max(int(exit_code_for(report.results)), written)
     return max(code, _judge(budget, report)) if budget is not None else code
 

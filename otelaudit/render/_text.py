@@ -33,6 +33,39 @@ def wrapped(lines: Iterable[str], width: int) -> List[str]:
     return out
 
 
+def joined(parts: Sequence[str], width: int, indent: str, head: str = "") -> List[str]:
+    """`parts` joined by " · " after `head` (the first line's start, else `indent`),
+    breaking between parts rather than inside one; continuations start at `indent`."""
+    lines: List[str] = []
+    current, fresh = (head + "  ", True) if head else (indent, True)
+    for part in parts:
+        if fresh:
+            current, fresh = current + part, False
+        elif len(f"{current} · {part}") > width:
+            lines.append(current)
+            current = indent + part
+        else:
+            current = f"{current} · {part}"
+    return wrapped(lines + [current.rstrip()], width)
+
+
+def table_or_blocks(rows: Sequence[Sequence[str]], labels: Sequence[str], width: int, wide: bool = False,
+                    indent: str = "", heads: int = 1) -> List[str]:
+    """`rows` (headers first) as an aligned table when it fits `width` (or `wide`);
+    otherwise one block per row, read at a glance on a narrow terminal: the first `heads`
+    cells aligned, then `label value` for each other cell given, broken between cells."""
+    laid = table(rows)
+    if wide or max(len(line) for line in laid) <= width:
+        return laid
+    widths = [max(len(r[i].strip()) for r in rows[1:]) for i in range(heads)]
+    out: List[str] = []
+    for cells in rows[1:]:
+        head = indent + "  ".join(c.strip().ljust(w) for c, w in zip(cells[:heads], widths))
+        parts = [f"{label} {cell}".strip() for label, cell in zip(labels[heads:], cells[heads:]) if cell != "—"]
+        out += joined(parts, width, indent + "    ", head=head)
+    return out
+
+
 def us(value: float) -> str:
     return duration(value)
 

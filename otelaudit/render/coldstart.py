@@ -1,6 +1,8 @@
 """The cold-start section of the terminal and markdown reports: per instrumentation the
 import cost over its library, instrument() time, first-call cost and the modules it
-drags in; what `opentelemetry-instrument` adds, per instrumentor; findings and patches."""
+drags in; what `opentelemetry-instrument` adds, per instrumentor; findings and patches.
+In the terminal the tables become a block per target when they do not fit the width,
+and what was not measured is listed under them with the reason."""
 
 from __future__ import annotations
 
@@ -9,23 +11,31 @@ from typing import List, Optional, Sequence
 from otelaudit.model import AutoStartup, ColdStartReport, PhaseCalls, TargetColdStart
 from otelaudit.model import Estimate
 from otelaudit.render._inline import prose
-from otelaudit.render._text import table
+from otelaudit.render._text import table_or_blocks, wrapped
+from otelaudit.render._units import with_interval
 
 HEADERS = ("INSTRUMENTOR", "STATUS", "IMPORT OVER LIBRARY (95% CI)", "IMPORT CPU", "instrument()", "MODULES ADDED",
            "FIRST CALL EXTRA", "SPAWN→1ST OP +INSTRUMENTED", "+AUTO")
+LABELS = ("", "", "import", "CPU", "instrument()", "modules added", "first call", "spawn→1st op", "auto")
+AUTO_HEADERS = ("  INSTRUMENTOR", "DEPENDENCY CHECK", "LOAD (IMPORT)", "instrument()", "OUTCOME", "MODULES IMPORTED")
+AUTO_LABELS = ("", "dependency check", "load", "instrument()", "", "modules")
 MODULES_SHOWN = 3
+WIDE = 10_000  # markdown and HTML show the tables whole
 
 
 def ms(value: Optional[Estimate], signed: bool = False) -> str:
+    """A figure stored in ms, in the unit its size reads best in: `+57.1 [44.6, 68.8] ms`."""
     if value is None:
         return "—"
-    sign = "+" if signed and value.estimate >= 0 else ""
-    return f"{sign}{value.estimate:.1f} ms [{value.ci_low:.1f}, {value.ci_high:.1f}]" if abs(value.estimate) >= 1 \
-        else f"{sign}{value.estimate:.2f} ms [{value.ci_low:.2f}, {value.ci_high:.2f}]"
+    return with_interval(value.estimate * 1000, value.ci_low * 1000, value.ci_high * 1000, signed=signed)
 
 
 def us_as_ms(value: Optional[Estimate]) -> str:
-    return ms(Estimate(value.estimate / 1000, value.ci_low / 1000, value.ci_high / 1000), signed=True) if value else "—"
+    return with_interval(value.estimate, value.ci_low, value.ci_high, signed=True) if value else "—"
+
+
+def measured(target: TargetColdStart) -> bool:
+    return target.import_ms is not None
 
 
 def row(target: TargetColdStart) -> List[str]:
@@ -42,21 +52,32 @@ def scans(phases: Sequence[PhaseCalls]) -> str:
                      f"file(s) opened, {len(p.calls)} telemetry call site(s) responsible" for p in phases)
 
 
-def terminal_lines(section: ColdStartReport) -> List[str]:
-    lines = [f"Cold start — {section.rounds} interleaved rounds of fresh interpreters, library-only baseline vs "
-             "library + instrumentation (and the library under opentelemetry-instrument: AUTO); medians, "
-             "distribution-free 95% intervals. FIRST CALL EXTRA: how much more the first operation exceeds the steady state than "
-             "in the baseline; SPAWN→1ST OP: process start to the first operation done, over the baseline", ""]
-    if section.targets:
-        lines += table([list(HEADERS)] + [row(t) for t in section.targets])
-    for target in section.targets:
-        lines += _target_details(target)
+def terminal_lines(section: ColdStartReport, width: int = WIDE, wide: bool = False) -> List[str]:
+    lines = wrapped([f"Cold start — {section.rounds} interleaved rounds of fresh interpreters, library-only baseline "
+                     "vs library + instrumentation (and the library under opentelemetry-instrument: AUTO); medians, "
+                     "distribution-free 95% intervals. FIRST CALL: how much more the first operation exceeds the "
+                     "steady state than in the baseline; SPAWN→1ST OP: process start to the first operation done, "
+                     "over the baseline"], width)
+    shown = [t for t in section.targets if measured(t)]
+    if shown:
+        lines += ["", *table_or_blocks([list(HEADERS)] + [row(t) for t in shown], LABELS, width, wide, heads=2)]
+    rest = not_measured(section.targets)
+    details = [line for target in shown for line in _target_details(target)]
+    rest += ["", *details] if details else []
     if section.auto is not None:
-        lines += ["", *auto_lines(section.auto, "opentelemetry-instrument start-up")]
+        rest += ["", *auto_lines(section.auto, "opentelemetry-instrument start-up", width, wide)]
     if section.simulated_distributions:
-        lines += ["", *simulated_lines(section)]
-    lines += [f"warning: {w}" for w in section.warnings]
-    return lines
+        rest += ["", *simulated_lines(section, width, wide)]
+    rest += [f"warning: {w}" for w in section.warnings]
+    return lines + (rest if wide else wrapped(rest, width))
+
+
+def not_measured(targets: Sequence[TargetColdStart]) -> List[str]:
+    missing = [t for t in targets if not measured(t)]
+    if not missing:
+        return []
+    return ["", "Not measured:", *(f"  {t.instrumentor}: {t.status.replace('-', ' ')} — "
+                                   f"{t.failure.message if t.failure else 'no measurement'}" for t in missing)]
 
 
 def _target_details(target: TargetColdStart) -> List[str]:
@@ -79,7 +100,7 @@ def _target_details(target: TargetColdStart) -> List[str]:
     return lines
 
 
-def auto_lines(auto: AutoStartup, label: str) -> List[str]:
+def auto_lines(auto: AutoStartup, label: str, width: int = WIDE, wide: bool = False) -> List[str]:
     if auto.failure is not None and not auto.rounds:
         return [f"{label}: not measured ({auto.failure.message})"]
     lines = [f"{label} ({auto.rounds} rounds): python -c pass {ms(auto.plain_ms)}; initialize() via sitecustomize "
@@ -87,20 +108,20 @@ def auto_lines(auto: AutoStartup, label: str) -> List[str]:
              f"{ms(auto.total_added_ms, signed=True)} in all",
              f"  in-process: import + initialize() {ms(auto.initialize_in_process_ms)}, distro and configurators "
              f"{ms(auto.distro_ms)} ({auto.distro or 'none'})"]
-    rows = [["  INSTRUMENTOR", "DEPENDENCY CHECK", "LOAD (IMPORT)", "instrument()", "OUTCOME", "MODULES IMPORTED"]]
+    rows = [list(AUTO_HEADERS)]
     rows += [[f"  {c.name}", ms(c.dependency_check_ms), ms(c.load_ms), ms(c.instrument_ms), c.outcome,
               f"{c.modules_imported} ({_packages(c.packages_imported)})" if c.modules_imported else "0"]
              for c in auto.instrumentors]
     if auto.failure is not None:
         lines.append(f"  warning: {auto.failure.message}")
-    return lines + (table(rows) if auto.instrumentors else [])
+    return lines + (table_or_blocks(rows, AUTO_LABELS, width, wide, indent="  ") if auto.instrumentors else [])
 
 
 def _packages(names: Sequence[str], shown: int = 5) -> str:
     return ", ".join(names[:shown]) + (f", +{len(names) - shown} more" if len(names) > shown else "")
 
 
-def simulated_lines(section: ColdStartReport) -> List[str]:
+def simulated_lines(section: ColdStartReport, width: int = WIDE, wide: bool = False) -> List[str]:
     lines = [f"SIMULATED large environment: +{section.simulated_distributions} synthetic distributions on the path"]
     for target in section.targets:
         if target.instrument_ms_simulated is not None:
@@ -108,7 +129,8 @@ def simulated_lines(section: ColdStartReport) -> List[str]:
                          f"{ms(target.instrumentation_import_ms_simulated)} simulated; instrument() "
                          f"{ms(target.instrument_ms)} → {ms(target.instrument_ms_simulated)}")
     if section.auto_simulated is not None:
-        lines += ["  " + line for line in auto_lines(section.auto_simulated, "opentelemetry-instrument start-up (simulated)")]
+        label = "opentelemetry-instrument start-up (simulated)"
+        lines += ["  " + line for line in auto_lines(section.auto_simulated, label, width - 2, wide)]
     return lines
 
 

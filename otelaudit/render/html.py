@@ -122,7 +122,10 @@ def flame_noise_us(result: ScenarioResult) -> float:
 def noise_text(result: ScenarioResult) -> str:
     return (f"A frame is coloured only when its sampled change exceeds {half_width(flame_noise_us(result))} per "
             "operation: the larger of the overhead's 95% interval half-width and the A/A noise floor, the smallest "
-            "difference these measurements resolve. Smaller changes are grey.")
+            "difference these measurements resolve; smaller changes are grey. A frame's change is against the "
+            "baseline's time for the same work, found by leaving out the frames the baseline never ran (so a "
+            "wrapper shows its own extra work, not the whole call it wraps). Profiles sample wall time, which "
+            "includes waits on sockets and locks.")
 
 
 def arms_table(result: ScenarioResult) -> str:

@@ -5,8 +5,9 @@ chains and patches, and how it was measured; then the cold-start and comparison 
 
 from __future__ import annotations
 
+import functools
 import os
-from typing import Dict, List
+from typing import Dict, FrozenSet, List
 
 import otelaudit
 
@@ -162,9 +163,19 @@ def finding_text(index: int, finding: Finding) -> str:
 
 def is_harness(path: str) -> bool:
     """otelaudit's own frames (counting processors, operation numbering) are not the reader's concern;
-    the scenario's workload frames are kept: they show what the operation did."""
-    harness = os.path.dirname(os.path.abspath(otelaudit.__file__)) + os.sep
-    return path.startswith(harness) and os.sep + "instrumentations" + os.sep not in path
+    the scenario's workload frames are kept: they show what the operation did. Known by the
+    package's own layout, not by where this copy is installed, so a report rendered again by
+    another installation than the one that scanned reads the same."""
+    marker = os.sep + "otelaudit" + os.sep
+    if marker not in path:
+        return False
+    top = path.rsplit(marker, 1)[1].split(os.sep, 1)[0]
+    return top != "instrumentations" and top in _package_parts()
+
+
+@functools.lru_cache(maxsize=1)
+def _package_parts() -> FrozenSet[str]:
+    return frozenset(os.listdir(os.path.dirname(os.path.abspath(otelaudit.__file__))))
 
 
 def precision_text(result: ScenarioResult) -> str:

@@ -23,6 +23,7 @@ FLAME_WIDTH = 1200
 FLAME_ROW = 17
 AXIS_ROOM = 24  # below the rows: the tick labels
 CHAR_WIDTH = 6.6  # px per character of the 11 px label font, to decide what fits
+NEUTRAL = "rgb(215,215,210)"  # a flame frame whose change is within the noise
 
 
 @dataclass(frozen=True)
@@ -207,15 +208,17 @@ def _flame_box(flame: DiffFlame, box: Box, largest: float, telemetry: Sequence[s
     return (f'<g class="frame{outlined}" data-x="{box.x:.6f}" data-w="{box.width:.6f}" data-depth="{box.depth}" '
             f'data-label="{escape(frame.function)}"><title>{escape(tip)}</title>'
             f'<rect x="{x:.2f}" y="{y}" width="{width:.2f}" height="{FLAME_ROW - 1}" '
-            f'fill="{_colour(delta / largest if changed else 0.0)}" data-changed="{int(changed)}"/>'
+            f'fill="{_colour(delta / largest, changed)}" data-changed="{int(changed)}"/>'
             f'<text x="{x + 3:.2f}" y="{y + 12}">{escape(_fit(frame.function, width))}</text></g>')
 
 
-def _colour(change: float) -> str:
-    """-1..1 → blue..grey..red, saturating with the size of the change."""
-    t = min(abs(change), 1.0) ** 0.5
-    if abs(change) < 0.02:
-        return "rgb(215,215,210)"
+def _colour(change: float, changed: bool) -> str:
+    """-1..1 → blue..red, saturating with the size of the change; grey when not `changed`.
+    A change judged outside the noise is never paler than a clear tint, however small
+    beside the largest one."""
+    if not changed or change == 0:
+        return NEUTRAL
+    t = max(min(abs(change), 1.0) ** 0.5, 0.3)
     if change > 0:
         return f"rgb({255:d},{int(215 - 150 * t):d},{int(210 - 150 * t):d})"
     return f"rgb({int(215 - 150 * t):d},{int(215 - 90 * t):d},255)"

@@ -13,7 +13,7 @@ from otelaudit.model import Report, ScenarioResult
 from otelaudit.render import coldstart as render_coldstart
 from otelaudit.render import compare as render_compare
 from otelaudit.render import precision as render_precision
-from otelaudit.render._text import incomplete, ratio, ratio_ci, table, telemetry, us, verdict, with_ci, wrapped
+from otelaudit.render._text import incomplete, joined, ratio, ratio_ci, table, telemetry, us, verdict, with_ci, wrapped
 from otelaudit.render._units import with_interval
 
 HEADERS = ("INSTRUMENTOR", "LIBRARY", "VERDICT", "SDK OVERHEAD CPU/OP [95% interval]", "RATIO", "TELEMETRY/OP",
@@ -29,7 +29,7 @@ def width_now() -> int:
 def render(report: Report, width: Optional[int] = None, wide: bool = False) -> str:
     columns = width if width is not None else width_now()
     if not report.results and (report.cold_start is not None or report.comparison is not None):
-        return "\n".join(_own_sections(report, columns))  # `otelaudit coldstart` or `compare`
+        return "\n".join(_own_sections(report, columns, wide))  # `otelaudit coldstart` or `compare`
     env = report.environment
     measured = [r for r in report.results if r.overhead is not None]
     lines = [f"otelaudit {report.otelaudit_version} — {len(report.results)} instrumentor(s), "
@@ -52,17 +52,17 @@ def render(report: Report, width: Optional[int] = None, wide: bool = False) -> s
     if report.comparison is not None:
         rest += ["", *render_compare.terminal_lines(report.comparison)]
     lines += rest if wide else wrapped(rest, columns)
-    if report.cold_start is not None:  # its table is not yet laid out for narrow terminals
-        lines += render_coldstart.terminal_lines(report.cold_start)
+    if report.cold_start is not None:
+        lines += render_coldstart.terminal_lines(report.cold_start, columns, wide)
     return "\n".join(lines)
 
 
-def _own_sections(report: Report, columns: int) -> List[str]:
+def _own_sections(report: Report, columns: int, wide: bool) -> List[str]:
     env = report.environment
     lines: List[str] = []
     if report.cold_start is not None:
-        lines += [f"otelaudit {report.otelaudit_version} — Python {env.python}, {env.cpu_count} CPU(s), "
-                  f"seed {report.settings.seed}", *render_coldstart.terminal_lines(report.cold_start)]
+        head = f"otelaudit {report.otelaudit_version} — Python {env.python}, {env.cpu_count} CPU(s), seed {report.settings.seed}"
+        lines += [*wrapped([head], columns), *render_coldstart.terminal_lines(report.cold_start, columns, wide)]
     if report.comparison is not None:
         lines += ([""] if lines else []) + wrapped(render_compare.terminal_lines(report.comparison), columns)
     return lines
@@ -95,20 +95,7 @@ def block(result: ScenarioResult, width: int) -> List[str]:
                f"baseline {us(baseline.cpu_us_per_op.estimate)}" if baseline else "",
                f"api-only {with_ci(result.api_overhead.cpu_us_per_op)}" if result.api_overhead else "",
                f"p99 {with_ci(overhead.latency_p99_us)}"]
-    return wrapped([head], width) + _joined([d for d in details if d], width, "    ")
-
-
-def _joined(parts: List[str], width: int, indent: str) -> List[str]:
-    """`parts` joined by " · ", breaking between parts rather than inside one."""
-    lines, current = [], indent
-    for part in parts:
-        candidate = part if current == indent else f"{current} · {part}"[len(indent):]
-        if current != indent and len(indent + candidate) > width:
-            lines.append(current)
-            current = indent + part
-        else:
-            current = indent + candidate
-    return wrapped(lines + [current], width)
+    return wrapped([head], width) + joined([d for d in details if d], width, "    ")
 
 
 def not_measured(results: Sequence[ScenarioResult]) -> List[str]:
