@@ -7,15 +7,25 @@ from __future__ import annotations
 from html import escape
 from typing import List, Sequence
 
-from otelaudit.model import Finding, VersionComparison
+from otelaudit.model import Finding, Version, VersionComparison
 from otelaudit.render._units import duration, with_interval
 from otelaudit.render.precision import describe_all
 
 
 def terminal_lines(c: VersionComparison) -> List[str]:
+    """This comparison's lines, then those of the further scenarios of the same releases."""
+    lines = _lines(c)
+    for other in c.further:
+        lines += ["", *_lines(other)]
+    return lines
+
+
+def _lines(c: VersionComparison) -> List[str]:
     a, b, r = c.a, c.b, c.result
-    lines = [f"otelaudit compare: {b.requirement} ({b.instrumentor.version}) against {a.requirement} "
-             f"({a.instrumentor.version}), scenario {a.scenario.name}, instrumented arm (SDK)"]
+    arm = "instrumented arm (SDK)" if a.instrumentor else "the SDK under the scenario's own API calls"
+    lines = [f"otelaudit compare: {b.requirement} ({_subject(b)}) against {a.requirement} "
+             f"({_subject(a)}), scenario {a.scenario.name}, {arm}"]
+    lines += [f"  environment of {v.requirement}: {_environment(v)}" for v in (a, b) if v.environment]
     if r.failure:
         return lines + [f"  failed: {r.failure}"]
     if r.comparison is not None:
@@ -34,6 +44,18 @@ def terminal_lines(c: VersionComparison) -> List[str]:
     lines += [f"  pins differ: {d}" for d in c.pin_differences]
     lines += [f"  warning: {w}" for w in c.warnings]
     return lines
+
+
+def _subject(v: Version) -> str:
+    """What moves: the instrumentation's version, or the SDK's for a scenario of the SDK itself."""
+    if v.instrumentor is not None:
+        return v.instrumentor.version
+    return f"sdk {v.packages.get('opentelemetry-sdk', '?')}"
+
+
+def _environment(v: Version) -> str:
+    took = f"{v.build_s:.1f} s" if v.build_s is not None else "?"
+    return f"cached, verified in {took}" if v.reused else f"built in {took}"
 
 
 def markdown(c: VersionComparison) -> str:

@@ -1,0 +1,141 @@
+"""`compare opentelemetry-sdk==A [opentelemetry-sdk==B]` (or `-api`: they move together):
+one environment per release holding api and sdk at that version, and for each chosen
+scenario its instrumentation (at the release line that accepts that SDK: contrib pins
+its semantic conventions exactly, so it moves too, and the comparison says so) and its
+library pinned as installed here. A scenario compares only where it installs under
+both releases. The default scenarios: those of otelaudit's `scenarios` extra installed
+here, and the scenarios of the SDK itself (bound to no instrumentation)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from otelaudit.compare import envs, index
+from otelaudit.compare.pins import SDK_FAMILY, Pair, Sources, checked_release
+from otelaudit.compare.versions import description
+from otelaudit.errors import ScenarioError, UsageError, did_you_mean
+from otelaudit.model import Version
+from otelaudit.scenarios.api import Scenario
+from otelaudit.scenarios.sdk import is_sdk_scenario
+
+Progress = Callable[[str], None]
+DEFAULT_EXTRA = "scenarios"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A scenario to compare, and what its environment needs beside the SDK."""
+
+    scenario: Scenario
+    instrumentation: Optional[str]  # its instrumentation's distribution; None: a scenario of the SDK itself
+    pins: Tuple[str, ...]  # its library, pinned as installed here
+
+    @property
+    def requirements(self) -> Tuple[str, ...]:
+        return ((self.instrumentation,) if self.instrumentation else ()) + self.pins
+
+
+def prepare_sdk(distribution: str, versions: Sequence[str], sources: Sources, on_progress: Progress,
+                chosen: Sequence[str]) -> Tuple[Pair, ...]:
+    for name in SDK_FAMILY:  # both must exist at each version
+        checked_release(name, versions, sources)
+    plans = scenario_plans(chosen)
+    root = envs.cache_root(sources.cache_dir)
+    sides = [sdk_side(v, plans, sources, root, on_progress) for v in versions]
+    if len(sides) == 1:
+        sides.append(side_here(plans))
+    common = [p.scenario.name for p in plans if all(p.scenario.name in side for side in sides)]
+    left_out = [p.scenario.name for p in plans if p.scenario.name not in common]
+    if left_out:
+        on_progress(f"not compared (they do not install under both releases): {', '.join(left_out)}")
+    if not common:
+        raise ScenarioError(f"no scenario installs under both {distribution} releases: choose others with --scenario")
+    return tuple((sides[0][name], sides[1][name]) for name in common)
+
+
+def scenario_plans(chosen: Sequence[str]) -> List[Plan]:
+    from otelaudit.discover.catalog import load_catalog
+    from otelaudit.discover.instrumentors import discover_instrumentors
+
+    scenarios = {s.name: s for s in load_catalog().scenarios.values()}
+    installed = {(i.name, index.canonical(i.distribution)): i.distribution for i in discover_instrumentors()}
+    unknown = [name for name in chosen if name not in scenarios]
+    if unknown:
+        raise UsageError(f"no scenario named {unknown[0]!r}{did_you_mean(unknown[0], sorted(scenarios))}")
+    plans = []
+    for scenario in (scenarios[name] for name in chosen) if chosen else _defaults(scenarios.values()):
+        plan = _plan(scenario, installed)
+        if plan is None and chosen:
+            raise UsageError(f"scenario {scenario.name!r}: its instrumentation is not installed here, so no "
+                             "version of it is known to compare under both releases: install it first")
+        plans += [plan] if plan else []
+    return plans
+
+
+def _plan(scenario: Scenario, installed: Dict[Tuple[str, str], str]) -> Optional[Plan]:
+    from otelaudit.child.describe import library_distribution
+
+    if is_sdk_scenario(scenario):  # its library is the API, which moves with the SDK
+        return Plan(scenario, None, ())
+    library = library_distribution(scenario.library)
+    pins = envs.pins_here((library,)) if library and index.canonical(library) not in SDK_FAMILY else ()
+    wanted = index.canonical(scenario.instrumentor_distribution or "")
+    found = [d for (name, dist), d in installed.items() if name == scenario.instrumentor and wanted in ("", dist)]
+    return Plan(scenario, found[0], pins) if found else None
+
+
+def _defaults(scenarios: Iterable[Scenario]) -> List[Scenario]:
+    """The scenarios of otelaudit's `scenarios` extra (by their instrumentation), and the SDK's own."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    extra = set()
+    for text in metadata.requires("otelaudit") or ():
+        requirement = Requirement(text)
+        if requirement.marker is not None and requirement.marker.evaluate({"extra": DEFAULT_EXTRA}):
+            extra.add(index.canonical(requirement.name))
+    return [s for s in sorted(scenarios, key=lambda s: s.name)
+            if is_sdk_scenario(s) or index.canonical(f"opentelemetry-instrumentation-{s.instrumentor}") in extra
+            or index.canonical(s.instrumentor_distribution or "") in extra]
+
+
+def sdk_side(version: str, plans: Sequence[Plan], sources: Sources, root: Path,
+             on_progress: Progress) -> Dict[str, Version]:
+    requirement = f"opentelemetry-sdk=={version}"
+    core = (f"opentelemetry-api=={version}", requirement, "packaging", *envs.pins_here(("pyinstrument",)))
+    if any(p.instrumentation for p in plans):
+        core += ("opentelemetry-instrumentation",)  # at the release line this SDK accepts
+    spec = envs.EnvSpec(requirement, (core,), tuple((p.scenario.name, p.requirements) for p in plans),
+                        find_links=sources.find_links, index_url=sources.index_url)
+    built = envs.ensure(spec, root, sources.rebuild, on_progress)
+    kept = [p for p in plans if p.scenario.name in built.groups]
+    sides = {p.scenario.name: _side(requirement, built.python, True, p) for p in kept}
+    return {name: replace(side, environment=built.home, build_s=round(built.build_s, 2), reused=built.reused)
+            for name, side in sides.items()}
+
+
+def side_here(plans: Sequence[Plan]) -> Dict[str, Version]:
+    from importlib import metadata
+
+    requirement = f"opentelemetry-sdk=={metadata.version('opentelemetry-sdk')} (installed)"
+    return {p.scenario.name: _side(requirement, sys.executable, False, p) for p in plans}
+
+
+def _side(requirement: str, python: str, isolated: bool, plan: Plan) -> Version:
+    from otelaudit.child.describe import scenario_description
+
+    found = description(requirement, python, isolated, plan.instrumentation or "opentelemetry-sdk")
+    scenario = found.scenario if plan.instrumentation and found.scenario else scenario_description(plan.scenario)
+    return Version(requirement, python, isolated, found.instrumentor, scenario, found.packages)
+
+
+def moving_pins(pairs: Sequence[Pair]) -> Tuple[str, ...]:
+    """Distributions whose versions should match but may move with the SDK: the scenarios'
+    instrumentations (not the distribution under comparison itself)."""
+    subjects = {index.canonical(side.requirement.partition("==")[0]) for pair in pairs for side in pair}
+    return tuple(sorted({side.instrumentor.distribution for pair in pairs for side in pair
+                         if side.instrumentor and index.canonical(side.instrumentor.distribution) not in subjects}))
