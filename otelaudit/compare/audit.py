@@ -10,7 +10,7 @@ from typing import Callable, Optional, Tuple
 
 from otelaudit.compare.abtest import ABSettings
 from otelaudit.compare.pins import Sources
-from otelaudit.compare.sdk import moving_pins
+from otelaudit.compare.sdk import matched_pins
 from otelaudit.compare.setup import pair_notes, prepare_versions
 from otelaudit.compare.versions import compare_versions
 from otelaudit.model import Report, ScanSettings, VersionComparison
@@ -49,12 +49,11 @@ def compare(options: CompareOptions, on_progress: Progress = lambda message: Non
             on_note: Progress = lambda message: None) -> Report:
     """`on_note` hears the slow one-off steps (building an environment), `on_progress` the rounds."""
     pairs = prepare_versions(options.pins, options.sources, on_note, options.scenarios)
-    moving = moving_pins(pairs)
     compared = []
     for number, (a, b) in enumerate(pairs, 1):
         if len(pairs) > 1:
             on_note(f"scenario {a.scenario.name} ({number}/{len(pairs)})")
-        compared.append(compare_versions(a, b, options.ab_settings(), on_progress, moving))
+        compared.append(compare_versions(a, b, options.ab_settings(), on_progress, matched_pins(a)))
     notes = tuple(pair_notes(pairs))
     first = replace(compared[0], warnings=notes + compared[0].warnings, further=tuple(compared[1:]))
     return comparison_report(options, first)

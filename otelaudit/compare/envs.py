@@ -10,6 +10,7 @@ The only module here that starts processes (pip, uv, the verifying interpreter).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -168,9 +169,12 @@ def _install(python: str, requirements: Sequence[str], spec: EnvSpec,
     if uv:
         env.setdefault("UV_CACHE_DIR", str(Path(python).parents[2] / ".uv-cache"))
         command = [uv, "pip", "install", "--python", python, "--quiet", *links, *index]
-    else:
+    elif importlib.util.find_spec("pip") is not None:
         command = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet",
                    "--disable-pip-version-check", "--retries", "1", *links, *index]
+    else:
+        raise EnvironmentBuildError(f"cannot build an environment for {spec.label}: this environment has neither "
+                                    "uv nor pip (pip install uv)")
     command += ["--dry-run"] if dry_run else []
     done = subprocess.run([*command, *requirements], capture_output=True, text=True, timeout=900, env=env)
     if done.returncode != 0 and _unreachable(done.stderr):

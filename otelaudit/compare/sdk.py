@@ -133,9 +133,12 @@ def _side(requirement: str, python: str, isolated: bool, plan: Plan) -> Version:
     return Version(requirement, python, isolated, found.instrumentor, scenario, found.packages)
 
 
-def moving_pins(pairs: Sequence[Pair]) -> Tuple[str, ...]:
-    """Distributions whose versions should match but may move with the SDK: the scenarios'
-    instrumentations (not the distribution under comparison itself)."""
-    subjects = {index.canonical(side.requirement.partition("==")[0]) for pair in pairs for side in pair}
-    return tuple(sorted({side.instrumentor.distribution for pair in pairs for side in pair
-                         if side.instrumentor and index.canonical(side.instrumentor.distribution) not in subjects}))
+def matched_pins(a: Version) -> Tuple[str, ...]:
+    """The distributions whose versions should match on both sides of this scenario, the
+    distribution under comparison left out: the core ones, and the instrumentation's."""
+    subject = index.canonical(a.requirement.partition("==")[0])
+    family = SDK_FAMILY if subject in SDK_FAMILY else (subject,)
+    names = [*envs.CORE_PINS, *([a.instrumentor.distribution] if a.instrumentor else [])]
+    if a.instrumentor is None:  # a scenario of the SDK itself runs no instrumentation
+        names.remove("opentelemetry-instrumentation")
+    return tuple(n for n in names if index.canonical(n) not in family)

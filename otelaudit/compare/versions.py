@@ -71,9 +71,9 @@ def _env(version: Version) -> Dict[str, str]:
 
 
 def compare_versions(a: Version, b: Version, settings: ABSettings, on_progress: Callable[[str], None],
-                     also_pins: Sequence[str] = ()) -> VersionComparison:
-    """`also_pins`: further distributions whose versions should be the same on both sides."""
-    from otelaudit.compare.envs import CORE_PINS
+                     pins: Sequence[str]) -> VersionComparison:
+    """`pins`: the distributions whose versions should be the same on both sides (the
+    scenario's library is added); those that differ are listed on the comparison."""
     from otelaudit.servers.running import running_servers
 
     with running_servers(a.scenario.servers) as servers:
@@ -82,7 +82,7 @@ def compare_versions(a: Version, b: Version, settings: ABSettings, on_progress: 
         sides = [Side(v.requirement, spec_for(v, servers), v.python, _env(v), v.isolated) for v in (a, b)]
         result = compare_sides(sides[0], sides[1], settings, on_progress)
     library = _library_distribution(a)
-    return version_comparison(a, b, result, CORE_PINS + tuple(also_pins) + ((library,) if library else ()))
+    return version_comparison(a, b, result, tuple(pins) + ((library,) if library else ()))
 
 
 def _library_distribution(version: Version) -> Optional[str]:

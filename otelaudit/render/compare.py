@@ -47,10 +47,13 @@ def _lines(c: VersionComparison) -> List[str]:
 
 
 def _subject(v: Version) -> str:
-    """What moves: the instrumentation's version, or the SDK's for a scenario of the SDK itself."""
-    if v.instrumentor is not None:
-        return v.instrumentor.version
-    return f"sdk {v.packages.get('opentelemetry-sdk', '?')}"
+    """What moves: the instrumentation's version; with SDK releases, the SDK's (and the instrumentation's)."""
+    sdk = f"sdk {v.packages.get('opentelemetry-sdk', '?')}"
+    if v.instrumentor is None:
+        return sdk
+    if v.requirement.startswith(("opentelemetry-sdk", "opentelemetry-api")):
+        return f"{sdk}, {v.instrumentor.distribution} {v.instrumentor.version}"
+    return v.instrumentor.version
 
 
 def _environment(v: Version) -> str:

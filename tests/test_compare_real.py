@@ -1,0 +1,146 @@
+"""`otelaudit compare` on real releases from the registry, through the real CLI: two contrib
+releases of sqlite3 eleven release lines apart (each with the SDK its exact
+opentelemetry-instrumentation accepts, the move reported), two SDK releases on a scenario of
+the SDK itself, a cached environment that broke (rebuilt, never reused), and every bad input
+(one line, its own exit code, nothing cached). Needs the package index; builds run with uv
+(the test extra) in seconds, and one environment cache serves the module."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from otelaudit.errors import ExitCode
+
+SQLITE3 = "opentelemetry-instrumentation-sqlite3"
+OLD, NEW = "0.55b0", "0.66b1"  # 2025 and 2026 release lines
+SDK_OLD, SDK_NEW = "1.38.0", "1.45.1"
+TINY = ("--quick", "--rounds", "3", "--seconds-per-run", "0.05")
+
+
+def compare(*args: str, cache: Path, env: "dict[str, str] | None" = None, timeout: float = 170):
+    return subprocess.run([sys.executable, "-m", "otelaudit", "compare", *args, "--cache-dir", str(cache)],
+                          capture_output=True, text=True, timeout=timeout, env=env, cwd=str(cache.parent))
+
+
+def environments(cache: Path) -> "list[str]":
+    """The environments kept (the shared wheel cache is not one)."""
+    return sorted(p.name for p in cache.iterdir() if not p.name.startswith(".")) if cache.exists() else []
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("compare") / "envs"
+
+
+@pytest.fixture(scope="module")
+def instrumentation_pair(cache: Path):
+    out = cache.parent / "sqlite3.json"
+    done = compare(f"{SQLITE3}=={OLD}", f"{SQLITE3}=={NEW}", *TINY, "--json", str(out), cache=cache)
+    return done, out
+
+
+@pytest.mark.scan
+def test_two_contrib_releases_each_with_an_sdk_it_accepts(instrumentation_pair, cache):
+    done, out = instrumentation_pair
+    assert done.returncode == 0, done.stderr[-2000:]
+    comparison = json.loads(out.read_text())["comparison"]
+    a, b = comparison["a"], comparison["b"]
+    assert a["instrumentor"]["version"] == OLD and b["instrumentor"]["version"] == NEW
+    # 0.55b0 pins its own opentelemetry-instrumentation, whose conventions no 1.45 SDK accepts.
+    assert a["packages"]["opentelemetry-instrumentation"] == OLD
+    assert a["packages"]["opentelemetry-sdk"] != b["packages"]["opentelemetry-sdk"] == SDK_NEW
+    assert any(d.startswith("opentelemetry-sdk: ") for d in comparison["pin_differences"])
+    assert any("the difference includes them" in w for w in comparison["warnings"])
+    assert a["telemetry_per_op"]["spans"] == b["telemetry_per_op"]["spans"] == 1.0
+    assert comparison["result"]["comparison"] is not None and not comparison["result"]["failure"]
+    assert not a["reused"] and a["build_s"] > 0 and "built in" in done.stderr + done.stdout
+    text = subprocess.run([sys.executable, "-m", "otelaudit", "report", str(out), "--format", "text"],
+                          capture_output=True, text=True, timeout=60)
+    flowing = " ".join(text.stdout.split())  # the terminal report wraps at 80 columns
+    assert text.returncode == 0 and f"{SQLITE3}=={NEW} ({NEW}) against {SQLITE3}=={OLD} ({OLD})" in flowing
+
+
+@pytest.mark.scan
+def test_a_broken_cached_environment_is_rebuilt_not_reused(instrumentation_pair, cache):
+    from otelaudit.compare import envs
+
+    assert instrumentation_pair[0].returncode == 0
+    spec = envs.EnvSpec(f"{SQLITE3}=={NEW}", ((f"{SQLITE3}=={NEW}", f"opentelemetry-sdk=={SDK_NEW}", "packaging"),),
+                        entry_point_of=SQLITE3)
+    built = envs.ensure(spec, cache)
+    assert not built.reused
+    assert envs.ensure(spec, cache).reused
+    sdk = next(Path(built.home).glob("lib/python*/site-packages/opentelemetry/sdk"))
+    subprocess.run(["rm", "-rf", str(sdk)], check=True)  # as a half-finished install or a cleaner leaves it
+    notes: "list[str]" = []
+    again = envs.ensure(spec, cache, on_progress=notes.append)
+    assert not again.reused and any("is broken" in n for n in notes)
+    assert envs.ensure(spec, cache, rebuild=True).reused is False
+
+
+@pytest.mark.scan
+def test_two_sdk_releases_on_a_scenario_of_the_sdk(cache):
+    out = cache.parent / "sdk.json"
+    done = compare(f"opentelemetry-sdk=={SDK_OLD}", f"opentelemetry-sdk=={SDK_NEW}", "--scenario", "sdk_attributes",
+                   *TINY, "--json", str(out), cache=cache)
+    assert done.returncode == 0, done.stderr[-2000:]
+    comparison = json.loads(out.read_text())["comparison"]
+    a, b = comparison["a"], comparison["b"]
+    assert a["scenario"]["name"] == "sdk_attributes" and a["instrumentor"] is None
+    assert (a["packages"]["opentelemetry-sdk"], a["packages"]["opentelemetry-api"]) == (SDK_OLD, SDK_OLD)
+    assert (b["packages"]["opentelemetry-sdk"], b["packages"]["opentelemetry-api"]) == (SDK_NEW, SDK_NEW)
+    assert a["telemetry_per_op"]["spans"] == b["telemetry_per_op"]["spans"] == 1.0
+    assert comparison["result"]["comparison"]["verdict"] in ("overhead", "no-detectable-overhead", "inconclusive")
+    assert comparison["pin_differences"] == []  # api and sdk are what moves; nothing else may
+    text = subprocess.run([sys.executable, "-m", "otelaudit", "report", str(out), "--format", "text"],
+                          capture_output=True, text=True, timeout=60)
+    assert text.returncode == 0 and "scenario sdk_attributes" in " ".join(text.stdout.split())
+
+
+# Bad input: one line, a distinct exit code, no environment kept.
+@pytest.mark.parametrize("args, code, words", [
+    ((f"{SQLITE3}==0.1b0", f"{SQLITE3}=={NEW}"), ExitCode.UNKNOWN_TARGET, "has no release 0.1b0"),
+    (("opentelemetry-instrumentation-no-such-thing==1.0b0",), ExitCode.UNKNOWN_TARGET, "no distribution named"),
+    ((f"{SQLITE3}=={OLD}", f"opentelemetry-instrumentation-httpx=={OLD}"), ExitCode.USAGE, "same distribution"),
+    ((f"{SQLITE3}=={OLD}", "--index-url", "http://127.0.0.1:9/simple"), ExitCode.INDEX_UNREACHABLE,
+     "cannot reach the package index"),
+    ((f"{SQLITE3}>={OLD}",), ExitCode.USAGE, "expected DIST==VERSION"),
+])
+def test_bad_input_is_one_line_with_its_exit_code_and_nothing_cached(tmp_path, args, code, words):
+    cache = tmp_path / "envs"
+    done = compare(*args, cache=cache, timeout=60)
+    assert done.returncode == code, done.stderr
+    assert done.stderr.count("\n") == 1 and words in done.stderr and "Traceback" not in done.stderr
+    assert environments(cache) == []
+
+
+def test_a_distribution_that_is_no_instrumentation_is_refused_and_not_cached(tmp_path):
+    cache = tmp_path / "envs"
+    done = compare("six==1.16.0", "six==1.17.0", cache=cache, timeout=120)
+    lines = [ln for ln in done.stderr.splitlines() if not ln.startswith("otelaudit: building")]
+    assert done.returncode == ExitCode.NO_SCENARIO, done.stderr
+    assert lines == ["otelaudit: error: six provides no opentelemetry_instrumentor entry point: compare takes an "
+                     "instrumentation (DIST==A [DIST==B]), opentelemetry-sdk or opentelemetry-api"]
+    assert environments(cache) == []
+
+
+@pytest.mark.parametrize("where", ["cache-dir", "home"])
+def test_an_unwritable_cache_names_the_option(tmp_path, where):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")  # a folder inside a file cannot be made, even by root
+    env = {k: v for k, v in os.environ.items() if k != "OTELAUDIT_CACHE"}
+    if where == "home":
+        env["HOME"] = str(blocker)
+        command = [sys.executable, "-m", "otelaudit", "compare", f"{SQLITE3}=={OLD}"]
+    else:
+        command = [sys.executable, "-m", "otelaudit", "compare", f"{SQLITE3}=={OLD}", "--cache-dir",
+                   str(blocker / "envs")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == ExitCode.USAGE, done.stderr
+    assert done.stderr.count("\n") == 1 and "--cache-dir" in done.stderr
