@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 
 from otelaudit import Scenario, Telemetry, Workload
-from otelaudit.scenarios.sdk import SDK, sdk_version
+from otelaudit.scenarios.sdk import API, SDK, sdk_version
 
 ATTRIBUTES = 32
 
@@ -37,4 +37,4 @@ class SpanAttributesWorkload(Workload):
 
 
 SCENARIO = Scenario(SpanAttributesWorkload, expects=Telemetry(spans=1), library="opentelemetry.trace",
-                    instrumentor_distribution=SDK, library_version=sdk_version)
+                    instrumentor_distribution=SDK, distribution=API, library_version=sdk_version)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 
 from otelaudit import Scenario, Telemetry, Workload
-from otelaudit.scenarios.sdk import SDK, sdk_version
+from otelaudit.scenarios.sdk import API, SDK, sdk_version
 
 ENTRIES = 16
 
@@ -43,4 +43,4 @@ class BaggageWorkload(Workload):
 
 
 SCENARIO = Scenario(BaggageWorkload, expects=Telemetry(spans=1), library="opentelemetry.baggage",
-                    instrumentor_distribution=SDK, library_version=sdk_version)
+                    instrumentor_distribution=SDK, distribution=API, library_version=sdk_version)

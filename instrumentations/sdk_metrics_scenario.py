@@ -15,7 +15,7 @@ import itertools
 from typing import Any
 
 from otelaudit import Scenario, Telemetry, Workload
-from otelaudit.scenarios.sdk import SDK, sdk_version
+from otelaudit.scenarios.sdk import API, SDK, sdk_version
 
 BOUNDARIES = [float(2 ** (i / 8)) for i in range(100)]
 
@@ -41,4 +41,4 @@ class CardinalityWorkload(Workload):
 
 
 SCENARIO = Scenario(CardinalityWorkload, expects=Telemetry(metric_measurements=2), library="opentelemetry.metrics",
-                    instrumentor_distribution=SDK, library_version=sdk_version)
+                    instrumentor_distribution=SDK, distribution=API, library_version=sdk_version)

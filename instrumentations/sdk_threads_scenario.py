@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 
 from otelaudit import Scenario, Telemetry, Workload
-from otelaudit.scenarios.sdk import SDK, sdk_version
+from otelaudit.scenarios.sdk import API, SDK, sdk_version
 
 CHILDREN = ("load-user", "load-cart", "render")
 
@@ -49,5 +49,5 @@ class ThreadedSpansWorkload(Workload):
         await asyncio.get_running_loop().run_in_executor(None, self._handle, next(self.counter))
 
 
-SCENARIO = Scenario(ThreadedSpansWorkload, expects=Telemetry(spans=4), concurrency=4,
-                    library="opentelemetry.context", instrumentor_distribution=SDK, library_version=sdk_version)
+SCENARIO = Scenario(ThreadedSpansWorkload, expects=Telemetry(spans=4), concurrency=4, library="opentelemetry.context",
+                    instrumentor_distribution=SDK, distribution=API, library_version=sdk_version)

@@ -27,7 +27,10 @@ from otelaudit.errors import EnvironmentBuildError as EnvironmentBuildError  # r
 from otelaudit.errors import IndexUnreachableError, ScenarioError, UsageError
 
 CORE_PINS = ("opentelemetry-api", "opentelemetry-sdk", "opentelemetry-instrumentation", "pyinstrument")
-RECIPE = "3"  # bump when the way environments are built changes: older ones are never reused
+RECIPE = "4"  # bump when the way environments are built changes: older ones are never reused
+# Constraints, applied only where a release requires the package: opentelemetry-instrumentation
+# before 0.49b0 imports pkg_resources (declaring setuptools unbounded), which setuptools 82 removed.
+CONSTRAINTS = ("setuptools<82",)
 MARKER = "otelaudit-ready.json"
 Progress = Callable[[str], None]
 Group = Tuple[str, Tuple[str, ...]]  # (what it serves, its requirements): installed when it resolves
@@ -94,7 +97,7 @@ def pins_here(names: Sequence[str]) -> Tuple[str, ...]:
 
 
 def ensure(spec: EnvSpec, root: Path, rebuild: bool = False, on_progress: Progress = lambda m: None) -> VersionEnv:
-    key = hashlib.sha256(json.dumps([RECIPE, sys.version, spec.attempts, spec.groups, spec.must_import,
+    key = hashlib.sha256(json.dumps([RECIPE, CONSTRAINTS, sys.version, spec.attempts, spec.groups, spec.must_import,
                                      spec.entry_point_of, sorted(spec.find_links), spec.index_url]).encode())
     home = root / f"{_slug(spec.label)}-{key.hexdigest()[:12]}"
     python = str(home / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
@@ -165,6 +168,9 @@ def _install(python: str, requirements: Sequence[str], spec: EnvSpec,
              dry_run: bool = False) -> "subprocess.CompletedProcess[str]":
     links = [arg for link in spec.find_links for arg in ("--find-links", os.path.abspath(link))]
     index = ["--index-url", spec.index_url] if spec.index_url else []
+    constraints = Path(python).parents[1] / "otelaudit-constraints.txt"
+    constraints.write_text("\n".join(CONSTRAINTS) + "\n")
+    index += ["--constraint", str(constraints)]
     uv, env = _uv(), dict(os.environ)
     if uv:
         env.setdefault("UV_CACHE_DIR", str(Path(python).parents[2] / ".uv-cache"))

@@ -14,6 +14,7 @@ from otelaudit.model import Version
 from otelaudit.scenarios.sdk import SDK_FAMILY as SDK_FAMILY
 
 Pair = Tuple[Version, Version]
+INSTRUMENTATION = ("opentelemetry.instrumentation.instrumentor",)  # what every instrumentor's base class needs
 
 
 @dataclass(frozen=True)

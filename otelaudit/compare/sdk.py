@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from otelaudit.compare import envs, index
-from otelaudit.compare.pins import SDK_FAMILY, Pair, Sources, checked_release
+from otelaudit.compare.pins import INSTRUMENTATION, SDK_FAMILY, Pair, Sources, checked_release
 from otelaudit.compare.versions import description
 from otelaudit.errors import ScenarioError, UsageError, did_you_mean
 from otelaudit.model import Version
@@ -110,6 +110,8 @@ def sdk_side(version: str, plans: Sequence[Plan], sources: Sources, root: Path,
     if any(p.instrumentation for p in plans):
         core += ("opentelemetry-instrumentation",)  # at the release line this SDK accepts
     spec = envs.EnvSpec(requirement, (core,), tuple((p.scenario.name, p.requirements) for p in plans),
+                        must_import=envs.EnvSpec.must_import + (INSTRUMENTATION if any(p.instrumentation for p in plans)
+                                                                else ()),
                         find_links=sources.find_links, index_url=sources.index_url)
     built = envs.ensure(spec, root, sources.rebuild, on_progress)
     kept = [p for p in plans if p.scenario.name in built.groups]

@@ -8,13 +8,14 @@ against what is installed here, run by this interpreter."""
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from otelaudit.compare import envs, index
-from otelaudit.compare.pins import SDK_FAMILY, Pair, Sources, checked_release, parse_pins
+from otelaudit.compare.pins import INSTRUMENTATION, SDK_FAMILY, Pair, Sources, checked_release, parse_pins
 from otelaudit.compare.sdk import prepare_sdk
 from otelaudit.compare.versions import describe
 from otelaudit.errors import UsageError
@@ -50,8 +51,8 @@ def isolated_version(distribution: str, version: str, sources: Sources, root: Pa
     rest = envs.pins_here(("pyinstrument", library) if library else ("pyinstrument",))
     # Contrib releases pin their exact opentelemetry-instrumentation: never this environment's.
     attempts = ((requirement, *sdk, *rest, "packaging"), (requirement, "opentelemetry-sdk", *rest, "packaging"))
-    spec = envs.EnvSpec(requirement, attempts, entry_point_of=distribution, find_links=sources.find_links,
-                        index_url=sources.index_url)
+    spec = envs.EnvSpec(requirement, attempts, must_import=envs.EnvSpec.must_import + INSTRUMENTATION,
+                        entry_point_of=distribution, find_links=sources.find_links, index_url=sources.index_url)
     built = envs.ensure(spec, root, sources.rebuild, on_progress)
     side = _with_env(describe(requirement, built.python, True, distribution), built, sdk)
     missing = _library_pin(side, distribution)
@@ -96,6 +97,7 @@ def _library_here(distribution: str) -> Optional[str]:
     return None
 
 
+@functools.lru_cache(maxsize=None)  # a scan of every installed distribution's files: seconds in a big environment
 def _library_distribution(module: str) -> Optional[str]:
     from otelaudit.child.describe import library_distribution
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from otelaudit.scenarios.api import Scenario, normalise
 
 SDK = "opentelemetry-sdk"
-SDK_FAMILY = ("opentelemetry-sdk", "opentelemetry-api")  # they move together
+API = "opentelemetry-api"  # the library the SDK scenarios drive
+SDK_FAMILY = (SDK, API)  # they move together
 
 
 def is_sdk_scenario(scenario: Scenario) -> bool:
