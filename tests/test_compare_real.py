@@ -144,3 +144,20 @@ def test_an_unwritable_cache_names_the_option(tmp_path, where):
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == ExitCode.USAGE, done.stderr
     assert done.stderr.count("\n") == 1 and "--cache-dir" in done.stderr
+
+
+# The index answers, parsed offline: what decides "no such release" before anything is built.
+def test_versions_are_read_from_json_and_html_index_pages_and_wheel_folders(tmp_path):
+    from otelaudit.compare import index
+
+    page = json.dumps({"files": [{"filename": "opentelemetry_sdk-1.45.1-py3-none-any.whl"},
+                                 {"filename": "opentelemetry_sdk-1.45.1.tar.gz"},
+                                 {"filename": "opentelemetry_sdk-1.44.0-py3-none-any.whl"}]})
+    assert index._versions_in("opentelemetry-sdk", page, True) == ("1.45.1", "1.44.0")
+    html = '<a href="x">otelaudit_planted-2.0-py3-none-any.whl</a><a href="y">other-1.0.tar.gz</a>'
+    assert index._versions_in("otelaudit-planted", html, False) == ("2.0",)
+    (tmp_path / "otelaudit_planted-1.0-py3-none-any.whl").write_text("")
+    assert index.local_versions("otelaudit.planted", [str(tmp_path)]) == ("1.0",)
+    assert index.version_of("foo-bar", "foo-bar-0.3b1.tar.gz") == "0.3b1"
+    assert index.version_of("foo", "foo-bar-0.3b1.tar.gz") is None
+    assert index._equal_versions("1.45", ["1.45.0"]) and not index._equal_versions("1.4", ["1.45.0"])
