@@ -1,5 +1,5 @@
 """`otelaudit compare DIST==A [DIST==B]` (an instrumentation, or opentelemetry-sdk/-api
-with `--scenario`): its arguments, mapped onto CompareOptions with the stop rule parsed
+with `--scenario`) or `--contrib A [B]`: its arguments, mapped onto CompareOptions with the stop rule parsed
 here, once; the comparison is saved as a Report (`--json`) that `otelaudit report`
 renders again. `--fail-on-regression` makes it a release gate."""
 
@@ -20,12 +20,15 @@ QUICK_ROUNDS, QUICK_SECONDS_PER_RUN = 5, 0.1
 def add_parser(commands: Any, epilog: str) -> None:
     parser = commands.add_parser("compare", help="compare two releases of an instrumentation, or of the SDK and "
                                  "API, each in its own cached environment: otelaudit compare DIST==A [DIST==B]")
-    parser.add_argument("versions", nargs="+", metavar="DIST==VERSION",
+    parser.add_argument("versions", nargs="*", metavar="DIST==VERSION",
                         help="one (against the installed version) or two requirement pins of an instrumentation, "
                              "opentelemetry-sdk or opentelemetry-api (api and sdk move together)")
     parser.add_argument("--scenario", action="append", default=[], metavar="NAME", dest="scenarios",
                         help="SDK/API releases: compare this scenario; repeatable (default: the bundled default "
                              "scenarios that install under both releases)")
+    parser.add_argument("--contrib", nargs="+", default=[], metavar="LINE",
+                        help="compare contrib release lines (e.g. 0.55b0 0.66b1): opentelemetry-instrumentation and "
+                             "every installed contrib instrumentation with a scenario move together")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 5 rounds of 0.1 s runs")
     options.add_all(parser.add_argument, (options.ROUNDS, options.SECONDS_PER_RUN, options.TIMEOUT, options.SEED))
     parser.add_argument("--find-links", action="append", default=[], metavar="DIR",
@@ -88,4 +91,4 @@ def compare_options(args: argparse.Namespace) -> "CompareOptions":
     return CompareOptions(pins=tuple(args.versions), rule=rule, find_links=tuple(args.find_links),
                           cache_dir=args.cache_dir, command=" ".join(["otelaudit", *args.argv]),
                           scenarios=tuple(args.scenarios), index_url=args.index_url, rebuild=args.rebuild,
-                          quick=args.quick, **chosen)
+                          quick=args.quick, contrib=tuple(args.contrib), **chosen)

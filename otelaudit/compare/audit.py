@@ -35,6 +35,7 @@ class CompareOptions:
     index_url: Optional[str] = None
     rebuild: bool = False
     quick: bool = False
+    contrib: Tuple[str, ...] = ()  # compare --contrib: release lines of opentelemetry-instrumentation
 
     def ab_settings(self) -> ABSettings:
         return ABSettings(self.rule, seconds_per_run=self.seconds_per_run, seed=self.seed, timeout_s=self.timeout_s,
@@ -48,7 +49,7 @@ class CompareOptions:
 def compare(options: CompareOptions, on_progress: Progress = lambda message: None,
             on_note: Progress = lambda message: None) -> Report:
     """`on_note` hears the slow one-off steps (building an environment), `on_progress` the rounds."""
-    pairs = prepare_versions(options.pins, options.sources, on_note, options.scenarios)
+    pairs = prepare_versions(options.pins, options.sources, on_note, options.scenarios, options.contrib)
     compared = []
     for number, (a, b) in enumerate(pairs, 1):
         if len(pairs) > 1:

@@ -37,7 +37,7 @@ def parse_pin(text: str) -> Tuple[str, str]:
 def parse_pins(pins: Sequence[str]) -> Tuple[str, Tuple[str, ...]]:
     """(the distribution, its versions): one or two of the same distribution."""
     if len(pins) not in (1, 2):
-        raise UsageError("compare takes DIST==A and optionally DIST==B")
+        raise UsageError("compare takes DIST==A and optionally DIST==B (or --contrib A [B])")
     parsed = [parse_pin(p) for p in pins]
     if len({index.canonical(name) for name, _ in parsed}) != 1:
         raise UsageError(f"both versions must be of the same distribution, got {parsed[0][0]} and {parsed[1][0]}")

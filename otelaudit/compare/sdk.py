@@ -9,6 +9,7 @@ here, and the scenarios of the SDK itself (bound to no instrumentation)."""
 from __future__ import annotations
 
 import sys
+from importlib import metadata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -23,6 +24,7 @@ from otelaudit.scenarios.sdk import is_sdk_scenario
 
 Progress = Callable[[str], None]
 DEFAULT_EXTRA = "scenarios"
+CONTRIB = "opentelemetry-instrumentation"  # compare --contrib: its release line, and every instrumentation's
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,12 @@ class Plan:
     scenario: Scenario
     instrumentation: Optional[str]  # its instrumentation's distribution; None: a scenario of the SDK itself
     pins: Tuple[str, ...]  # its library, pinned as installed here
+    version: Optional[str] = None  # the instrumentation's, when it is pinned (compare --contrib)
 
     @property
     def requirements(self) -> Tuple[str, ...]:
-        return ((self.instrumentation,) if self.instrumentation else ()) + self.pins
+        pinned = f"{self.instrumentation}=={self.version}" if self.version else self.instrumentation
+        return ((pinned,) if pinned else ()) + self.pins
 
 
 def prepare_sdk(distribution: str, versions: Sequence[str], sources: Sources, on_progress: Progress,
@@ -46,17 +50,23 @@ def prepare_sdk(distribution: str, versions: Sequence[str], sources: Sources, on
     root = envs.cache_root(sources.cache_dir)
     sides = [sdk_side(v, plans, sources, root, on_progress) for v in versions]
     if len(sides) == 1:
-        sides.append(side_here(plans))
+        sides.append(side_here(plans, f"opentelemetry-sdk=={metadata.version('opentelemetry-sdk')} (installed)"))
+    return paired(plans, sides, f"{distribution} releases", on_progress)
+
+
+def paired(plans: Sequence[Plan], sides: Sequence[Dict[str, Version]], what: str,
+           on_progress: Progress) -> Tuple[Pair, ...]:
+    """The scenarios that installed on both sides, each as a pair (A, B)."""
     common = [p.scenario.name for p in plans if all(p.scenario.name in side for side in sides)]
     left_out = [p.scenario.name for p in plans if p.scenario.name not in common]
     if left_out:
-        on_progress(f"not compared (they do not install under both releases): {', '.join(left_out)}")
+        on_progress(f"not compared (they do not install under both): {', '.join(left_out)}")
     if not common:
-        raise ScenarioError(f"no scenario installs under both {distribution} releases: choose others with --scenario")
+        raise ScenarioError(f"no scenario installs under both {what}: choose others with --scenario")
     return tuple((sides[0][name], sides[1][name]) for name in common)
 
 
-def scenario_plans(chosen: Sequence[str]) -> List[Plan]:
+def scenario_plans(chosen: Sequence[str], defaults_only: bool = True) -> List[Plan]:
     from otelaudit.discover.catalog import load_catalog
     from otelaudit.discover.instrumentors import discover_instrumentors
 
@@ -66,13 +76,13 @@ def scenario_plans(chosen: Sequence[str]) -> List[Plan]:
     if unknown:
         raise UsageError(f"no scenario named {unknown[0]!r}{did_you_mean(unknown[0], sorted(scenarios))}")
     plans = []
-    for scenario in (scenarios[name] for name in chosen) if chosen else _defaults(scenarios.values()):
+    for scenario in (scenarios[name] for name in chosen) if chosen else scenarios.values():
         plan = _plan(scenario, installed)
         if plan is None and chosen:
             raise UsageError(f"scenario {scenario.name!r}: its instrumentation is not installed here, so no "
                              "version of it is known to compare under both releases: install it first")
         plans += [plan] if plan else []
-    return plans
+    return plans if chosen or not defaults_only else _defaults(plans)
 
 
 def _plan(scenario: Scenario, installed: Dict[Tuple[str, str], str]) -> Optional[Plan]:
@@ -87,10 +97,8 @@ def _plan(scenario: Scenario, installed: Dict[Tuple[str, str], str]) -> Optional
     return Plan(scenario, found[0], pins) if found else None
 
 
-def _defaults(scenarios: Iterable[Scenario]) -> List[Scenario]:
+def _defaults(plans: Sequence[Plan]) -> List[Plan]:
     """The scenarios of otelaudit's `scenarios` extra (by their instrumentation), and the SDK's own."""
-    from importlib import metadata
-
     from packaging.requirements import Requirement
 
     extra = set()
@@ -98,20 +106,26 @@ def _defaults(scenarios: Iterable[Scenario]) -> List[Scenario]:
         requirement = Requirement(text)
         if requirement.marker is not None and requirement.marker.evaluate({"extra": DEFAULT_EXTRA}):
             extra.add(index.canonical(requirement.name))
-    return [s for s in sorted(scenarios, key=lambda s: s.name)
-            if is_sdk_scenario(s) or index.canonical(f"opentelemetry-instrumentation-{s.instrumentor}") in extra
-            or index.canonical(s.instrumentor_distribution or "") in extra]
+    return sorted((p for p in plans if p.instrumentation is None or index.canonical(p.instrumentation) in extra),
+                  key=lambda p: p.scenario.name)
 
 
 def sdk_side(version: str, plans: Sequence[Plan], sources: Sources, root: Path,
              on_progress: Progress) -> Dict[str, Version]:
     requirement = f"opentelemetry-sdk=={version}"
-    core = (f"opentelemetry-api=={version}", requirement, "packaging", *envs.pins_here(("pyinstrument",)))
+    core: Tuple[str, ...] = (f"opentelemetry-api=={version}", requirement)
     if any(p.instrumentation for p in plans):
         core += ("opentelemetry-instrumentation",)  # at the release line this SDK accepts
-    spec = envs.EnvSpec(requirement, (core,), tuple((p.scenario.name, p.requirements) for p in plans),
-                        must_import=envs.EnvSpec.must_import + (INSTRUMENTATION if any(p.instrumentation for p in plans)
-                                                                else ()),
+    return release_side(requirement, core, plans, sources, root, on_progress)
+
+
+def release_side(requirement: str, core: Tuple[str, ...], plans: Sequence[Plan], sources: Sources, root: Path,
+                 on_progress: Progress) -> Dict[str, Version]:
+    """One release's environment (`core`, and each plan that installs beside it) and its side of each scenario."""
+    instrumented = any(p.instrumentation for p in plans)
+    spec = envs.EnvSpec(requirement, ((*core, "packaging", *envs.pins_here(("pyinstrument",))),),
+                        tuple((p.scenario.name, p.requirements) for p in plans),
+                        must_import=envs.EnvSpec.must_import + (INSTRUMENTATION if instrumented else ()),
                         find_links=sources.find_links, index_url=sources.index_url)
     built = envs.ensure(spec, root, sources.rebuild, on_progress)
     kept = [p for p in plans if p.scenario.name in built.groups]
@@ -120,10 +134,7 @@ def sdk_side(version: str, plans: Sequence[Plan], sources: Sources, root: Path,
             for name, side in sides.items()}
 
 
-def side_here(plans: Sequence[Plan]) -> Dict[str, Version]:
-    from importlib import metadata
-
-    requirement = f"opentelemetry-sdk=={metadata.version('opentelemetry-sdk')} (installed)"
+def side_here(plans: Sequence[Plan], requirement: str) -> Dict[str, Version]:
     return {p.scenario.name: _side(requirement, sys.executable, False, p) for p in plans}
 
 
@@ -140,7 +151,10 @@ def matched_pins(a: Version) -> Tuple[str, ...]:
     distribution under comparison left out: the core ones, and the instrumentation's."""
     subject = index.canonical(a.requirement.partition("==")[0])
     family = SDK_FAMILY if subject in SDK_FAMILY else (subject,)
-    names = [*envs.CORE_PINS, *([a.instrumentor.distribution] if a.instrumentor else [])]
+    instrumentation = [a.instrumentor.distribution] if a.instrumentor else []
+    if subject == CONTRIB:  # the whole contrib line moves: the instrumentation is what is compared
+        family, instrumentation = (subject,), []
+    names = [*envs.CORE_PINS, *instrumentation]
     if a.instrumentor is None:  # a scenario of the SDK itself runs no instrumentation
         names.remove("opentelemetry-instrumentation")
     return tuple(n for n in names if index.canonical(n) not in family)

@@ -16,6 +16,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 from otelaudit.compare import envs, index
 from otelaudit.compare.pins import INSTRUMENTATION, SDK_FAMILY, Pair, Sources, checked_release, parse_pins
+from otelaudit.compare.contrib import prepare_contrib
 from otelaudit.compare.sdk import prepare_sdk
 from otelaudit.compare.versions import describe
 from otelaudit.errors import UsageError
@@ -25,8 +26,12 @@ Progress = Callable[[str], None]
 
 
 def prepare_versions(pins: Sequence[str], sources: Sources, on_progress: Progress,
-                     scenarios: Sequence[str] = ()) -> Tuple[Pair, ...]:
+                     scenarios: Sequence[str] = (), contrib: Sequence[str] = ()) -> Tuple[Pair, ...]:
     """One pair of sides per scenario compared (an instrumentation has one)."""
+    if contrib:
+        if pins:
+            raise UsageError("compare takes DIST==VERSION pins or --contrib LINE [LINE], not both")
+        return prepare_contrib(contrib, sources, on_progress, scenarios)
     distribution, versions = parse_pins(pins)
     if index.canonical(distribution) in SDK_FAMILY:
         return prepare_sdk(distribution, versions, sources, on_progress, scenarios)
