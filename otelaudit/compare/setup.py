@@ -106,6 +106,8 @@ def _library_here(distribution: str) -> Optional[str]:
 def _library_distribution(module: str) -> Optional[str]:
     from otelaudit.child.describe import library_distribution
 
+    if module.partition(".")[0] in getattr(sys, "stdlib_module_names", ()):  # no scan for the standard library
+        return None
     return library_distribution(module)
 
 
