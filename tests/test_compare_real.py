@@ -20,7 +20,7 @@ from otelaudit.errors import ExitCode
 SQLITE3 = "opentelemetry-instrumentation-sqlite3"
 OLD, NEW = "0.55b0", "0.66b1"  # 2025 and 2026 release lines
 SDK_OLD, SDK_NEW = "1.38.0", "1.45.1"
-TINY = ("--quick", "--rounds", "3", "--seconds-per-run", "0.05")
+TINY = ("--quick", "--rounds", "2", "--seconds-per-run", "0.03")
 
 
 def compare(*args: str, cache: Path, env: "dict[str, str] | None" = None, timeout: float = 170):
@@ -67,13 +67,11 @@ def test_two_contrib_releases_each_with_an_sdk_it_accepts(instrumentation_pair, 
 
 
 @pytest.mark.scan
-def test_a_broken_cached_environment_is_rebuilt_not_reused(instrumentation_pair, cache):
+def test_a_broken_cached_environment_is_rebuilt_not_reused(cache):
     from otelaudit.compare import envs
 
-    assert instrumentation_pair[0].returncode == 0
-    spec = envs.EnvSpec(f"{SQLITE3}=={NEW}", ((f"{SQLITE3}=={NEW}", f"opentelemetry-sdk=={SDK_NEW}", "packaging"),),
-                        entry_point_of=SQLITE3)
-    built = envs.ensure(spec, cache)
+    spec = envs.EnvSpec(f"opentelemetry-sdk=={SDK_NEW}", ((f"opentelemetry-sdk=={SDK_NEW}", "packaging"),))
+    built = envs.ensure(spec, envs.cache_root(str(cache)))
     assert not built.reused
     assert envs.ensure(spec, cache).reused
     sdk = next(Path(built.home).glob("lib/python*/site-packages/opentelemetry/sdk"))

@@ -204,11 +204,10 @@ def _unreachable(stderr: str) -> bool:
     return any(sign in stderr for sign in signs)
 
 
+# The entry point first: a distribution that provides none is bad input, whatever else is missing.
 VERIFY = """
 import importlib, sys
 from importlib import metadata
-for name in sys.argv[2:]:
-    importlib.import_module(name)
 if sys.argv[1]:
     try:
         points = metadata.distribution(sys.argv[1]).entry_points
@@ -216,6 +215,8 @@ if sys.argv[1]:
         sys.exit("entry-point: " + sys.argv[1] + " is not installed")
     if not any(p.group == "opentelemetry_instrumentor" for p in points):
         sys.exit("entry-point: " + sys.argv[1] + " provides no opentelemetry_instrumentor entry point")
+for name in sys.argv[2:]:
+    importlib.import_module(name)
 """
 
 
