@@ -159,3 +159,27 @@ def test_versions_are_read_from_json_and_html_index_pages_and_wheel_folders(tmp_
     assert index.version_of("foo-bar", "foo-bar-0.3b1.tar.gz") == "0.3b1"
     assert index.version_of("foo", "foo-bar-0.3b1.tar.gz") is None
     assert index._equal_versions("1.45", ["1.45.0"]) and not index._equal_versions("1.4", ["1.45.0"])
+
+
+def test_a_side_that_produced_no_telemetry_makes_the_comparison_invalid_not_cheaper():
+    from otelaudit.compare.model import silent, version_comparison
+    from otelaudit.model import ABResult, Comparison, Estimate, Instrumentor, ScenarioDescription, Telemetry, Version
+    from otelaudit.render.compare import terminal_lines
+
+    scenario = ScenarioDescription("logging", "m", "logging", 8, Telemetry(log_records=1))
+
+    def side(version: str, records: float) -> Version:
+        instrumentor = Instrumentor("logging", "x:Y", "opentelemetry-instrumentation-logging", version)
+        return Version(f"opentelemetry-instrumentation-logging=={version}", sys.executable, True, instrumentor,
+                       scenario, {}, telemetry_per_op=Telemetry(log_records=records))
+
+    flat = Estimate(0.0, 0.0, 0.0)
+    measured = ABResult("A", "B", 500, Comparison("sdk", Estimate(78.0, 74.0, 102.0), flat, flat, flat,
+                                                  Estimate(1.0, 0.5, 1.5), flat, "overhead", 5),
+                        baseline_cpu_us_per_op=33.0)
+    invalid = version_comparison(side("0.49b0", 0.0), side("0.66b1", 1.0), measured, ())
+    assert silent(invalid.a, invalid.b) == ("opentelemetry-instrumentation-logging==0.49b0",)
+    text = " ".join(" ".join(terminal_lines(invalid)).split())
+    assert "invalid: a side produced no telemetry" in text and "a regression" not in text
+    valid = version_comparison(side("0.60b0", 1.0), side("0.66b1", 1.0), measured, ())
+    assert silent(valid.a, valid.b) == () and "a regression" in " ".join(terminal_lines(valid))

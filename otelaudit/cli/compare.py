@@ -49,7 +49,7 @@ def add_parser(commands: Any, epilog: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from otelaudit.compare.audit import compare
-    from otelaudit.compare.model import regressed
+    from otelaudit.compare.model import regressed, silent
     from otelaudit.errors import ExitCode
     from otelaudit.run.progress import ProgressPrinter
 
@@ -71,6 +71,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"otelaudit: compare: {c.a.scenario.name}: {c.result.failure}", file=sys.stderr)
     if failed:
         return max(written, int(ExitCode.WORKLOAD_CRASHED))
+    invalid = [c for c in every if silent(c.a, c.b)]
+    for c in invalid:
+        print(f"otelaudit: compare: {c.a.scenario.name}: {', '.join(silent(c.a, c.b))} produced no telemetry: "
+              "invalid, no overhead figure", file=sys.stderr)
+    if invalid:
+        return max(written, int(ExitCode.NO_TELEMETRY))
     worse = [c for c in every if regressed(c.result)]
     if args.fail_on_regression and worse:
         names = ", ".join(c.a.scenario.name for c in worse)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from html import escape
 from typing import List, Sequence
 
+from otelaudit.compare.model import silent
 from otelaudit.model import Finding, Version, VersionComparison
 from otelaudit.render._units import duration, with_interval
 from otelaudit.render.precision import describe_all
@@ -34,7 +35,8 @@ def _lines(c: VersionComparison) -> List[str]:
         p99 = r.comparison.latency_p99_us
         lines.append(f"  CPU per op: {duration(level)} → {duration(level + d.estimate)}: "
                      f"{with_interval(d.estimate, d.ci_low, d.ci_high, signed=True)} ({pct:+.2f}%, 95% interval) — "
-                     + ("an improvement" if d.ci_high < 0 else _word(r.comparison.verdict)))
+                     + ("invalid: a side produced no telemetry" if silent(a, b) else
+                        "an improvement" if d.ci_high < 0 else _word(r.comparison.verdict)))
         lines.append(f"  p99 latency: {with_interval(p99.estimate, p99.ci_low, p99.ci_high, signed=True)}")
     lines += [f"  {line}" for line in _precision(c)]
     lines += _findings(f"appeared in {b.requirement}", c.appeared)
