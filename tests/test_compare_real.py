@@ -183,3 +183,32 @@ def test_a_side_that_produced_no_telemetry_makes_the_comparison_invalid_not_chea
     assert "invalid: a side produced no telemetry" in text and "a regression" not in text
     valid = version_comparison(side("0.60b0", 1.0), side("0.66b1", 1.0), measured, ())
     assert silent(valid.a, valid.b) == () and "a regression" in " ".join(terminal_lines(valid))
+
+
+SDK_SCENARIOS = ["sdk_attributes", "sdk_attributes_bulk", "sdk_threads", "sdk_metrics", "sdk_baggage", "sdk_logs"]
+
+
+def test_scenarios_of_the_sdk_are_named_targets_of_the_installed_sdk_never_scanned_by_default():
+    from otelaudit.discover.catalog import all_scenarios
+    from otelaudit.discover.instrumentors import discover_instrumentors, select_targets
+
+    scenarios, installed = all_scenarios(), discover_instrumentors()
+    named = select_targets(SDK_SCENARIOS, installed, scenarios)
+    assert named.unknown == () and [t.scenario.name for t in named.targets] == SDK_SCENARIOS
+    assert {(t.instrumentor.distribution, t.instrumentor.value) for t in named.targets} == {("opentelemetry-sdk", "")}
+    everything = select_targets([], installed, scenarios)
+    assert not {t.scenario.name for t in everything.targets if t.scenario} & set(SDK_SCENARIOS)
+
+
+@pytest.mark.parametrize("name", SDK_SCENARIOS)
+def test_each_scenario_of_the_sdk_produces_exactly_its_telemetry_under_the_sdk_and_runs_without_one(name):
+    from otelaudit.discover.catalog import all_scenarios
+    from otelaudit.model import RunSpec
+    from otelaudit.run.runner import SubprocessRunner
+
+    scenario = next(s for s in all_scenarios().values() if s.name == name)
+    results = {arm: SubprocessRunner().run(RunSpec(scenario.module, name, arm, 0, 40, 4, scenario.concurrency), {}, 60)
+               for arm in ("sdk", "baseline")}
+    assert all(r.ok for r in results.values()), {arm: r.failure for arm, r in results.items()}
+    assert results["sdk"].telemetry.per(results["sdk"].ops) == scenario.expects
+    assert results["baseline"].telemetry.total == 0
