@@ -6,6 +6,7 @@
     ├── UnknownTargetError          no instrumentor, distribution or version by that name (exit 3)
     │   └── EnvironmentBuildError   the version asked for cannot be installed
     ├── ScenarioError               a scenario that cannot be defined or found again (exit 4)
+    ├── IndexUnreachableError       the package index cannot be reached (exit 12)
     ├── ServerError                 a loopback server did not start (a crashed workload, exit 8)
     │   └── ServerMissing           its software is not installed here (exit 5)
     └── CountingError               instruction counting failed (a warning on the result)
@@ -40,6 +41,7 @@ class ExitCode(enum.IntEnum):
     TIMEOUT = 9  # a measuring child outlived --timeout (in its workload or before it began)
     BUDGET_EXCEEDED = 10
     OUTPUT_FAILED = 11  # a report file could not be written; the others and the table were
+    INDEX_UNREACHABLE = 12  # compare: the package index did not answer
 
 
 FAILURE_EXIT_CODES = {
@@ -75,6 +77,10 @@ class UnknownTargetError(OtelauditError):
 
 class EnvironmentBuildError(UnknownTargetError):
     """The version asked for cannot be installed: for the user, a target that is not there."""
+
+
+class IndexUnreachableError(OtelauditError):
+    exit_code = ExitCode.INDEX_UNREACHABLE
 
 
 class ScenarioError(OtelauditError):

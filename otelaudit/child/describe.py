@@ -13,6 +13,7 @@ from otelaudit.discover.catalog import load_catalog
 from otelaudit.discover.instrumentors import discover_instrumentors, select_targets
 from otelaudit.model import Description, ScenarioDescription
 from otelaudit.model.codec import to_data
+from otelaudit.scenarios.api import Scenario
 
 
 def describe(distribution: str) -> Description:
@@ -20,15 +21,16 @@ def describe(distribution: str) -> Description:
 
     selection = select_targets([distribution], discover_instrumentors(), load_catalog().scenarios)
     target = selection.targets[0] if selection.targets else None
-    scenario: Optional[ScenarioDescription] = None
-    if target is not None and target.scenario is not None:
-        s = target.scenario
-        scenario = ScenarioDescription(
-            name=s.name, module=s.module, library=s.library, concurrency=s.concurrency,
-            expects=s.expects, servers=tuple(s.servers), env=dict(s.env), instrument_kwargs=dict(s.instrument_kwargs),
-            library_distribution=library_distribution(s.library))
+    scenario = scenario_description(target.scenario) if target is not None and target.scenario else None
     packages = {d.metadata["Name"]: d.version for d in metadata.distributions() if d.metadata["Name"]}
     return Description(target.instrumentor if target else None, scenario, packages)
+
+
+def scenario_description(s: Scenario) -> ScenarioDescription:
+    return ScenarioDescription(
+        name=s.name, module=s.module, library=s.library, concurrency=s.concurrency,
+        expects=s.expects, servers=tuple(s.servers), env=dict(s.env), instrument_kwargs=dict(s.instrument_kwargs),
+        library_distribution=library_distribution(s.library))
 
 
 def library_distribution(module: str) -> Optional[str]:

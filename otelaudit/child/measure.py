@@ -217,8 +217,9 @@ def measure(spec: RunSpec, began: Callable[[], None] = lambda: None) -> RunResul
     import_library(scenario)
     import_s = instrument_s = conflict = instrumentor_class = None
     extras: List[Tuple[Any, float]] = []
-    # Imported before the SDK so its import time is the same in both arms; an sdk arm may apply none (app mode).
-    if spec.arm not in ("baseline", "control") and spec.instrumentor_value is not None:
+    # Imported before the SDK so its import time is the same in both arms; an sdk arm may apply none
+    # (app mode; a scenario of the SDK itself, whose target's instrumentor value is empty).
+    if spec.arm not in ("baseline", "control") and spec.instrumentor_value:
         instrumentor_class, import_s = load_instrumentor(spec.instrumentor_value)
         extras = [load_instrumentor(value) for value in spec.also_instrument]
         import_s += sum(seconds for _, seconds in extras)

@@ -74,9 +74,22 @@ def select_targets(
         wanted = _normalise(name)
         matches = [i for i in installed if _normalise(i.name) == wanted]
         matches = matches or [i for i in installed if _normalise(i.distribution) == wanted]
-        if not matches:
+        sdk = _sdk_scenario(name, scenarios) if not matches else None
+        chosen += [sdk] if sdk is not None else []
+        if not matches and sdk is None:
             unknown.append(name)
         for match in matches:
             if all(t.instrumentor != match for t in chosen):
                 chosen.append(Target(match, scenario_for(scenarios, match.name, match.distribution), True))
     return Selection(tuple(chosen), tuple(unknown))
+
+
+def _sdk_scenario(name: str, scenarios: Dict[str, Scenario]) -> Optional[Target]:
+    """A scenario of the SDK itself, named: its target is the installed SDK, with no instrumentor to load."""
+    from otelaudit.scenarios.sdk import SDK, is_sdk_scenario
+
+    found = next((s for s in scenarios.values() if s.name == name and is_sdk_scenario(s)), None)
+    try:
+        return Target(Instrumentor(found.name, "", SDK, metadata.version(SDK)), found, True) if found else None
+    except metadata.PackageNotFoundError:
+        return None

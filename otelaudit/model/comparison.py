@@ -1,6 +1,7 @@
 """One side of a version comparison: what the describe child (`otelaudit.child.describe`)
 found in a version's environment — the instrumentor, the scenario covering it and the
-installed versions — and the side built from it, with the findings probed there."""
+installed versions — and the side built from it, with the findings probed there and how
+its environment was had (built, or reused from the cache, and how long that took)."""
 
 from __future__ import annotations
 
@@ -36,13 +37,18 @@ class Description:
 
 @dataclass(frozen=True)
 class Version:
-    """One side of a comparison: where it runs and what it provides."""
+    """One side of a comparison: where it runs and what it provides. `instrumentor` is
+    None for a scenario of the SDK itself (compare opentelemetry-sdk==A opentelemetry-sdk==B)."""
 
     requirement: str
     python: str
     isolated: bool
-    instrumentor: Instrumentor
+    instrumentor: Optional[Instrumentor]
     scenario: ScenarioDescription
     packages: Dict[str, str]
     findings: Tuple[Finding, ...] = ()
     telemetry_per_op: Optional[Telemetry] = None
+    environment: Optional[str] = None  # the cached environment's folder; None: this interpreter
+    build_s: Optional[float] = None  # building it (or, reused, verifying it), seconds
+    reused: bool = False
+    notes: Tuple[str, ...] = ()  # e.g. this environment's pins it could not keep

@@ -98,6 +98,7 @@ class VersionComparison:
     disappeared: Tuple[Finding, ...]
     pin_differences: Tuple[str, ...] = ()
     warnings: Tuple[str, ...] = ()
+    further: Tuple["VersionComparison", ...] = ()  # the same two releases on further scenarios (SDK releases)
 
 
 @dataclass(frozen=True)
