@@ -119,7 +119,7 @@ def _verified(result: ScenarioResult, session: ScenarioRun, measured: Measured, 
     def make_spec(fix: WhatIf, round_index: int) -> RunSpec:  # the saving is CPU: no memory phase
         return replace(session.spec("sdk", round_index, measured.ops, whatif=fix), memory_ops=0)
 
-    rounds, need_s = measured.sizes.rounds, fixes * sizing.verification_s(measured.sizes)
+    rounds, need_s = sizing.verify_rounds(measured.sizes), fixes * sizing.verification_s(measured.sizes)
     if not options.verifies:
         return replace(result, warnings=result.warnings + (sizing.quick_unverified_note(fixes, need_s),))
     if since(started) + need_s > options.scenario_budget_s:

@@ -15,7 +15,7 @@ from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, PrecisionTarget, StopRul
 class ScanOptions:
     targets: Tuple[str, ...] = ()
     rounds: int = 10
-    seconds_per_run: float = 0.5
+    seconds_per_run: float = 0.3  # a child's fixed cost is ~0.3 s: longer runs buy little precision per second
     calibrate_s: float = 0.3
     memory_ops: int = 50
     probe_ops: int = 200

@@ -29,6 +29,7 @@ MIN_MEMORY_OPS = 2
 MIN_PROBE_OPS = 5
 MIN_HEAVY_PROBE_OPS = 2  # counts per operation are deterministic: two operations show a repeat
 WARMUP_SHARE = 0.25  # of a timed run's time at most, for the warm-up before it
+VERIFY_ROUNDS = 5  # per suggested fix: the fewest that give its saving a distribution-free interval
 MEMORY_ROUNDS = 3  # the tracemalloc phase runs in the first rounds only: bytes/op settle in three runs
 PROBE_S = 1.5  # counts are deterministic: a second and a half of operations settles them
 ROUNDS_SHARE = 0.6  # of a scenario's budget, for the timed rounds; the rest: triage, profiles, verification
@@ -105,7 +106,7 @@ def _plan(asked: Asked, rates: Rates, concurrency: int, heavy: bool, growth: boo
         triage_s += rates.run_s(growth_warmup + GROWTH_SEGMENTS * growth_ops * GROWTH_SLOWDOWN, rate)
     fit = math.floor(max(asked.budget_s * ROUNDS_SHARE - triage_s - memory_s, 0.0) / round_s)
     rounds = min(asked.rounds, max(fit, MIN_ROUNDS_FOR_VERDICT))
-    estimated = (triage_s + rounds * (round_s + asked.verified_arms * slow_s) + memory_s
+    estimated = (triage_s + rounds * round_s + min(rounds, VERIFY_ROUNDS) * asked.verified_arms * slow_s + memory_s
                  + (asked.profile_pairs - 1) * pair_s)
     return PhaseSizes(op_ms=round(1e3 / rate, 3), startup_s=round(rates.startup_s, 3), ops=ops, memory_ops=memory_ops,
                       probe_ops=probe_ops, rounds=rounds, asked_rounds=asked.rounds, budget_s=round(asked.budget_s, 1),
@@ -131,7 +132,11 @@ def growth_sizes(asked: Asked, rate: float, warmup: int) -> Tuple[int, int]:
 
 def verification_s(sizes: PhaseSizes) -> float:
     """One fix's what-if arms: its control and its patched run in every round."""
-    return sizes.rounds * 2 * (sizes.startup_s + (sizes.ops + sizes.warmup_ops) * 1.1 * sizes.op_ms / 1e3)
+    return verify_rounds(sizes) * 2 * (sizes.startup_s + (sizes.ops + sizes.warmup_ops) * 1.1 * sizes.op_ms / 1e3)
+
+
+def verify_rounds(sizes: PhaseSizes) -> int:
+    return min(sizes.rounds, VERIFY_ROUNDS)
 
 
 def _bounded(value: float, low: int, high: int) -> int:
