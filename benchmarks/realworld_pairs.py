@@ -84,6 +84,31 @@ PAIRS: Tuple[Pair, ...] = (
          pins=("fastapi==0.103.2", "setuptools<70"),
          bad_pins=("opentelemetry-api==1.22.0", "opentelemetry-sdk==1.22.0"),
          good_pins=("opentelemetry-api==1.23.0", "opentelemetry-sdk==1.23.0")),
+    Pair("aiohttp-server-instruments-per-request", "opentelemetry-instrumentation-aiohttp-server", "0.60b0", "0.61b0",
+         target="opentelemetry-instrumentation-aiohttp-server", rule="OA103", category="instrument-creation",
+         file_suffix="opentelemetry/instrumentation/aiohttp_server/__init__.py", function="middleware",
+         bad_site="aiohttp_server/__init__.py:406 `duration_histogram = meter.create_histogram(...)` and :412 "
+                  "`active_requests_counter = meter.create_up_down_counter(...)` inside middleware(), on every server "
+                  "request (the SDK logs 'has been created already' each time)",
+         good_site="aiohttp_server/__init__.py:596-620: the instruments are created once, in "
+                   "AioHttpServerInstrumentor._instrument()",
+         reference="https://github.com/open-telemetry/opentelemetry-python-contrib/issues/2168",
+         pins=("aiohttp==3.12.15",),
+         bad_pins=("opentelemetry-api==1.39.0", "opentelemetry-sdk==1.39.0"),
+         good_pins=("opentelemetry-api==1.40.0", "opentelemetry-sdk==1.40.0")),
+    # A cost introduced, not fixed: the release without it (`good`) is the older one.
+    Pair("aiohttp-server-header-env-introduced", "opentelemetry-instrumentation-aiohttp-server", "0.60b0", "0.59b0",
+         target="opentelemetry-instrumentation-aiohttp-server", rule="OA107", category="environment-read",
+         file_suffix="opentelemetry/util/http/__init__.py", function="get_custom_headers",
+         bad_site="aiohttp_server/__init__.py:313, :320, :331, :338: collect_{request,response}_headers_attributes() "
+                  "(called from middleware() at :424 and :436 whenever the span records) call get_custom_headers() "
+                  "for three OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_* variables, four environment reads per "
+                  "server request",
+         good_site="0.59b0 has no header capture: aiohttp_server/__init__.py never calls get_custom_headers()",
+         reference="https://github.com/open-telemetry/opentelemetry-python-contrib/pull/3916",
+         pins=("aiohttp==3.12.15",),
+         bad_pins=("opentelemetry-api==1.39.0", "opentelemetry-sdk==1.39.0"),
+         good_pins=("opentelemetry-api==1.38.0", "opentelemetry-sdk==1.38.0")),
     Pair("contrib-pkg-resources-import", "opentelemetry-instrumentation-sqlite3", "0.48b0", "0.49b0",
          target="opentelemetry-instrumentation-sqlite3", rule="OA202", category="package-metadata",
          file_suffix="opentelemetry/instrumentation/dependencies.py", function="<module>",
