@@ -1,7 +1,7 @@
 """A corpus of real release pairs of instrumentation packages, one with a known per-operation
-cost and the release that removed it, each audited through the real `otelaudit scan --quick`
-CLI of an isolated, cached venv per release (this checkout installed editable, the release
-and its library pins). It answers: does otelaudit find the real bug, rank it, and stay quiet
+cost and the release without it, each audited through the real `otelaudit scan --quick` CLI
+(`python -m otelaudit`) of an isolated, cached venv per release (this checkout installed
+editable, the release and its library pins; tests/test_realworld.py layers them on its venv). It answers: does otelaudit find the real bug, rank it, and stay quiet
 on the fix? The pairs, and the hot sites read in their wheels, are in realworld_pairs.py.
 
     python benchmarks/realworld.py [--pairs NAME ...] [--render]
@@ -71,10 +71,6 @@ class PairResult:
     conditions: Dict[str, Any] = field(default_factory=dict)
 
     @property
-    def found(self) -> bool:
-        return self.bad.rank is not None
-
-    @property
     def quiet_on_fix(self) -> bool:
         return self.good.rank is None and self.good.status == "ok"
 
@@ -113,7 +109,8 @@ def release_env(pair: Pair, version: str, root: Path, layered: bool = False) -> 
     venv.EnvBuilder(with_pip=False, clear=True).create(str(home))
     if layered:
         # A .pth line appends the base after the venv's own site-packages, .pth files and all.
-        (Path(_purelib(python)) / "_otelaudit_base.pth").write_text(f"import site; site.addsitedir({base!r})\n")
+        purelib = Path(sysconfig.get_path("purelib", vars={"base": str(home), "platbase": str(home)}))
+        (purelib / "_otelaudit_base.pth").write_text(f"import site; site.addsitedir({base!r})\n")
     own_install = () if layered else ("-e", str(REPO))
     command = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
                "--disable-pip-version-check", *own_install, *requirements]
@@ -123,11 +120,6 @@ def release_env(pair: Pair, version: str, root: Path, layered: bool = False) -> 
         raise RuntimeError(f"cannot build a venv for {' '.join(requirements)}: {lines[-1] if lines else 'broken'}")
     (home / "ready.json").write_text(json.dumps({"requirements": requirements, "layered_on": base}))
     return python, round(time.monotonic() - started, 1)
-
-
-def _purelib(python: Path) -> str:
-    query = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    return subprocess.run([str(python), "-c", query], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def _importable(python: Path, requirements: Sequence[str]) -> bool:
@@ -207,18 +199,14 @@ def _cited(path: str) -> str:
     return path.replace(os.sep, "/").rsplit("site-packages/", 1)[-1]
 
 
-def conditions() -> Dict[str, Any]:
-    return {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
-            "python": sys.version.split()[0], "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}
-
-
 def run(names: Sequence[str]) -> List[PairResult]:
     chosen = [p for p in PAIRS if not names or p.name in names]
     results = []
     # Pairs that name two costs of the same releases judge one scan per release, not two.
     reports: Dict[Tuple[Any, ...], Tuple[int, float, float, str, str]] = {}
     for pair in chosen:
-        began = conditions()
+        began = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
+                 "python": sys.version.split()[0], "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}
         bad, good = audit(pair, pair.bad, reports=reports), audit(pair, pair.good, reports=reports)
         result = PairResult(pair, bad, good, {**began, "load_average_after": list(os.getloadavg())})
         results.append(result)
@@ -247,11 +235,12 @@ def table(data: Dict[str, Any]) -> List[str]:
         first = bad["findings"][0] if bad["findings"] else None
         hit = bad["findings"][bad["rank"] - 1] if bad["rank"] else None
         found = f"{first['rule']} {first['function']}()" if first else f"nothing ({bad['status']}{_why(bad)})"
+        rank = f"{bad['rank']} ({entry.get('rank_among_removed')})" if bad["rank"] else "**not found**"
         quiet = "yes" if good["rank"] is None and good["status"] == "ok" else (
             "**no**" if good["rank"] else f"not measured ({good['status']}{_why(good)})")
         rows.append(
             f"| {_linked(pair['name'], pair['reference'])} `{pair['distribution']}` {pair['bad']} → {pair['good']} "
-            f"| {pair['rule']} `{pair['function']}()` | {found} | {_rank(bad['rank'], entry.get('rank_among_removed'))} "
+            f"| {pair['rule']} `{pair['function']}()` | {found} | {rank} "
             f"| {_num(hit and hit['calls_per_op'])} | {_num(hit and hit['us_per_op'])} "
             f"| {bad['scan_s']:.0f} + {good['scan_s']:.0f} s ({bad['build_s'] + good['build_s']:.0f} s) | {quiet} |")
     return rows
@@ -259,10 +248,6 @@ def table(data: Dict[str, Any]) -> List[str]:
 
 def _linked(name: str, reference: str) -> str:
     return f"[{name}]({reference})" if reference.startswith("https://") else f"{name} ({reference})"
-
-
-def _rank(rank: Optional[int], among_removed: Optional[int]) -> str:
-    return f"{rank} ({among_removed})" if rank else "**not found**"
 
 
 def _num(value: Optional[float]) -> str:
@@ -278,10 +263,11 @@ def render() -> None:
     loads = [p["conditions"]["load_average_1_5_15"][0] for p in data["pairs"] if p.get("conditions")]
     when = sorted(p["conditions"]["started"] for p in data["pairs"] if p.get("conditions"))
     section = ["### Real release pairs (`python benchmarks/realworld.py`)", "",
-               "Each pair is a real release with a known per-operation cost and the release that removed it; "
+               "Each pair is a real release with a known per-operation or import-time cost (bad) and the release "
+               "without it (good: the fix, or for a cost introduced, the release before it); "
                "the hot sites were read in the wheels (`bad_site`/`good_site` in `benchmarks/realworld_pairs.py`). "
-               "Each release is audited in its own cached venv by that venv's `otelaudit scan --quick` (import-time "
-               "pairs: `otelaudit coldstart --quick --no-auto`); the rank in brackets counts only the findings the "
+               "Each release is audited in its own cached venv by that venv's `python -m otelaudit scan --quick` "
+               "(import-time pairs: `coldstart --quick --no-auto`), two pairs on the same releases from one scan each; the rank in brackets counts only the findings the "
                "good release no longer has. Pairs not listed here have not been run yet. Measured "
                f"{when[0] if when else '?'} to {when[-1] if when else '?'}, 1-min load average "
                f"{min(loads, default=0):.1f}–{max(loads, default=0):.1f}: the machine (2 cores) was shared with other "

@@ -1,22 +1,27 @@
 """The two fastest pairs of the real-release corpus (benchmarks/realworld.py), each release
-pinned from the registry into its own cached venv ($OTELAUDIT_CACHE/realworld, else
-~/.cache/otelaudit/realworld) and audited through that venv's own `otelaudit` CLI.
+pinned from the registry and audited through the real `otelaudit` CLI (`python -m otelaudit`)
+of its own venv under $OTELAUDIT_CACHE/realworld (else ~/.cache/otelaudit/realworld).
+
+The venvs are layered on this test venv (realworld.release_env(layered=True)): they install
+only what the release pins (the release, its opentelemetry-* era, its library pins) and see
+this venv's site-packages beneath, so a fresh CI clone builds them in seconds rather than
+minutes. The four audits run at once: the builds wait on the registry, the scans on a core each.
 
 What is asserted: on the bad release the expected rule is reported at the expected file and
-function, within the first three findings, and first among the findings the good release no
-longer has (what the fix removed). Not first overall: costs both releases share rank above
-it — in the pkg_resources pair, the API's own entry-point scans at import (44 and 26 reads
-against 8) — and they are real findings, not noise. These costs are counted calls
-(deterministic), so the ranks do not move by chance. On the good release the audit succeeds
-and that finding is absent (others may remain: the fix removed one cost, not every cost).
-Deselect with `-m "not realworld"`: the first run builds four venvs from the registry.
+function with a counted calls/op, and it is the first of the counted findings the good release
+no longer has (what the fix removed). Counted findings come from the call-count probe, so they
+do not move by chance; sampled shares (OA199) do move with the machine's load and are left out
+of that rank. Costs both releases share (the API's own entry-point scans at import) may rank
+above it: they are real findings, not noise. On the good release the audit succeeds and that
+finding is absent. Deselect with `-m "not realworld"`.
 """
 
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict
 
 import pytest
 
@@ -25,37 +30,73 @@ import realworld  # noqa: E402
 
 pytestmark = [pytest.mark.scan, pytest.mark.realworld]
 
-FASTEST = ("contrib-pkg-resources-import", "asgi-custom-headers-env")
-# What is asserted comes from the call-count probe, not from timed rounds: fewer rounds (and no
-# A/A arm) keep the suite short without touching the evidence.
-FEWER_ROUNDS = {"scan": ("--rounds", "2", "--no-control"), "coldstart": ("--rounds", "2")}
+FASTEST = ("contrib-pkg-resources-import", "aiohttp-server-instruments-per-request")
+# What is asserted comes from the call-count probe, not from timed rounds: one round (and no
+# A/A arm) keeps the suite short without touching the evidence.
+FEWER_ROUNDS = {"scan": ("--rounds", "1", "--no-control"), "coldstart": ("--rounds", "2")}
 
 
-@pytest.fixture(scope="module", params=FASTEST)
-def audited(request: pytest.FixtureRequest) -> Any:
-    pair = next(p for p in realworld.PAIRS if p.name == request.param)
-    options = FEWER_ROUNDS[pair.command]
-    return realworld.PairResult(pair, realworld.audit(pair, pair.bad, options=options),
-                                realworld.audit(pair, pair.good, options=options))
+@pytest.fixture(scope="module")
+def corpus() -> Dict[str, Any]:
+    pairs = [next(p for p in realworld.PAIRS if p.name == name) for name in FASTEST]
+    with ThreadPoolExecutor(max_workers=2 * len(pairs)) as pool:
+        audits = {(p.name, v): pool.submit(realworld.audit, p, v, options=FEWER_ROUNDS[p.command], layered=True)
+                  for p in pairs for v in (p.bad, p.good)}
+        done = {p.name: realworld.PairResult(p, audits[p.name, p.bad].result(), audits[p.name, p.good].result())
+                for p in pairs}
+    for result in done.values():  # shown with -s: where the time went
+        for a in (result.bad, result.good):
+            print(f"{result.pair.name} {a.version}: venv {a.build_s} s, {result.pair.command} {a.scan_s} s")
+    return done
+
+
+@pytest.fixture(params=FASTEST)
+def audited(request: pytest.FixtureRequest, corpus: Dict[str, Any]) -> Any:
+    return corpus[request.param]
 
 
 def _shown(audit: Any) -> str:
-    found = ", ".join(f"{s.rule} {s.function}() in {s.file}" for s in audit.findings[:5]) or "no findings"
+    found = ", ".join(f"{s.rule} {s.function}() in {s.file}" for s in audit.findings[:6]) or "no findings"
     return f"{audit.version}: exit {audit.exit_code}, {audit.status}, {found} {audit.error}"
 
 
-def test_the_known_cost_of_the_bad_release_is_found_at_its_call_site_and_ranked_first(audited):
-    pair, bad = audited.pair, audited.bad
+def first_counted_removed(result: Any) -> Any:
+    """The first counted finding of the bad release that the good release does not have."""
+    kept = {(s.rule, s.file, s.function) for s in result.good.findings}
+    return next((s for s in result.bad.findings
+                 if s.calls_per_op is not None and (s.rule, s.file, s.function) not in kept), None)
+
+
+def check_found(result: Any) -> None:
+    pair, bad = result.pair, result.bad
     assert bad.status == "ok", _shown(bad)
-    assert bad.rank is not None and bad.rank <= 3, f"expected {pair.rule} at {pair.function}(); {_shown(bad)}"
-    assert audited.rank_among_removed == 1, _shown(bad)
-    assert bad.expected.calls_per_op and bad.expected.calls_per_op > 0
+    assert bad.expected is not None, f"expected {pair.rule} at {pair.function}(); {_shown(bad)}"
+    assert bad.expected.calls_per_op and bad.expected.calls_per_op > 0, _shown(bad)
+    assert first_counted_removed(result) == bad.expected, _shown(bad)
+
+
+def check_quiet(result: Any) -> None:
+    pair, good = result.pair, result.good
+    assert good.status == "ok", _shown(good)
+    assert good.rank is None, f"{pair.rule} at {pair.function}() still reported; {_shown(good)}"
+
+
+def test_the_known_cost_of_the_bad_release_is_found_at_its_call_site_and_ranked_first(audited):
+    check_found(audited)
 
 
 def test_the_release_with_the_fix_is_quiet_at_that_site(audited):
-    pair, good = audited.pair, audited.good
-    assert good.status == "ok", _shown(good)
-    assert good.rank is None, f"{pair.rule} at {pair.function}() still reported; {_shown(good)}"
+    check_quiet(audited)
+
+
+def test_the_checks_fail_when_the_releases_are_swapped(corpus):
+    """The gate fed the bad case: the release without the cost judged as if it had it."""
+    for result in corpus.values():
+        swapped = realworld.PairResult(result.pair, result.good, result.bad)
+        with pytest.raises(AssertionError):
+            check_found(swapped)
+        with pytest.raises(AssertionError):
+            check_quiet(swapped)
 
 
 def test_an_unknown_pair_name_is_a_usage_error(capsys):
