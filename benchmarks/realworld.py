@@ -112,7 +112,8 @@ def release_env(pair: Pair, version: str, root: Path, layered: bool = False) -> 
         purelib = Path(sysconfig.get_path("purelib", vars={"base": str(home), "platbase": str(home)}))
         (purelib / "_otelaudit_base.pth").write_text(f"import site; site.addsitedir({base!r})\n")
     own_install = () if layered else ("-e", str(REPO))
-    command = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+    # --no-compile: bytecode is written on first import, and only for the modules a scan imports.
+    command = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-compile",
                "--disable-pip-version-check", *own_install, *requirements]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=1200)
     if completed.returncode != 0 or not _importable(python, requirements):

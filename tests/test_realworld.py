@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.scan, pytest.mark.realworld]
 FASTEST = ("contrib-pkg-resources-import", "aiohttp-server-instruments-per-request")
 # What is asserted comes from the call-count probe, not from timed rounds: one round (and no
 # A/A arm) keeps the suite short without touching the evidence.
-FEWER_ROUNDS = {"scan": ("--rounds", "1", "--no-control"), "coldstart": ("--rounds", "2")}
+FEWER_ROUNDS = {"scan": ("--rounds", "1", "--no-control"), "coldstart": ("--rounds", "1")}
 
 
 @pytest.fixture(scope="module")
