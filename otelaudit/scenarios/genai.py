@@ -30,6 +30,10 @@ def chat_messages(n: int) -> List[Dict[str, str]]:
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user_turn(n)}]
 
 
+# The measuring child's --timeout is the limit; a shorter client one turned heavy-but-working releases'
+# requests under the call-count probe (which slows every call) into APITimeoutError.
+CLIENT_TIMEOUT_S = 600.0
+
 class OpenAIWorkload(Workload):
     """One operation: a chat completion, the same request streamed (120 chunks, usage in the
     last one), and an embeddings call for three documents, through one `AsyncOpenAI`."""
@@ -38,7 +42,7 @@ class OpenAIWorkload(Workload):
         import openai
 
         self.client = openai.AsyncOpenAI(base_url=self.context.url("llm", "/v1"), api_key="sk-otelaudit-dummy",
-                                         max_retries=0, timeout=30.0)
+                                         max_retries=0, timeout=CLIENT_TIMEOUT_S)
         self.counter = itertools.count()
 
     async def operation(self) -> None:
@@ -75,7 +79,7 @@ class AnthropicWorkload(Workload):
             # instrumentation under audit is measured.
             options["open_telemetry"] = {"traces": {"enabled": False}}
         self.client = anthropic.AsyncAnthropic(base_url=self.context.url("llm", ""), api_key="sk-ant-otelaudit-dummy",
-                                               max_retries=0, timeout=30.0, **options)
+                                               max_retries=0, timeout=CLIENT_TIMEOUT_S, **options)
         self.counter = itertools.count()
 
     async def operation(self) -> None:
