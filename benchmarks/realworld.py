@@ -252,7 +252,7 @@ def _linked(name: str, reference: str) -> str:
 
 
 def _num(value: Optional[float]) -> str:
-    return "–" if value is None else f"{value:.3g}"
+    return "–" if value is None else f"{value:.3g}" if value < 1000 else f"{value:,.0f}"  # never 2.2e+05
 
 
 def _why(audit: Dict[str, Any]) -> str:
