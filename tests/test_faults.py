@@ -276,9 +276,15 @@ def _cli(cwd, *args, timeout: float = 300):
     return CliRun(completed, None)
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """A process started with SIGINT ignored (pytest-xdist's workers) keeps it ignored, and
+    Python then never raises KeyboardInterrupt: the scan under test gets a terminal's default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(cwd, *args):
     return subprocess.Popen([sys.executable, "-m", "otelaudit", *args], cwd=cwd, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_ctrl_c_as_in_a_terminal)
 
 
 def _wait_for(path, process, timeout: float = 240) -> None:
@@ -534,7 +540,8 @@ def _scan_in(tmp_path, *args):
     scratch.mkdir(exist_ok=True)
     env = dict(os.environ, TMPDIR=str(scratch))
     scan = subprocess.Popen([sys.executable, "-m", "otelaudit", "scan", *args, "--quiet"], cwd=tmp_path, env=env,
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)
     return scan, scratch
 
 

@@ -22,7 +22,8 @@ def test_genai_and_data_scenarios_measure_valid_telemetry():
     if missing and shutil.which("apt-get") is None:
         pytest.skip("; ".join(missing))
     options = ScanOptions(targets=TARGETS, rounds=1, seconds_per_run=0.02, calibrate_s=0.02, memory_ops=2,
-                          probe_ops=2, profile_rounds=0, ignore_rules=ALL_RULES, seed=1)
+                          probe_ops=2, profile_rounds=0, ignore_rules=ALL_RULES, seed=1,
+                          scenario_budget_s=1.0)  # the cheapest plan: no memory-growth child, no control arm
     report = scan(options)
     by_distribution = {r.distribution: r for r in report.results}
     assert len(report.results) == len(TARGETS), [r.instrumentor for r in report.results]

@@ -5,6 +5,10 @@ once and forks one child per request. A child is still a fresh process that has 
 nothing: the fork happens before any library, instrumentation or SDK is imported, so the
 arms differ only in what they import afterwards, as with `python -m`.
 
+`python -m otelaudit.child.forkserver LIBRARY` also imports the scenario's library, which
+every arm imports first anyway; if that import fails the children report it, and if it
+started a thread the zygote exits at once, since forking it would not be safe.
+
 Requests and replies are JSON lines: a request names the child's argv, working directory,
 environment and stderr file; the reply is `{"pid": N}` at once, then `{"code": C}` when it
 ends (negative: killed by that signal)."""
@@ -12,19 +16,28 @@ ends (negative: killed by that signal)."""
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import random
 import signal
 import sys
+import threading
 import traceback
 from typing import Any, Dict, List
 
 import otelaudit.child.measure as measure  # the preload: what every child would import first
 
 
-def serve() -> None:
+def serve(preload: List[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for name in preload:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - each child imports it again and reports why it fails
+            pass
+    if threading.active_count() > 1:
+        sys.exit(3)
     reader, writer = sys.stdin.buffer, sys.stdout.buffer
     for line in reader:
         request: Dict[str, Any] = json.loads(line)
@@ -74,4 +87,4 @@ def _redirect(path: str, fd: int, flags: int) -> None:
 
 
 if __name__ == "__main__":
-    serve()
+    serve(sys.argv[1:])

@@ -24,6 +24,8 @@ from otelaudit.model import Estimate, Frame, MemoryGrowth, Retention, RunSpec
 DEPTH = 32  # frames per allocation: deep enough to pass the SDK and wrapt on the way up to the instrumentation
 MAX_SITES = 12  # growing sites followed to their containers
 MAX_RETENTIONS = 5
+MIN_SEGMENTS, MAX_TRACED_S = 3, 5.0  # the plan aims at 1.5-3 s traced; operations that allocate a lot
+# (GenAI clients: tracemalloc at this depth slows them ~80x) stop after three segments once this has passed
 MIN_SITE_BYTES_PER_OP = 8.0  # a site growing slower is not followed (the rule's floor is far above it)
 Site = holders.Site
 Trace = Tuple[Site, ...]  # innermost frame first
@@ -111,18 +113,21 @@ async def growth_phase(workload: Any, spec: RunSpec, flush: Callable[[], None], 
     tracemalloc.start(DEPTH)
     try:
         points = [_retained()]
-        for _ in range(spec.segments):
+        while len(points) <= spec.segments:
             await run_concurrently(workload, spec.ops, spec.concurrency)
             _settle(flush)
             points.append(_retained())
+            if len(points) > MIN_SEGMENTS and time.perf_counter() - started > MAX_TRACED_S:
+                break
+        segments = len(points) - 1
         sites = Sites(ownership)
         by_site = _by_site(points, sites)
-        retentions = _retentions(by_site, before, sites, spec.ops, spec.segments)
+        retentions = _retentions(by_site, before, sites, spec.ops, segments)
     finally:
         tracemalloc.stop()
     total = [sum(point.values()) for point in points]
     telemetry = [sum(series[i] for series in by_site.values()) for i in range(len(points))]
-    return MemoryGrowth(ops=spec.ops, segments=spec.segments, warmup_ops=spec.warmup_ops,
+    return MemoryGrowth(ops=spec.ops, segments=segments, warmup_ops=spec.warmup_ops,
                         bytes_per_op=_slope(total, spec.ops), telemetry_bytes_per_op=_slope(telemetry, spec.ops),
                         retentions=retentions, seconds=round(time.perf_counter() - started, 3))
 

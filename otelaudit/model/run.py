@@ -49,6 +49,7 @@ class RunSpec:
     segments: int = 6  # "memory" mode: checkpoints after the warm-up, `ops` operations apart
     # Counting runs export on the main thread: see telemetry.install_sdk.
     inline_export: bool = False
+    library: str = ""  # the scenario's library: a zygote may have imported it (run.forkserver)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,11 @@
 imported once per zygote, not once per child, which halves what a short run costs. A
 zygote is shared by every run with the same interpreter and start-up environment (the
 `PYTHON*` variables, which act before any code runs); anything else in a request's
-environment is set in the child before the measurement imports anything. Idle zygotes
-are pooled, so parallel jobs each get their own; they exit when this process does."""
+environment is set in the child before the measurement imports anything. A zygote may
+also have imported the scenario's library, which every arm imports first anyway (heavy
+client libraries cost seconds each time); it is then keyed by the whole environment, and
+one whose import started a thread (unsafe to fork) is not used again. Idle zygotes are
+pooled, so parallel jobs each get their own; they exit when this process does."""
 
 from __future__ import annotations
 
@@ -17,9 +20,9 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-Key = Tuple[str, Tuple[Tuple[str, str], ...]]
+Key = Tuple[str, Tuple[Tuple[str, str], ...], str]
 START_TIMEOUT_S = 60.0
 
 
@@ -37,10 +40,12 @@ class Ended:
 class Zygote:
     """One fork server process; it runs one child at a time."""
 
-    def __init__(self, python: str, env: Mapping[str, str]) -> None:
+    def __init__(self, python: str, env: Mapping[str, str], library: str = "") -> None:
         self.home = tempfile.mkdtemp(prefix=f"otelaudit-zygote-{os.getpid()}-")  # swept by run.workdirs if left
         self.child: Optional[int] = None  # the pid it is running, for stop_children
-        self.process = subprocess.Popen([python, "-m", "otelaudit.child.forkserver"], env=dict(env), cwd=self.home,
+        preload = [library] if library else []
+        self.process = subprocess.Popen([python, "-m", "otelaudit.child.forkserver", *preload], env=dict(env),
+                                        cwd=self.home,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.buffer = b""
 
@@ -113,16 +118,23 @@ class Pool:
         self.lock = threading.Lock()
         self.idle: Dict[Key, List[Zygote]] = {}
         self.all: List[Zygote] = []
+        self.unusable: Set[Key] = set()  # keys whose zygote died: spawn for them
         atexit.register(self.close)
 
     def run(self, python: str, argv: Sequence[str], env: Mapping[str, str], cwd: str,
-            timeout_s: float) -> Optional[Ended]:
-        key = (python, tuple(sorted((k, v) for k, v in env.items() if k.startswith("PYTHON"))))
+            timeout_s: float, library: str = "") -> Optional[Ended]:
+        """None: no zygote can serve this run (the caller spawns it)."""
+        start_up = env.items() if library else [(k, v) for k, v in env.items() if k.startswith("PYTHON")]
+        key = (python, tuple(sorted(start_up)), library)
+        if key in self.unusable:
+            return None
         zygote = self._take(key, env)
         done = zygote.run(argv, env, cwd, timeout_s)
-        if done is not None and zygote.alive:
-            with self.lock:
+        with self.lock:
+            if done is not None and zygote.alive:
                 self.idle.setdefault(key, []).append(zygote)
+            elif done is None:
+                self.unusable.add(key)
         return done
 
     def _take(self, key: Key, env: Mapping[str, str]) -> Zygote:
@@ -132,7 +144,7 @@ class Pool:
                 zygote = idle.pop()
                 self.idle[key] = idle
                 return zygote
-        zygote = Zygote(key[0], env)
+        zygote = Zygote(key[0], env, key[2])
         with self.lock:
             self.all.append(zygote)
         return zygote

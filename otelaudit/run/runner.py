@@ -181,14 +181,16 @@ class SubprocessRunner:
     def _measure(self, spec: RunSpec, env: Mapping[str, str], timeout_s: float) -> Tuple[Optional[RunResult], Exit]:
         with workdir("run") as folder:
             result_path = _write_spec(folder, spec)
-            done = self._child(folder, [_spec_path(folder), result_path], self.environment(env), timeout_s)
+            done = self._child(folder, [_spec_path(folder), result_path], self.environment(env), timeout_s,
+                               spec.library)
             found = from_data(RunResult, _read(result_path)) if os.path.exists(result_path) else None
             return found, replace(done, began=os.path.exists(result_path + ".began"))
 
-    def _child(self, workdir: str, argv: Sequence[str], env: Mapping[str, str], timeout_s: float) -> Exit:
+    def _child(self, workdir: str, argv: Sequence[str], env: Mapping[str, str], timeout_s: float,
+               library: str = "") -> Exit:
         """Forked from a zygote unless the child must start under a tool (`prefix`)."""
         if not self.prefix and self.fork and not _stopping.is_set():
-            forked = forkserver.POOL.run(self.python, argv, env, workdir, timeout_s)
+            forked = forkserver.POOL.run(self.python, argv, env, workdir, timeout_s, library)
             if forked is not None:
                 return Exit(forked.code, "", forked.stderr, forked.started_at, forked.seconds, forked.timed_out)
         return spawn([*self.prefix, self.python, "-m", "otelaudit.child.measure", *argv], env, timeout_s, cwd=workdir)

@@ -59,7 +59,7 @@ class ScenarioRun:
             instrumentor_version=instrumentor.version, instrument_kwargs=dict(scenario.instrument_kwargs),
             also_instrument=scenario.also_instrument,
             servers=dict(self.servers), whatif=whatif, mode=mode, calibrate_s=self.options.calibrate_s,
-            memory_ops=self._memory_ops(round_index),
+            memory_ops=self._memory_ops(round_index), library=scenario.library,
         )
 
     def _memory_ops(self, round_index: int) -> int:
