@@ -146,7 +146,9 @@ def test_the_growth_child_lets_a_bounded_cache_fill_without_growth(tmp_path):
 def scan(tmp_path: Path, *targets: str) -> dict:
     json_path = tmp_path / "report.json"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SITE), os.environ.get("PYTHONPATH")])))
-    out = subprocess.run([sys.executable, "-m", "otelaudit", "scan", *targets, "--quick", "--quiet", "--json",
+    # Not --quick: it skips the memory-growth child. The quick sizes otherwise.
+    out = subprocess.run([sys.executable, "-m", "otelaudit", "scan", *targets, "--rounds", "5", "--seconds-per-run",
+                          "0.1", "--quiet", "--json",
                           str(json_path)], capture_output=True, text=True, env=env, timeout=400, cwd=tmp_path)
     assert out.returncode in (0, 1), out.stderr
     report = json.loads(json_path.read_text())
@@ -168,7 +170,13 @@ def test_a_real_scan_reports_the_leak_at_its_line_and_container_and_not_the_boun
     assert not [f for f in bounded["findings"] if f["rule"] == "OA112"]
 
 
-def test_the_bundled_sqlite3_scenario_stays_quiet(sqlite_scan):
+def test_quick_skips_the_growth_child_and_says_so(sqlite_scan):
     [result] = sqlite_scan.report["results"]
+    assert result["memory_growth"] is None and result["sizing"]["growth_ops"] == 0
+    assert any("--quick skips the memory-growth child" in w for w in result["warnings"])
+
+
+def test_the_bundled_sqlite3_scenario_stays_quiet(tmp_path):
+    [result] = scan(tmp_path, "sqlite3")["results"]
     assert result["memory_growth"] is not None and result["memory_growth"]["segments"] >= 6
     assert not [f for f in result["findings"] if f["rule"] == "OA112"], result["memory_growth"]

@@ -39,7 +39,7 @@ def with_sizes(result: ScenarioResult, sizes: Optional[PhaseSizes], options: Sca
         return result
     notes: Tuple[str, ...] = (sizing.budget_note(sizes),) if sizes.budget_cut else ()
     notes += (sizing.memory_note(sizes, options.memory_ops),) if sizes.memory_ops < options.memory_ops else ()
-    notes += sizing.cut_notes(sizes, result.concurrency)
+    notes += sizing.cut_notes(sizes, result.concurrency, options.quick)
     return replace(result, sizing=sizes, warnings=result.warnings + notes)
 
 

@@ -50,6 +50,7 @@ class Asked:
     profile_pairs: int = 3
     verified_arms: int = 2  # one suggested fix's what-if pair per round; 0 when not verified
     control: bool = True  # the A/A control arm is among `arms`, and may be dropped to fit
+    growth: bool = True  # False: no memory-growth child (--quick: it costs ~4 s a scenario)
 
 
 def scenario_budget_s(default_s: float, rounds_budget_s: Optional[float]) -> float:
@@ -65,8 +66,8 @@ def size_phases(asked: Asked, rate_ops_s: float, startup_s: float, concurrency: 
     the budget wins: the full one; then fewer operations per run (down to one); then no
     memory-growth child; then no A/A control arm. Each cut is stated in the report."""
     rates = Rates(max(rate_ops_s, 1e-3), max(baseline_rate_ops_s or rate_ops_s, rate_ops_s, 1e-3), startup_s)
-    plans = [_plan(asked, rates, concurrency, heavy=False, growth=True)]
-    plans.append(_plan(asked, rates, concurrency, heavy=True, growth=True))
+    plans = [_plan(asked, rates, concurrency, heavy=False, growth=asked.growth)]
+    plans.append(_plan(asked, rates, concurrency, heavy=True, growth=asked.growth))
     plans.append(_plan(asked, rates, concurrency, heavy=True, growth=False))
     if asked.control:
         plans.append(replace(_plan(replace(asked, arms=asked.arms - 1, control=False), rates, concurrency,
@@ -161,10 +162,13 @@ def quick_unverified_note(fixes: int, need_s: float) -> str:
             "here); a scan without --quick measures the saving of each fix")
 
 
-def cut_notes(sizes: PhaseSizes, concurrency: int) -> Tuple[str, ...]:
-    """What the budget took besides rounds, said where the figures it touches are read."""
+def cut_notes(sizes: PhaseSizes, concurrency: int, quick: bool = False) -> Tuple[str, ...]:
+    """What the budget (or --quick) took besides rounds, said where the figures it touches are read."""
     cost = duration(sizes.op_ms * 1e3)
     notes: Tuple[str, ...] = ()
+    if quick and sizes.growth_ops == 0:
+        return ("memory growth not measured: --quick skips the memory-growth child (a few seconds per "
+                "scenario); a scan without --quick measures it",) + cut_notes(replace(sizes, growth_ops=1), concurrency)
     if sizes.ops < max(3, concurrency):
         notes += (f"{sizes.ops} operation(s) per timed run (one costs {cost}): fewer than the scenario's "
                   f"concurrency of {concurrency}, to fit the time budget of {sizes.budget_s:g} s",)

@@ -142,6 +142,6 @@ def _sizes(session: ScenarioRun, calibration: RunResult, child_s: float,
     options = session.options
     asked = sizing.Asked(options.seconds_per_run, options.rounds, options.memory_ops, options.probe_ops,
                          len(arms_for(options.control_arm)), options.scenario_budget_s, options.profile_rounds,
-                         2 if options.verifies else 0, options.control_arm)
+                         2 if options.verifies else 0, options.control_arm, not options.quick)
     startup_s = max(child_s - calibration.wall_s, 0.0)
     return sizing.size_phases(asked, calibration.throughput, startup_s, session.scenario.concurrency, baseline_rate)
