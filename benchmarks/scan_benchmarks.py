@@ -35,6 +35,7 @@ from otelaudit.model import ColdRun, ColdSpec, Report, RunResult, RunSpec, Start
 from otelaudit.pipeline import ScanOptions, scan
 from otelaudit.plan.interleave import interleave, ops_for
 from otelaudit.discover.catalog import all_scenarios
+from otelaudit.run import forkserver
 from otelaudit.run.runner import SubprocessRunner
 from otelaudit.servers.running import running_servers
 
@@ -94,6 +95,7 @@ def timed_scan(options: ScanOptions) -> Dict[str, Any]:
     report = scan(options, runner=runner if options.jobs == 1 else None, on_result=on_result,
                   on_progress=lambda m: print(m, file=sys.stderr) if "starting" in m else None)
     total = round(time.perf_counter() - started, 1)
+    forkserver.POOL.close()  # forked children are the zygotes' to reap: their CPU counts once the zygotes are
     cpu_total = round(time.process_time() + _children_cpu_s() - cpu, 1)  # the parent's, every child's and server's
     scenarios = {}
     for result in report.results:
