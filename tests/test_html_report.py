@@ -60,7 +60,10 @@ def test_speedscope_export_has_one_profile_per_arm_weighted_in_us_per_op(sqlite_
 CLICK_A_FRAME = """<script>
 (function(){
   var svg=document.querySelector('svg.flame-graph');
-  var frames=Array.prototype.filter.call(svg.querySelectorAll('g.frame'),function(g){return g.dataset.depth==='1';});
+  var all=Array.prototype.slice.call(svg.querySelectorAll('g.frame'));
+  var depth=1;  // the shallowest level with siblings (sampled profiles can make level 1 a single frame)
+  for(var d=1;d<64;d++){if(all.filter(function(g){return +g.dataset.depth===d;}).length>1){depth=d;break;}}
+  var frames=all.filter(function(g){return +g.dataset.depth===depth;});
   frames.sort(function(a,b){return (+a.dataset.w)-(+b.dataset.w);});
   var chosen=frames[Math.floor(frames.length/2)];  // a middling frame, narrower than the graph
   chosen.querySelector('rect').dispatchEvent(new MouseEvent('click',{bubbles:true}));
