@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Tuple
 
 import pytest
 
 from otelaudit.model import RunSpec
 from otelaudit.run import forkserver
 from otelaudit.run.runner import SubprocessRunner
+from otelaudit.run.scenario import SDK_MODULES
 
 
-def spec(scenario: str, arm: str = "sdk", ops: int = 40) -> RunSpec:
-    return RunSpec(scenario_module="otelaudit_fixture_instrumentations.scenarios", scenario_name=scenario, arm=arm,
+SDK_PRELOAD = ("otelaudit_fixture_instrumentations.instrumentors", *SDK_MODULES)
+
+
+def spec(scenario: str, arm: str = "sdk", ops: int = 40, preload: Tuple[str, ...] = ()) -> RunSpec:
+    return RunSpec(preload=preload,
+                   scenario_module="otelaudit_fixture_instrumentations.scenarios", scenario_name=scenario, arm=arm,
                    round=0, ops=ops, warmup_ops=4, concurrency=2,
                    instrumentor_value="otelaudit_fixture_instrumentations.instrumentors:SpanPerCallInstrumentor",
                    instrumentor_distribution="otelaudit-fixture-instrumentations", instrumentor_version="1.0",
@@ -28,6 +34,16 @@ def test_a_forked_child_measures_what_a_spawned_one_does(fixture_site):
     assert forked.ok and spawned.ok, (forked.failure, spawned.failure)
     assert forked.telemetry == spawned.telemetry and forked.telemetry.spans == 40
     assert forked.library_version == spawned.library_version
+
+
+def test_an_sdk_child_from_a_zygote_that_imported_its_sdk_measures_the_same_but_times_no_import(fixture_site):
+    preloaded = SubprocessRunner(fork=True).run(spec("fixture-ok", preload=SDK_PRELOAD), {}, 60)
+    spawned = SubprocessRunner(fork=False).run(spec("fixture-ok", preload=SDK_PRELOAD), {}, 60)
+    assert preloaded.ok and spawned.ok, (preloaded.failure, spawned.failure)
+    assert preloaded.telemetry == spawned.telemetry and preloaded.telemetry.spans == 40
+    assert preloaded.import_s is None  # imported by the zygote: not this child's to time
+    assert spawned.import_s is not None and spawned.import_s > 0
+    assert preloaded.instrument_s is not None and preloaded.instrument_s > 0
 
 
 def test_one_zygote_serves_runs_of_one_start_up_environment_and_another_gets_its_own(fixture_site):

@@ -7,7 +7,10 @@ arms differ only in what they import afterwards, as with `python -m`.
 
 `python -m otelaudit.child.forkserver LIBRARY` also imports the scenario's library, which
 every arm imports first anyway; if that import fails the children report it, and if it
-started a thread the zygote exits at once, since forking it would not be safe.
+started a thread the zygote exits at once, since forking it would not be safe. What
+follows `--then` (an sdk arm's instrumentation and SDK) is imported after the freeze:
+those objects are the arm's own, so a child's collections must see them as a fresh
+import's would, not skip them as frozen.
 
 Requests and replies are JSON lines: a request names the child's argv, working directory,
 environment and stderr file; the reply is `{"pid": N}` at once, then `{"code": C}` when it
@@ -29,13 +32,11 @@ from typing import Any, Dict, List
 import otelaudit.child.measure as measure  # the preload: what every child would import first
 
 
-def serve(preload: List[str]) -> None:
+def serve(preload: List[str], then: List[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    for name in preload:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - each child imports it again and reports why it fails
-            pass
+    _import(preload)
+    gc.freeze()  # the harness's objects: a child's collections would copy every page they touch
+    _import(then)
     if threading.active_count() > 1:
         sys.exit(3)
     reader, writer = sys.stdin.buffer, sys.stdout.buffer
@@ -43,13 +44,20 @@ def serve(preload: List[str]) -> None:
         request: Dict[str, Any] = json.loads(line)
         sys.stdout.flush()
         sys.stderr.flush()
-        gc.freeze()  # the harness's objects: a child's collections would copy every page they touch
         pid = os.fork()
         if pid == 0:
             _child(request)
         _reply(writer, {"pid": pid})
         _, status = os.waitpid(pid, 0)
         _reply(writer, {"code": os.waitstatus_to_exitcode(status)})
+
+
+def _import(names: List[str]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - each child imports it again and reports why it fails
+            pass
 
 
 def _reply(writer: Any, message: Dict[str, int]) -> None:
@@ -87,4 +95,6 @@ def _redirect(path: str, fd: int, flags: int) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1:])
+    args = sys.argv[1:]
+    cut = args.index("--then") if "--then" in args else len(args)
+    serve(args[:cut], args[cut + 1:])

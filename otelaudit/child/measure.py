@@ -51,15 +51,16 @@ def import_library(scenario: Scenario) -> None:
         raise RunFailed("missing-library", f"{scenario.library} is not importable ({scenario.install_hint}): {error}")
 
 
-def load_instrumentor(value: str) -> Tuple[Any, float]:
-    """Imports an instrumentor class ("module:Class"); returns it with the import's seconds."""
+def load_instrumentor(value: str) -> Tuple[Any, Optional[float]]:
+    """Imports an instrumentor class ("module:Class"); returns it with the import's seconds,
+    or None when a zygote had imported it (`RunSpec.preload`): then nothing was timed."""
     module_name, _, attr = value.partition(":")
     try:
-        start = time.perf_counter()
+        preloaded, start = module_name in sys.modules, time.perf_counter()
         target: Any = importlib.import_module(module_name)
         for part in attr.split(".") if attr else []:
             target = getattr(target, part)
-        return target, time.perf_counter() - start
+        return target, None if preloaded else time.perf_counter() - start
     except Exception as error:
         raise RunFailed("instrument-failed", f"importing the instrumentor raised {describe(error)}") from error
 
@@ -216,13 +217,14 @@ def measure(spec: RunSpec, began: Callable[[], None] = lambda: None) -> RunResul
     scenario = load_scenario(spec.scenario_module, spec.scenario_name)
     import_library(scenario)
     import_s = instrument_s = conflict = instrumentor_class = None
-    extras: List[Tuple[Any, float]] = []
+    extras: List[Tuple[Any, Optional[float]]] = []
     # Imported before the SDK so its import time is the same in both arms; an sdk arm may apply none
     # (app mode; a scenario of the SDK itself, whose target's instrumentor value is empty).
     if spec.arm not in ("baseline", "control") and spec.instrumentor_value:
         instrumentor_class, import_s = load_instrumentor(spec.instrumentor_value)
         extras = [load_instrumentor(value) for value in spec.also_instrument]
-        import_s += sum(seconds for _, seconds in extras)
+        if import_s is not None:
+            import_s += sum(seconds or 0.0 for _, seconds in extras)
     counter, flush = None, lambda: None
     if spec.arm == "sdk":
         from otelaudit.child.telemetry import TelemetryCounter, flush_sdk, install_sdk

@@ -25,7 +25,7 @@ def add_parser(commands: Any, epilog: str) -> None:
     )
     parser.add_argument("targets", nargs="*", metavar="TARGET",
                         help="instrumentor entry-point name (e.g. httpx) or distribution name")
-    parser.add_argument("--quick", action="store_true", help="a smoke run of a few seconds per scenario")
+    parser.add_argument("--quick", action="store_true", help="triage in seconds per scenario: 5 short rounds, no A/A control arm")
     outputs.add(parser, json="write the JSON report here (atomically, after every scenario) instead of the "
                 "results folder",
                 markdown="write a markdown report, ready to paste into an upstream issue",

@@ -50,6 +50,9 @@ class RunSpec:
     # Counting runs export on the main thread: see telemetry.install_sdk.
     inline_export: bool = False
     library: str = ""  # the scenario's library: a zygote may have imported it (run.forkserver)
+    # What the child imports after the library, before its first operation (the sdk arm's
+    # instrumentation and SDK): a zygote may have imported it too, left unfrozen (child.forkserver).
+    preload: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,11 @@ zygote is shared by every run with the same interpreter and start-up environment
 environment is set in the child before the measurement imports anything. A zygote may
 also have imported the scenario's library, which every arm imports first anyway (heavy
 client libraries cost seconds each time); it is then keyed by the whole environment, and
-one whose import started a thread (unsafe to fork) is not used again. Idle zygotes are
-pooled, so parallel jobs each get their own; they exit when this process does."""
+one whose import started a thread (unsafe to fork) is not used again. A zygote for sdk-arm
+children has also imported their instrumentation and the SDK (`RunSpec.preload`, ~0.2 s of
+CPU a child here), after freezing the rest, so their objects age and are collected in the
+child as if it had imported them. Idle zygotes are pooled, so parallel jobs each get their
+own; they exit when this process does."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-Key = Tuple[str, Tuple[Tuple[str, str], ...], str]
+Key = Tuple[str, Tuple[Tuple[str, str], ...], str, Tuple[str, ...]]
 START_TIMEOUT_S = 60.0
 
 
@@ -40,11 +43,11 @@ class Ended:
 class Zygote:
     """One fork server process; it runs one child at a time."""
 
-    def __init__(self, python: str, env: Mapping[str, str], library: str = "") -> None:
+    def __init__(self, python: str, env: Mapping[str, str], library: str = "", preload: Sequence[str] = ()) -> None:
         self.home = tempfile.mkdtemp(prefix=f"otelaudit-zygote-{os.getpid()}-")  # swept by run.workdirs if left
         self.child: Optional[int] = None  # the pid it is running, for stop_children
-        preload = [library] if library else []
-        self.process = subprocess.Popen([python, "-m", "otelaudit.child.forkserver", *preload], env=dict(env),
+        imports = ([library] if library else []) + (["--then", *preload] if preload else [])
+        self.process = subprocess.Popen([python, "-m", "otelaudit.child.forkserver", *imports], env=dict(env),
                                         cwd=self.home,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.buffer = b""
@@ -122,10 +125,11 @@ class Pool:
         atexit.register(self.close)
 
     def run(self, python: str, argv: Sequence[str], env: Mapping[str, str], cwd: str,
-            timeout_s: float, library: str = "") -> Optional[Ended]:
+            timeout_s: float, library: str = "", preload: Sequence[str] = ()) -> Optional[Ended]:
         """None: no zygote can serve this run (the caller spawns it)."""
-        start_up = env.items() if library else [(k, v) for k, v in env.items() if k.startswith("PYTHON")]
-        key = (python, tuple(sorted(start_up)), library)
+        imports = library or preload
+        start_up = env.items() if imports else [(k, v) for k, v in env.items() if k.startswith("PYTHON")]
+        key: Key = (python, tuple(sorted(start_up)), library, tuple(preload))
         if key in self.unusable:
             return None
         zygote = self._take(key, env)
@@ -144,7 +148,7 @@ class Pool:
                 zygote = idle.pop()
                 self.idle[key] = idle
                 return zygote
-        zygote = Zygote(key[0], env, key[2])
+        zygote = Zygote(key[0], env, key[2], key[3])
         with self.lock:
             self.all.append(zygote)
         return zygote

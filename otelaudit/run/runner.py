@@ -182,15 +182,15 @@ class SubprocessRunner:
         with workdir("run") as folder:
             result_path = _write_spec(folder, spec)
             done = self._child(folder, [_spec_path(folder), result_path], self.environment(env), timeout_s,
-                               spec.library)
+                               spec.library, spec.preload)
             found = from_data(RunResult, _read(result_path)) if os.path.exists(result_path) else None
             return found, replace(done, began=os.path.exists(result_path + ".began"))
 
     def _child(self, workdir: str, argv: Sequence[str], env: Mapping[str, str], timeout_s: float,
-               library: str = "") -> Exit:
+               library: str = "", preload: Sequence[str] = ()) -> Exit:
         """Forked from a zygote unless the child must start under a tool (`prefix`)."""
         if not self.prefix and self.fork and not _stopping.is_set():
-            forked = forkserver.POOL.run(self.python, argv, env, workdir, timeout_s, library)
+            forked = forkserver.POOL.run(self.python, argv, env, workdir, timeout_s, library, preload)
             if forked is not None:
                 return Exit(forked.code, "", forked.stderr, forked.started_at, forked.seconds, forked.timed_out)
         return spawn([*self.prefix, self.python, "-m", "otelaudit.child.measure", *argv], env, timeout_s, cwd=workdir)

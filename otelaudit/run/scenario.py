@@ -21,6 +21,10 @@ from otelaudit.run.runner import Runner
 from otelaudit.scenarios.api import Scenario
 
 Progress = Callable[[str], None]
+# What install_sdk imports (child.telemetry); with the instrumentation, an sdk-arm child's start-up.
+SDK_MODULES = ("opentelemetry.sdk.trace", "opentelemetry.sdk.trace.export", "opentelemetry.sdk.metrics",
+               "opentelemetry.sdk.metrics.export", "opentelemetry.sdk._logs", "opentelemetry.sdk._logs.export",
+               "otelaudit.child.telemetry")
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,13 @@ class ScenarioRun:
             also_instrument=scenario.also_instrument,
             servers=dict(self.servers), whatif=whatif, mode=mode, calibrate_s=self.options.calibrate_s,
             memory_ops=self._memory_ops(round_index), library=scenario.library,
+            preload=self._preload() if arm == "sdk" else (),
         )
+
+    def _preload(self) -> Tuple[str, ...]:
+        """In the order the child imports them: the instrumentations, then the SDK."""
+        values = (self.target.instrumentor.value, *self.scenario.also_instrument)
+        return tuple(v.partition(":")[0] for v in values if v) + SDK_MODULES
 
     def _memory_ops(self, round_index: int) -> int:
         if self.sizes is None:
