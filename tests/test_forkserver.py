@@ -46,6 +46,18 @@ def test_an_sdk_child_from_a_zygote_that_imported_its_sdk_measures_the_same_but_
     assert preloaded.instrument_s is not None and preloaded.instrument_s > 0
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/environ"), reason="reads a process's environment from /proc")
+def test_the_zygotes_of_a_scan_share_one_hash_seed_so_arms_forked_from_different_ones_hash_alike(fixture_site):
+    runner = SubprocessRunner()
+    runner.run(spec("fixture-ok", "baseline", 5), {}, 60)
+    runner.run(spec("fixture-ok", ops=5, preload=SDK_PRELOAD), {}, 60)
+    seeds = set()
+    for zygote in (z for z in forkserver.POOL.all if z.alive):
+        with open(f"/proc/{zygote.process.pid}/environ", "rb") as handle:
+            seeds |= {v for v in handle.read().split(b"\0") if v.startswith(b"PYTHONHASHSEED=")}
+    assert len([z for z in forkserver.POOL.all if z.alive]) >= 2 and len(seeds) == 1
+
+
 def test_one_zygote_serves_runs_of_one_start_up_environment_and_another_gets_its_own(fixture_site):
     runner = SubprocessRunner()
     runner.run(spec("fixture-ok", "baseline", 5), {}, 60)

@@ -8,14 +8,17 @@ client libraries cost seconds each time); it is then keyed by the whole environm
 one whose import started a thread (unsafe to fork) is not used again. A zygote for sdk-arm
 children has also imported their instrumentation and the SDK (`RunSpec.preload`, ~0.2 s of
 CPU a child here), after freezing the rest, so their objects age and are collected in the
-child as if it had imported them. Idle zygotes are pooled, so parallel jobs each get their
-own; they exit when this process does."""
+child as if it had imported them. Every zygote of a scan gets one hash seed, so the arms'
+children, forked from different zygotes, hash (and lay out) the library's objects alike, as
+children of one zygote did. Idle zygotes are pooled, so parallel jobs each get their own;
+they exit when this process does."""
 
 from __future__ import annotations
 
 import atexit
 import json
 import os
+import random
 import select
 import signal
 import subprocess
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 Key = Tuple[str, Tuple[Tuple[str, str], ...], str, Tuple[str, ...]]
+HASH_SEED = str(random.SystemRandom().randrange(1, 1 << 32))
 START_TIMEOUT_S = 60.0
 
 
@@ -47,7 +51,8 @@ class Zygote:
         self.home = tempfile.mkdtemp(prefix=f"otelaudit-zygote-{os.getpid()}-")  # swept by run.workdirs if left
         self.child: Optional[int] = None  # the pid it is running, for stop_children
         imports = ([library] if library else []) + (["--then", *preload] if preload else [])
-        self.process = subprocess.Popen([python, "-m", "otelaudit.child.forkserver", *imports], env=dict(env),
+        env = {"PYTHONHASHSEED": HASH_SEED, **env}  # a child's own PYTHONHASHSEED wins (and keys its zygote)
+        self.process = subprocess.Popen([python, "-m", "otelaudit.child.forkserver", *imports], env=env,
                                         cwd=self.home,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.buffer = b""
