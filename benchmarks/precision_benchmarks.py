@@ -34,6 +34,7 @@ FIXTURE_SITE = os.path.join(os.path.dirname(HERE), "tests", "fixtures", "site")
 sys.path.insert(0, FIXTURE_SITE)
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [FIXTURE_SITE, os.environ.get("PYTHONPATH")]))
 
+from host_noise import host_noise  # noqa: E402
 from otelaudit.measure import counting  # noqa: E402
 from otelaudit.compare.abtest import ABResult, ABSettings, Side, compare_sides  # noqa: E402
 from otelaudit.plan.adaptive import StopRule, parse_duration, parse_target  # noqa: E402
@@ -62,7 +63,7 @@ def side(label: str, extra: int) -> Side:
 def conditions() -> Dict[str, Any]:
     load = os.getloadavg()
     return {"machine": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
-            "load_average_1_5_15": [round(x, 2) for x in load],
+            "load_average_1_5_15": [round(x, 2) for x in load], "host_noise": host_noise(),
             "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 

@@ -32,8 +32,12 @@ def pct(part: int, whole: int) -> str:
 def when(data: Dict[str, Any]) -> str:
     c = data.get("conditions", {})
     load_before, load_after = c.get("load_average_1_5_15", ["?"]), c.get("load_average_after", ["?"])
+    noise = c.get("host_noise")
+    steadiness = (f"; the host's own noise: a fixed loop's CPU varied by {noise['iqr_pct']}% (IQR) across "
+                  f"{noise['processes']} fresh interpreters" if noise else "")
     return (f"measured {c.get('started', '?')}, {data.get('wall_s', '?')} s, {c.get('cpus')} CPUs, Python "
-            f"{c.get('python')}, 1-min load average {load_before[0]} at the start and {load_after[0]} at the end")
+            f"{c.get('python')}, 1-min load average {load_before[0]} at the start and {load_after[0]} at the end"
+            f"{steadiness}")
 
 
 def aa_section(aa: Dict[str, Any]) -> List[str]:
