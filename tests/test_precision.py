@@ -140,7 +140,9 @@ def test_shards_partition_the_targets():
 def content(report) -> str:
     """The report without what differs between any two runs: when, by which command, how long."""
     results = [dataclasses.replace(r, duration_s=0.0, precision=dataclasses.replace(r.precision, elapsed_s=0.0)
-                                   if r.precision else None) for r in report.results]
+                                   if r.precision else None,
+                                   stages=tuple(dataclasses.replace(s, done_s=0.0) for s in r.stages))
+               for r in report.results]
     return report_json.dumps(dataclasses.replace(report, created="", command="", results=tuple(results),
                                                  settings=dataclasses.replace(report.settings, shard=None)))
 

@@ -38,8 +38,9 @@ def add_parser(commands: Any, epilog: str) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     options.WIDE.add(parser.add_argument)
     options.add_all(parser.add_argument, options.PRECISION_OPTIONS)
-    parser.add_argument("--jobs", type=options.positive_int, default=1, metavar="N",
-                        help="audit N targets at once, one per core (capped at the usable cores)")
+    parser.add_argument("--jobs", type=options.positive_int, default=None, metavar="N",
+                        help="audit N targets at once, one per core (capped at the usable cores; default 1, "
+                        "with --quick 2)")
     parser.add_argument("--shard", metavar="I/N", help="scan only shard I of N (a CI matrix job); combine the "
                         "shards' JSON reports with `otelaudit merge` (implies --seed 0 unless given)")
     parser.set_defaults(handler=run)
@@ -78,7 +79,9 @@ def scan_options(args: argparse.Namespace) -> "ScanOptions":
 
     chosen: Dict[str, Any] = options.keywords(args, options.MEASUREMENT)
     chosen.update(targets=tuple(args.targets), ignore_rules=_ignored(args.ignore),
-                  command=" ".join(["otelaudit", *args.argv]), jobs=args.jobs)
+                  command=" ".join(["otelaudit", *args.argv]))
+    if args.jobs is not None:
+        chosen["jobs"] = args.jobs
     if args.seed is not None or args.shard:
         chosen["seed"] = args.seed if args.seed is not None else 0  # every shard must plan alike
     if args.shard:

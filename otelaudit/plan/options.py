@@ -49,8 +49,9 @@ class ScanOptions:
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":
         # One sampled profile pair (triage's): shares from it are coarser, and the stages say so.
         # No A/A control arm: five of its pairs give a coarse floor for a fifth of the children.
+        # Two targets at once (one per core, where there are two): triage wants the answer soon.
         values: Dict[str, Any] = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=10, probe_ops=50,
                                       profile_rounds=1, quick=True, scenario_budget_s=sizing.QUICK_SCENARIO_BUDGET_S,
-                                      scan_budget_s=10 * 60.0, control_arm=False)
+                                      scan_budget_s=10 * 60.0, control_arm=False, jobs=2)
         values.update(overrides)
         return cls(**values)
