@@ -71,6 +71,24 @@ def test_the_budget_stops_rounds_that_never_reach_the_target():
     assert played.stop == "budget-exhausted" and played.rounds == 20  # 1 s rounds in 20 s
 
 
+def settle_play(rule: adaptive.StopRule, widths: List[float], estimate: float) -> adaptive.RoundsPlayed:
+    def precision():
+        width = widths.pop(0) if len(widths) > 1 else widths[0]
+        return width, width, estimate
+
+    return adaptive.play_rounds(lambda index: True, precision, rule)
+
+
+def test_a_default_count_ends_early_once_the_overhead_is_known_to_a_tenth_of_itself():
+    rule = adaptive.settling(10, 0.1)
+    played = settle_play(rule, [30.0, 12.0, 9.0], estimate=100.0)  # checked after rounds 6, 7, 8
+    assert played.stop == "overhead-settled" and played.rounds == 8
+    small = settle_play(rule, [3.0], estimate=5.0)  # a small overhead: its interval never settles
+    assert small.stop == "fixed-rounds" and small.rounds == 10
+    assert settle_play(adaptive.settling(5, 0.1), [1.0], estimate=100.0).rounds == 5  # too few to cut
+    assert rule.planned == 10
+
+
 def test_the_round_cap_stops_a_budget_only_rule():
     played = play(adaptive.StopRule(5, max_rounds=12, budget_s=1000.0), [5.0])
     assert played.stop == "max-rounds" and played.rounds == 12

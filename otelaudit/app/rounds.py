@@ -61,7 +61,7 @@ def play_app(options: AppOptions, arms: Sequence[AppArm], runner: Runner, env: M
         runs.extend(played)
         return all(r.result.ok for r in played)
 
-    def precision() -> Optional[Tuple[float, float]]:
+    def precision() -> Optional[adaptive.Width]:
         by_arm = complete_rounds(runs, arms[:2])
         if len(by_arm["all"]) < 2:
             return None

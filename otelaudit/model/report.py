@@ -18,7 +18,7 @@ from otelaudit.model.results import (ArmSummary, CallCount, Comparison, DiffFlam
 SCHEMA_VERSION = "1.2"
 
 # Why a scenario's interleaved rounds stopped (see otelaudit.plan.adaptive).
-StopReason = Literal["fixed-rounds", "precision-reached", "budget-exhausted", "max-rounds"]
+StopReason = Literal["fixed-rounds", "precision-reached", "budget-exhausted", "max-rounds", "overhead-settled"]
 
 
 @dataclass(frozen=True)

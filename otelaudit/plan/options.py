@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Tuple
 
 from otelaudit.plan import sizing
-from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, PrecisionTarget, StopRule
+from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, DEFAULT_SETTLE, PrecisionTarget, StopRule, settling
 
 
 @dataclass(frozen=True)
@@ -36,14 +36,19 @@ class ScanOptions:
     scenario_budget_s: float = sizing.DEFAULT_SCENARIO_BUDGET_S  # fewer rounds (never < 5) when they would not fit
     scan_budget_s: float = 30 * 60.0  # shared out among the scenarios still to run
     verify: Optional[bool] = None  # what-if arms for suggested fixes; None: unless quick
+    settle: Optional[float] = DEFAULT_SETTLE  # fixed rounds end early once the overhead is known to this share
 
     @property
     def verifies(self) -> bool:
         """--quick skips the what-if arms (a quarter of its children); its report says so."""
         return self.verify if self.verify is not None else not self.quick
 
-    def stop_rule(self) -> StopRule:
-        return StopRule(self.rounds, max(self.max_rounds, self.rounds), self.precision, self.budget_s)
+    def stop_rule(self, rounds: Optional[int] = None) -> StopRule:
+        """`rounds`: what the scenario's time budget left of `self.rounds`."""
+        rounds = self.rounds if rounds is None else rounds
+        if self.precision is None and self.budget_s is None and self.settle:
+            return settling(rounds, self.settle)
+        return StopRule(rounds, max(self.max_rounds, rounds), self.precision, self.budget_s)
 
     @classmethod
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":

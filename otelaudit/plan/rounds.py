@@ -15,7 +15,6 @@ from otelaudit.measure import analysis
 from otelaudit.measure import noise
 from otelaudit.measure import stats
 from otelaudit.model import ARMS, CONTROL, Arm, Failure, PrecisionReached, RunResult, ScenarioResult
-from otelaudit.render._units import half_width
 
 RunArm = Callable[[Arm, int], RunResult]
 KEPT_AT_LEAST = 2  # complete rounds a failed scenario keeps: fewer give no paired interval
@@ -33,7 +32,7 @@ def timed_rounds(run_arm: RunArm, arms: Sequence[Arm], rule: adaptive.StopRule, 
     runs: List[RunResult] = []
 
     def run(round_index: int, arm: Arm) -> RunResult:
-        on_progress(f"round {round_index + 1}{'' if rule.adaptive else f'/{rule.min_rounds}'} {arm}")
+        on_progress(f"round {round_index + 1}{f'/{rule.planned}' if rule.planned else ''} {arm}")
         return run_arm(arm, round_index)
 
     def play_round(round_index: int) -> bool:
@@ -41,13 +40,13 @@ def timed_rounds(run_arm: RunArm, arms: Sequence[Arm], rule: adaptive.StopRule, 
         runs.extend(played)
         return all(r.ok for r in played)
 
-    def precision() -> Optional[Tuple[float, float]]:
+    def precision() -> Optional[adaptive.Width]:
         return current_half_width(runs, treated, arms)
 
     return runs, adaptive.play_rounds(play_round, precision, rule)
 
 
-def current_half_width(runs: Sequence[RunResult], treated: Arm, arms: Sequence[Arm]) -> Optional[Tuple[float, float]]:
+def current_half_width(runs: Sequence[RunResult], treated: Arm, arms: Sequence[Arm]) -> Optional[adaptive.Width]:
     by_arm = analysis.complete_rounds(runs, arms)
     if len(by_arm[treated]) < 2:
         return None
@@ -95,12 +94,3 @@ def with_noise_floor(result: ScenarioResult, runs: Sequence[RunResult]) -> Scena
         overhead=noise.floored(result.overhead, floor, level) if result.overhead else None,
         api_overhead=noise.floored(result.api_overhead, floor, level) if result.api_overhead else None,
     )
-
-
-def describe(played: PrecisionReached) -> str:
-    why = {"fixed-rounds": "the fixed round count",
-           "precision-reached": f"the precision target {played.target}",
-           "budget-exhausted": f"the time budget ({played.budget_s:g} s) ran out" if played.budget_s else "budget",
-           "max-rounds": "the round cap"}[played.stop]
-    return (f"{played.rounds} rounds in {played.elapsed_s:.0f} s, stopped by {why}; "
-            f"overhead CI {half_width(played.half_width_us)}/op (±{played.half_width_pct:.3g}% of the baseline CPU)")

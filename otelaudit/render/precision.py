@@ -43,7 +43,8 @@ def rounds_played(played: PrecisionReached, overhead: Optional[Estimate]) -> str
            "precision-reached": f"the precision target {played.target}",
            "budget-exhausted": (f"the time budget ({duration(played.budget_s * 1e6)}) ran out" if played.budget_s
                                 else "the time budget"),
-           "max-rounds": "the round cap"}[played.stop]
+           "max-rounds": "the round cap",
+           "overhead-settled": "the overhead settling (its interval within a tenth of it)"}[played.stop]
     target = f" (target {played.target}: {played.half_width_pct:.2g}% of the baseline)" if (played.target or "").endswith("%") else ""
     return (f"{played.rounds} rounds in {duration(played.elapsed_s * 1e6)}, stopped by {why}; overhead known to "
             f"{half_width(played.half_width_us)}{share_of(played.half_width_us, overhead)}{target}")

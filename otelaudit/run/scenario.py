@@ -108,7 +108,7 @@ def measure_phases(session: ScenarioRun, on_progress: Progress, on_triage: Calla
                     "(wall time, inflated by it) until the timed rounds"),)
     on_triage(Measured([], ops, probe, None, profiles, None, sizes, stages))
     memory = _memory_growth(session, on_progress) if sizes.growth_ops else None
-    rule = replace(options.stop_rule(), min_rounds=sizes.rounds)
+    rule = options.stop_rule(sizes.rounds)
     timed_arms = arms_for(options.control_arm and sizes.control)
     runs, played = timed_rounds(lambda arm, i: session.run(session.spec(arm, i, ops)), timed_arms,
                                 rule, options.seed, lambda m: on_progress(f"{name}: timed {m}"))
