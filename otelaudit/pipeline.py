@@ -105,7 +105,8 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
         audited = assess.with_findings(audited, scenario, ignore)
         return _verified(audited, session, measured, started, on_progress)
 
-    return with_servers(scenario, measure, lambda status, why: replace(result, status=status, failure=why))
+    sink = ("otlp",) if "export" in options.arms else ()  # the export arm's receiver
+    return with_servers(scenario, measure, lambda status, why: replace(result, status=status, failure=why), sink)
 
 
 def _verified(result: ScenarioResult, session: ScenarioRun, measured: Measured, started: float,

@@ -117,6 +117,8 @@ class ScenarioResult:
     arms: Dict[str, ArmSummary] = field(default_factory=dict)
     overhead: Optional[Comparison] = None
     api_overhead: Optional[Comparison] = None
+    export_overhead: Optional[Comparison] = None  # the export arm over the sdk arm (--arms ...,export)
+    export_protocol: Optional[str] = None
     call_counts: Tuple[CallCount, ...] = ()
     repeated_calls: Tuple[RepeatedCall, ...] = ()
     hotspots: Tuple[Hotspot, ...] = ()

@@ -7,8 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Optional, Tuple
 
-Arm = Literal["baseline", "api", "sdk", "control"]
-ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk")
+Arm = Literal["baseline", "api", "sdk", "export", "control"]
+ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk")  # a scan's arms unless --arms chooses
+# "export" is the SDK with the real OTLP exporters sending to a loopback sink (otelaudit.servers.otlp_sink):
+# chosen with --arms, never by default, and compared with the sdk arm.
+SELECTABLE_ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk", "export")
 # "control" is a second, identical baseline run in the same rounds (A/A): its difference
 # to the baseline is the noise floor the report was measured at (see otelaudit.measure.noise).
 CONTROL: Arm = "control"
@@ -43,6 +46,17 @@ class Telemetry:
     def per(self, ops: int) -> "Telemetry":
         n = max(ops, 1)
         return Telemetry(self.spans / n, self.metric_measurements / n, self.log_records / n)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The export arm's proof of sending, over one child's life: what its SDK handed the
+    exporters (spans ended, metric points exported, log records emitted) and what the
+    loopback sink decoded from the payloads. `metric_measurements` holds points here."""
+
+    protocol: str  # OTEL_EXPORTER_OTLP_PROTOCOL's spelling: "http/protobuf" or "grpc"
+    sent: Telemetry
+    arrived: Telemetry
 
 
 @dataclass(frozen=True)
@@ -191,6 +205,7 @@ class RunResult:
     memory_growth: Optional["MemoryGrowth"] = None
     failure: Optional[Failure] = None
     retried: Optional[str] = None  # how a first child died outside its workload, when its retry measured this
+    delivery: Optional[Delivery] = None  # the export arm only
 
     @property
     def ok(self) -> bool:

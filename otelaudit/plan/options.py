@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Tuple
 
+from otelaudit.model import ARMS, Arm
 from otelaudit.plan import sizing
 from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, PrecisionTarget, StopRule
 
@@ -36,6 +37,8 @@ class ScanOptions:
     scenario_budget_s: float = sizing.DEFAULT_SCENARIO_BUDGET_S  # fewer rounds (never < 5) when they would not fit
     scan_budget_s: float = 30 * 60.0  # shared out among the scenarios still to run
     verify: Optional[bool] = None  # what-if arms for suggested fixes; None: unless quick
+    arms: Tuple[Arm, ...] = ARMS  # the timed arms (always baseline and sdk); --arms adds "export"
+    export_protocol: str = "http/protobuf"  # the export arm's OTLP protocol, or "grpc"
 
     @property
     def verifies(self) -> bool:
