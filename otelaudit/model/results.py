@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional, Tuple
 
 Arm = Literal["baseline", "api", "sdk", "export", "control"]
-ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk")  # a scan's arms unless --arms chooses
-# "export" is the SDK with the real OTLP exporters sending to a loopback sink (otelaudit.servers.otlp_sink):
-# chosen with --arms, never by default, and compared with the sdk arm.
+ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk")  # a scan's arms unless --arms adds "export" (never default)
 SELECTABLE_ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk", "export")
 # "control" is a second, identical baseline run in the same rounds (A/A): its difference
 # to the baseline is the noise floor the report was measured at (see otelaudit.measure.noise).
@@ -50,9 +48,7 @@ class Telemetry:
 
 @dataclass(frozen=True)
 class Delivery:
-    """The export arm's proof of sending, over one child's life: what its SDK handed the
-    exporters (spans ended, metric points exported, log records emitted) and what the
-    loopback sink decoded from the payloads. `metric_measurements` holds points here."""
+    """What the export arm's SDK sent over one child's life and what its sink decoded (metric points)."""
 
     protocol: str  # OTEL_EXPORTER_OTLP_PROTOCOL's spelling: "http/protobuf" or "grpc"
     sent: Telemetry
