@@ -124,6 +124,7 @@ def test_an_export_arm_scan_reports_export_over_sdk(export_scan: Dict[str, objec
     assert result["arms"]["export"]["telemetry_per_op"]["spans"] > 0
     assert "Export arm over the sdk arm" in out.stdout
     assert "Export over the sdk arm (http/protobuf exporters" in str(export_scan["markdown"])
+    assert "--arms baseline,sdk,export" in str(export_scan["markdown"])  # the reproduction command
 
 
 def test_a_default_scan_has_no_export_arm() -> None:

@@ -160,6 +160,8 @@ class ScanSettings:
     deterministic: bool = False
     jobs: int = 1
     shard: Optional[str] = None
+    arms: Optional[str] = None  # "--arms" as given ("baseline,sdk,export"); None: the default arms
+    export_protocol: Optional[str] = None  # the export arm's, when it ran
 
 
 @dataclass(frozen=True)

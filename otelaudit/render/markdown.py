@@ -110,6 +110,10 @@ def settings_flags(settings: ScanSettings) -> List[str]:
         flags.append("--deterministic")
     if not settings.control_arm:
         flags.append("--no-control")
+    if settings.arms:
+        flags.append(f"--arms {settings.arms}")
+    if settings.export_protocol and settings.export_protocol != "http/protobuf":
+        flags.append(f"--export-protocol {settings.export_protocol}")
     return flags + [f"--seed {settings.seed}"]
 
 
