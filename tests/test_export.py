@@ -138,3 +138,18 @@ def test_an_unknown_arm_is_a_one_line_usage_error(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
         "otelaudit: error: --arms: unknown arm 'exprot' (did you mean 'export'?); choose from baseline, api, sdk, export"]
+
+
+def test_the_export_arm_without_its_exporter_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from otelaudit.cli.options import check_exporter
+    from otelaudit.errors import UsageError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name.endswith("proto.grpc") else real(name, *a))
+    check_exporter(("baseline", "sdk"), "grpc")  # no export arm: nothing to check
+    check_exporter(("baseline", "sdk", "export"), "http/protobuf")
+    with pytest.raises(UsageError, match="needs opentelemetry-exporter-otlp-proto-grpc: pip install"):
+        check_exporter(("baseline", "sdk", "export"), "grpc")
