@@ -12,7 +12,7 @@ from otelaudit.discover.catalog import Catalog, load_catalog
 from otelaudit.discover.instrumentors import Target, discover_instrumentors, select_targets
 from otelaudit.errors import did_you_mean
 from otelaudit.measure import assess
-from otelaudit.model import Failure, Instrumentor, Report, RunSpec, ScanSettings, ScenarioResult, Stage, WhatIf
+from otelaudit.model import ARMS, Failure, Instrumentor, Report, RunSpec, ScanSettings, ScenarioResult, Stage, WhatIf
 from otelaudit.plan import sizing
 from otelaudit.plan.options import ScanOptions
 from otelaudit.plan.sharding import shard_of
@@ -105,7 +105,8 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
         audited = assess.with_findings(audited, scenario, ignore)
         return _verified(audited, session, measured, started, on_progress)
 
-    return with_servers(scenario, measure, lambda status, why: replace(result, status=status, failure=why))
+    sink = ("otlp",) if "export" in options.arms else ()  # the export arm's receiver
+    return with_servers(scenario, measure, lambda status, why: replace(result, status=status, failure=why), sink)
 
 
 def _verified(result: ScenarioResult, session: ScenarioRun, measured: Measured, started: float,
@@ -151,5 +152,7 @@ def _report(options: ScanOptions, results: Sequence[ScenarioResult], targets: Se
         rounds=options.rounds, seconds_per_run=options.seconds_per_run, timeout_s=options.timeout_s, seed=options.seed,
         quick=options.quick, precision_target=options.precision.text if options.precision else None,
         budget_s=options.budget_s, control_arm=options.control_arm, deterministic=options.deterministic,
-        jobs=options.jobs, shard=f"{options.shard[0]}/{options.shard[1]}" if options.shard else None)
+        jobs=options.jobs, shard=f"{options.shard[0]}/{options.shard[1]}" if options.shard else None,
+        arms=",".join(options.arms) if options.arms != ARMS else None,
+        export_protocol=options.export_protocol if "export" in options.arms else None)
     return report_for(options.command, settings, targets, results, warnings=catalog.errors)

@@ -51,12 +51,18 @@ async def run_concurrently(workload: Workload, ops: int, concurrency: int) -> Li
 
 
 async def timed_phase(
-    workload: Workload, ops: int, concurrency: int, telemetry: Callable[[], Telemetry]
+    workload: Workload, ops: int, concurrency: int, telemetry: Callable[[], Telemetry],
+    flush: Callable[[], None] = lambda: None,
 ) -> TimedPhase:
+    """`flush` empties the batch processors' queues before the clocks start (the warm-up's
+    items are not this phase's) and again before they stop, so the phase pays for
+    exporting exactly what it produced, whatever its size against the batch size."""
+    flush()
     gc.collect()
     before = telemetry()
     wall0, cpu0, loop0 = time.perf_counter(), time.process_time(), time.thread_time()
     latencies = await run_concurrently(workload, ops, concurrency)
+    flush()
     wall1, cpu1, loop1 = time.perf_counter(), time.process_time(), time.thread_time()
     after = telemetry()
     produced = Telemetry(

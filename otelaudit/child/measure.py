@@ -117,7 +117,7 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
                 return {"ops": spec.ops, "profile": profile}
             if spec.mode == "memory":
                 return {"ops": spec.ops * spec.segments, "memory_growth": await growth(spec, workload, scenario, flush)}
-            timed = await timed_phase(workload, spec.ops, spec.concurrency, telemetry)
+            timed = await timed_phase(workload, spec.ops, spec.concurrency, telemetry, flush)
             memory = await memory_phase(workload, spec.memory_ops, flush) if spec.memory_ops else None
         finally:
             await workload.teardown()
@@ -225,12 +225,14 @@ def measure(spec: RunSpec, began: Callable[[], None] = lambda: None) -> RunResul
         extras = [load_instrumentor(value) for value in spec.also_instrument]
         if import_s is not None:
             import_s += sum(seconds or 0.0 for _, seconds in extras)
-    counter, flush = None, lambda: None
-    if spec.arm == "sdk":
+    counter, flush, delivery = None, lambda: None, None
+    if spec.arm in ("sdk", "export"):
+        from otelaudit.child.export import export_arm
         from otelaudit.child.telemetry import TelemetryCounter, flush_sdk, install_sdk
 
         counter, flush = TelemetryCounter(), flush_sdk
-        install_sdk(counter, inline_export=spec.inline_export)
+        exporters, delivery = export_arm(spec, RunFailed) if spec.arm == "export" else (None, None)
+        install_sdk(counter, inline_export=spec.inline_export, export=exporters)
     if instrumentor_class is not None:
         instrument_s = instrument(instrumentor_class, spec.instrument_kwargs)
         instrument_s += sum(instrument(extra, {}) for extra, _ in extras)
@@ -240,6 +242,8 @@ def measure(spec: RunSpec, began: Callable[[], None] = lambda: None) -> RunResul
     telemetry = counter.snapshot if counter is not None else Telemetry
     began()  # the parent tells a timeout or crash in the workload from one before it
     fields = asyncio.run(exercise(spec, scenario, telemetry, flush))
+    if delivery is not None:
+        fields["delivery"] = delivery(telemetry())
     warnings = [f"dependency conflict: {conflict}" if conflict else None, fields.pop("warning", None)]
     return RunResult(
         arm=spec.arm,

@@ -1,13 +1,18 @@
 """SDK providers for the `sdk` arm: the processors users run (batching), exporters that
 do no I/O, and exact counters of the telemetry produced, so a run can prove it
-exercised the instrumentation. Only imported inside measuring children."""
+exercised the instrumentation. The `export` arm is the same with the real OTLP
+exporters (otelaudit.child.export) in place of the dropping ones. Only imported inside
+measuring children."""
 
 from __future__ import annotations
 
 import threading
-from typing import Any, List
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from otelaudit.model import Telemetry
+
+if TYPE_CHECKING:
+    from otelaudit.child.export import Exporters
 
 SDK_SELF_METER = "opentelemetry-sdk"
 
@@ -33,17 +38,18 @@ class TelemetryCounter:
 EXPORT_BATCH_SIZE = 512  # the batch processors' default (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)
 
 
-def install_sdk(counter: TelemetryCounter, inline_export: bool = False) -> None:
-    """Sets global tracer, meter and logger providers that count what they receive.
+def install_sdk(counter: TelemetryCounter, inline_export: bool = False, export: "Optional[Exporters]" = None) -> None:
+    """Sets global tracer, meter and logger providers that count what they receive, and
+    hand it to `export`'s exporters (the export arm) or to exporters that drop it.
 
     `inline_export` (instruction counting) batches spans and log records the same way but
     exports each full batch on the calling thread. With the batch processors' export
     thread, when it drains the queue depends on the clock and the scheduler, and so does
     how many spans the cyclic GC finds alive and how often it runs: one collection more
     or less moved a 2000-operation count by ~3 % in about one run in eight."""
-    _install_tracing(counter, inline_export)
-    _install_metrics(counter)
-    _install_logs(counter, inline_export)
+    _install_tracing(counter, inline_export, export)
+    _install_metrics(counter, export)
+    _install_logs(counter, inline_export, export)
 
 
 class InlineBatching:
@@ -71,7 +77,13 @@ class InlineBatching:
         self._exporter.shutdown()
 
 
-def _install_tracing(counter: TelemetryCounter, inline_export: bool) -> None:
+def _resource(export: "Optional[Exporters]") -> Any:
+    from opentelemetry.sdk.resources import Resource
+
+    return export.resource if export is not None else Resource.create()
+
+
+def _install_tracing(counter: TelemetryCounter, inline_export: bool, export: "Optional[Exporters]") -> None:
     from opentelemetry import trace
     from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
@@ -97,19 +109,21 @@ def _install_tracing(counter: TelemetryCounter, inline_export: bool) -> None:
             if span.context.trace_flags.sampled:
                 self.add(span)
 
-    provider = TracerProvider()
+    provider = TracerProvider(resource=_resource(export))
     processor: Any = (CountingInlineBatchSpanProcessor if inline_export else CountingBatchSpanProcessor)(
-        DroppingSpanExporter())
+        export.span if export is not None else DroppingSpanExporter())
     provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
 
 
-def _install_metrics(counter: TelemetryCounter) -> None:
+def _install_metrics(counter: TelemetryCounter, export: "Optional[Exporters]") -> None:
     from opentelemetry import metrics
     from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader, PeriodicExportingMetricReader
 
-    provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    # The export arm's reader exports on the SDK's default interval (60 s), as deployed.
+    reader = PeriodicExportingMetricReader(export.metric) if export is not None else InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader], resource=_resource(export))
     consumer = getattr(provider, "_measurement_consumer", None)
     # The one reader's storage sees synchronous measurements and those of observable
     # instruments' callbacks at collection; the consumer sees only the former.
@@ -135,7 +149,7 @@ def _is_sdk_self_metric(measurement: Any) -> bool:
     return getattr(scope, "name", None) == SDK_SELF_METER
 
 
-def _install_logs(counter: TelemetryCounter, inline_export: bool) -> None:
+def _install_logs(counter: TelemetryCounter, inline_export: bool, export: "Optional[Exporters]") -> None:
     try:
         from opentelemetry._logs import set_logger_provider
         from opentelemetry.sdk._logs import LoggerProvider, LogRecordProcessor
@@ -184,9 +198,9 @@ def _install_logs(counter: TelemetryCounter, inline_export: bool) -> None:
 
         emit = on_emit
 
-    provider = LoggerProvider()
+    provider = LoggerProvider(resource=_resource(export))
     processor: Any = (CountingInlineBatchLogRecordProcessor if inline_export else CountingBatchLogRecordProcessor)(
-        DroppingLogExporter())
+        export.log if export is not None else DroppingLogExporter())
     provider.add_log_record_processor(processor)
     set_logger_provider(provider)
 

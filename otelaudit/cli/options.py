@@ -7,9 +7,10 @@ option not given is left out, so the options object's own default applies."""
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:
+    from otelaudit.model import Arm
     from otelaudit.plan.adaptive import PrecisionTarget, StopRule
 
 AddOption = Callable[..., Any]  # argparse's add_argument or pytest's addoption
@@ -74,12 +75,47 @@ NO_CONTROL = Option("no-control", "control_arm", "skip the identical A/A arm tha
 DETERMINISTIC = Option("deterministic", "deterministic", "also count instructions per operation (hardware "
                        "counters, else Valgrind) and report them beside time", {"action": "store_true"})
 
+ARMS = Option("arms", "arms", "the timed arms, comma-separated, from baseline, api, sdk, export (default "
+              "baseline,api,sdk); baseline and sdk are always run; export: the SDK with the real OTLP exporters "
+              "sending to a loopback sink, reported over the sdk arm", {"metavar": "ARM,..."})
+EXPORT_PROTOCOL = Option("export-protocol", "export_protocol", "the export arm's OTLP protocol (default "
+                         "http/protobuf)", {"choices": ("http/protobuf", "grpc")})
+
 WIDE = Option("wide", "wide", "the terminal report as one wide row per instrumentor with every column, "
               "whatever the terminal's width (default: fit the terminal)", {"action": "store_true"})
 
 PRECISION_OPTIONS = (PRECISION, BUDGET, NO_CONTROL, DETERMINISTIC)
 # What the pytest plugin shares with `otelaudit scan`.
 MEASUREMENT = (ROUNDS, SECONDS_PER_RUN, TIMEOUT, *PRECISION_OPTIONS)
+
+
+def arms(text: str) -> "Tuple[Arm, ...]":
+    """`--arms` as arms in their canonical order, baseline and sdk added; a name that is
+    not an arm is a one-line usage error that offers the nearest."""
+    import difflib
+
+    from otelaudit.errors import UsageError
+    from otelaudit.model import SELECTABLE_ARMS
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    for name in names:
+        if name not in SELECTABLE_ARMS:
+            near = difflib.get_close_matches(name, SELECTABLE_ARMS, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise UsageError(f"--arms: unknown arm {name!r}{hint}; choose from {', '.join(SELECTABLE_ARMS)}")
+    return tuple(arm for arm in SELECTABLE_ARMS if arm in names or arm in ("baseline", "sdk"))
+
+
+def check_exporter(chosen: "Tuple[Arm, ...]", protocol: str) -> None:
+    """The export arm without its exporter installed is bad input, said before any child runs."""
+    import importlib.util
+
+    from otelaudit.errors import UsageError
+
+    module = "opentelemetry.exporter.otlp.proto." + ("grpc" if protocol == "grpc" else "http")
+    if "export" in chosen and importlib.util.find_spec(module) is None:
+        raise UsageError(f"--arms export over {protocol} needs {module.replace('.', '-')}: "
+                         "pip install 'otelaudit[export]'")
 
 
 def dest(prefix: str, keyword: str) -> str:

@@ -31,7 +31,8 @@ def add_parser(commands: Any, epilog: str) -> None:
                 markdown="write a markdown report, ready to paste into an upstream issue",
                 html="write a self-contained HTML report (chart, flame graphs)")
     outputs.add_saving(parser, "scan")
-    options.add_all(parser.add_argument, (options.ROUNDS, options.SECONDS_PER_RUN, options.TIMEOUT, options.SEED))
+    options.add_all(parser.add_argument, (options.ROUNDS, options.SECONDS_PER_RUN, options.TIMEOUT, options.SEED,
+                                          options.ARMS, options.EXPORT_PROTOCOL))
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
                         help="silence a finding rule by its id (e.g. OA107); repeatable")
     parser.add_argument("--fail-on", action="append", default=[], metavar="BUDGET", help=FAIL_ON_HELP)
@@ -86,6 +87,10 @@ def scan_options(args: argparse.Namespace) -> "ScanOptions":
         chosen["seed"] = args.seed if args.seed is not None else 0  # every shard must plan alike
     if args.shard:
         chosen["shard"] = _shard(args.shard)
+    chosen.update(options.keywords(args, (options.EXPORT_PROTOCOL,)))
+    if args.arms is not None:
+        chosen["arms"] = options.arms(args.arms)
+        options.check_exporter(chosen["arms"], chosen.get("export_protocol", "http/protobuf"))
     return ScanOptions.quick_defaults(**chosen) if args.quick else ScanOptions(**chosen)
 
 

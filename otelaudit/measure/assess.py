@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, FrozenSet, Optional, Tuple
 from otelaudit.discover.instrumentors import Target
 from otelaudit.errors import CountingError
 from otelaudit.measure import analysis
+from otelaudit.measure.export import present_arms, with_export
 from otelaudit.model import ARMS, Instrumentor, PhaseSizes, RunResult, ScenarioResult
 from otelaudit.plan import sizing
 from otelaudit.plan.options import ScanOptions
@@ -63,8 +64,9 @@ def analyse(result: ScenarioResult, scenario: Scenario, measured: Measured) -> S
     result = with_memory(with_probe(result, measured.probe), measured.memory)
     result = retry_notes(result, (*measured.runs, *measured.profiles, measured.probe, measured.memory))
     failure = analysis.first_failure(measured.runs)
-    by_arm = analysis.complete_rounds(measured.runs, ARMS)
-    result = replace(result, arms={arm: analysis.summarise_arm(arm, by_arm[arm]) for arm in ARMS if by_arm[arm]})
+    arms = present_arms(measured.runs)
+    by_arm = analysis.complete_rounds(measured.runs, arms)
+    result = replace(result, arms={arm: analysis.summarise_arm(arm, by_arm[arm]) for arm in arms if by_arm[arm]})
     if failure is not None:
         failure, kept = kept_rounds(failure, len(by_arm["sdk"]))
         if not kept:
@@ -74,22 +76,22 @@ def analyse(result: ScenarioResult, scenario: Scenario, measured: Measured) -> S
     invalid = analysis.validity_problem(by_arm["sdk"], scenario.expects)
     if invalid is not None:
         return replace(result, status="invalid", failure=invalid, telemetry_per_op=produced)
-    return replace(
+    return with_export(replace(
         result, status="ok", telemetry_per_op=produced,
         overhead=analysis.compare("sdk", by_arm["sdk"], by_arm["baseline"]),
-        api_overhead=analysis.compare("api", by_arm["api"], by_arm["baseline"]),
+        api_overhead=analysis.compare("api", by_arm["api"], by_arm["baseline"]) if "api" in by_arm else None,
         warnings=result.warnings + analysis.shortfall_warning(produced, scenario.expects),
-    )
+    ), by_arm)
 
 
 def with_precision(result: ScenarioResult, measured: Measured, options: ScanOptions) -> ScenarioResult:
     if measured.played is None or result.status != "ok":
         return result
-    arms = arms_for(options.control_arm)
+    arms = arms_for(options.control_arm, options.arms)
     reached = precision_reached(measured.runs, measured.played, options.stop_rule(), arms)
     if reached is not None and measured.sizes is not None and measured.sizes.budget_cut:
         reached = replace(reached, stop="budget-exhausted", budget_s=measured.sizes.budget_s)
-    return replace(with_noise_floor(result, measured.runs), precision=reached)
+    return replace(with_noise_floor(result, measured.runs, arms_for(True, options.arms)), precision=reached)
 
 
 def with_counts(result: ScenarioResult, session: "ScenarioRun") -> ScenarioResult:

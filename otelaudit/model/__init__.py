@@ -8,7 +8,8 @@ from otelaudit.model.comparison import Description, ScenarioDescription, Version
 from otelaudit.model.report import (SCHEMA_VERSION, ABResult, Environment, InstructionCounts, NoiseFloor,
                                     PrecisionReached, Report, ScanSettings, ScenarioResult, Stage, StopReason,
                                     VersionComparison)
-from otelaudit.model.results import (ARMS, CONTROL, Arm, ArmSummary, CallCount, Comparison, DiffFlame, Estimate,
+from otelaudit.model.results import (ARMS, CONTROL, SELECTABLE_ARMS, Arm, ArmSummary, CallCount, Comparison, Delivery,
+                                     DiffFlame, Estimate,
                                      Failure, FailureKind, Finding, FlameStack, Frame, Hotspot, Instrumentor,
                                      MemoryGrowth, RawProfile, RepeatedCall, Retention, RunResult, Status, Telemetry, Verdict)
 from otelaudit.model.run import ColdSpec, PhaseSizes, RunMode, RunSpec, StartSpec, WhatIf
@@ -30,6 +31,7 @@ __all__ = [
     "ColdSpec",
     "ColdStartReport",
     "Comparison",
+    "Delivery",
     "Description",
     "DiffFlame",
     "Environment",
@@ -58,6 +60,7 @@ __all__ = [
     "RunResult",
     "RunSpec",
     "SCHEMA_VERSION",
+    "SELECTABLE_ARMS",
     "ScanSettings",
     "ScenarioDescription",
     "ScenarioResult",

@@ -117,6 +117,8 @@ class ScenarioResult:
     arms: Dict[str, ArmSummary] = field(default_factory=dict)
     overhead: Optional[Comparison] = None
     api_overhead: Optional[Comparison] = None
+    export_overhead: Optional[Comparison] = None  # the export arm over the sdk arm (--arms ...,export)
+    export_protocol: Optional[str] = None
     call_counts: Tuple[CallCount, ...] = ()
     repeated_calls: Tuple[RepeatedCall, ...] = ()
     hotspots: Tuple[Hotspot, ...] = ()
@@ -158,6 +160,8 @@ class ScanSettings:
     deterministic: bool = False
     jobs: int = 1
     shard: Optional[str] = None
+    arms: Optional[str] = None  # "--arms" as given ("baseline,sdk,export"); None: the default arms
+    export_protocol: Optional[str] = None  # the export arm's, when it ran
 
 
 @dataclass(frozen=True)

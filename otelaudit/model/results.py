@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Optional, Tuple
 
-Arm = Literal["baseline", "api", "sdk", "control"]
-ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk")
+Arm = Literal["baseline", "api", "sdk", "export", "control"]
+ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk")  # a scan's arms unless --arms adds "export" (never default)
+SELECTABLE_ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk", "export")
 # "control" is a second, identical baseline run in the same rounds (A/A): its difference
 # to the baseline is the noise floor the report was measured at (see otelaudit.measure.noise).
 CONTROL: Arm = "control"
@@ -43,6 +44,15 @@ class Telemetry:
     def per(self, ops: int) -> "Telemetry":
         n = max(ops, 1)
         return Telemetry(self.spans / n, self.metric_measurements / n, self.log_records / n)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the export arm's SDK sent over one child's life and what its sink decoded (metric points)."""
+
+    protocol: str  # OTEL_EXPORTER_OTLP_PROTOCOL's spelling: "http/protobuf" or "grpc"
+    sent: Telemetry
+    arrived: Telemetry
 
 
 @dataclass(frozen=True)
@@ -191,6 +201,7 @@ class RunResult:
     memory_growth: Optional["MemoryGrowth"] = None
     failure: Optional[Failure] = None
     retried: Optional[str] = None  # how a first child died outside its workload, when its retry measured this
+    delivery: Optional[Delivery] = None  # the export arm only
 
     @property
     def ok(self) -> bool:

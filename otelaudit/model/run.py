@@ -53,6 +53,7 @@ class RunSpec:
     # What the child imports after the library, before its first operation (the sdk arm's
     # instrumentation and SDK): a zygote may have imported it too, left unfrozen (child.forkserver).
     preload: Tuple[str, ...] = ()
+    export_protocol: str = "http/protobuf"  # the export arm's OTLP protocol (or "grpc")
 
 
 @dataclass(frozen=True)

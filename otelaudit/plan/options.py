@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Tuple
 
+from otelaudit.model import ARMS, Arm
 from otelaudit.plan import sizing
 from otelaudit.plan.adaptive import DEFAULT_MAX_ROUNDS, DEFAULT_SETTLE, PrecisionTarget, StopRule, settling
 
@@ -37,6 +38,8 @@ class ScanOptions:
     scan_budget_s: float = 30 * 60.0  # shared out among the scenarios still to run
     verify: Optional[bool] = None  # what-if arms for suggested fixes; None: unless quick
     settle: Optional[float] = DEFAULT_SETTLE  # fixed rounds end early once the overhead is known to this share
+    arms: Tuple[Arm, ...] = ARMS  # the timed arms (always baseline and sdk); --arms adds "export"
+    export_protocol: str = "http/protobuf"  # the export arm's OTLP protocol, or "grpc"
 
     @property
     def verifies(self) -> bool:
@@ -53,10 +56,12 @@ class ScanOptions:
     @classmethod
     def quick_defaults(cls, **overrides: object) -> "ScanOptions":
         # One sampled profile pair (triage's): shares from it are coarser, and the stages say so.
-        # No A/A control arm: five of its pairs give a coarse floor for a fifth of the children.
-        # Two targets at once (one per core, where there are two): triage wants the answer soon.
+        # No A/A control arm (five of its pairs give a coarse floor for a fifth of the children) and
+        # no api arm (`--arms` brings it back): triage wants the SDK overhead and its causes, soon;
+        # so two targets at once, one per core where there are two.
         values: Dict[str, Any] = dict(rounds=5, seconds_per_run=0.1, calibrate_s=0.1, memory_ops=10, probe_ops=50,
                                       profile_rounds=1, quick=True, scenario_budget_s=sizing.QUICK_SCENARIO_BUDGET_S,
-                                      scan_budget_s=10 * 60.0, control_arm=False, jobs=2)
+                                      scan_budget_s=10 * 60.0, control_arm=False, jobs=2,
+                                      arms=("baseline", "sdk"))
         values.update(overrides)
         return cls(**values)

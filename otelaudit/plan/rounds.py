@@ -21,8 +21,8 @@ KEPT_AT_LEAST = 2  # complete rounds a failed scenario keeps: fewer give no pair
 KEPT_KINDS = ("workload-crashed", "timeout")  # a failure in round k, not one every round would have
 
 
-def arms_for(control_arm: bool) -> Tuple[Arm, ...]:
-    return ARMS + (CONTROL,) if control_arm else ARMS
+def arms_for(control_arm: bool, arms: Tuple[Arm, ...] = ARMS) -> Tuple[Arm, ...]:
+    return arms + (CONTROL,) if control_arm else arms
 
 
 def timed_rounds(run_arm: RunArm, arms: Sequence[Arm], rule: adaptive.StopRule, seed: int,
@@ -82,9 +82,10 @@ def retry_notes(result: ScenarioResult, runs: Iterable[Optional[RunResult]]) -> 
     return replace(result, warnings=result.warnings + notes) if notes else result
 
 
-def with_noise_floor(result: ScenarioResult, runs: Sequence[RunResult]) -> ScenarioResult:
+def with_noise_floor(result: ScenarioResult, runs: Sequence[RunResult],
+                     arms: Sequence[Arm] = ARMS + (CONTROL,)) -> ScenarioResult:
     """Adds the A/A floor and holds both comparisons' verdicts to it."""
-    by_arm = analysis.complete_rounds(runs, ARMS + (CONTROL,))
+    by_arm = analysis.complete_rounds(runs, arms)
     floor = noise.noise_floor(by_arm[CONTROL], by_arm["baseline"])
     if floor is None or result.status != "ok":
         return result

@@ -27,10 +27,11 @@ def not_covered(target: Target) -> Optional[Failure]:
     return None
 
 
-def with_servers(scenario: Scenario, measure: Callable[[Servers], T], failed: Callable[[Status, Failure], T]) -> T:
-    """`measure(servers)` while the scenario's servers run; `failed(status, why)` when they cannot."""
+def with_servers(scenario: Scenario, measure: Callable[[Servers], T], failed: Callable[[Status, Failure], T],
+                 extra: Tuple[str, ...] = ()) -> T:
+    """`measure(servers)` while the scenario's servers (and `extra` ones) run; `failed(status, why)` when they cannot."""
     try:
-        with running_servers(scenario.servers) as servers:
+        with running_servers((*scenario.servers, *extra)) as servers:
             return measure(servers)
     except ServerMissing as error:
         return failed("not-covered", Failure("missing-library", str(error)))

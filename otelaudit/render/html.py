@@ -9,6 +9,7 @@ from html import escape
 from typing import List
 
 from otelaudit.render import compare as render_compare
+from otelaudit.render import export as render_export
 from otelaudit.render import precision as render_precision
 from otelaudit.render import svg as svg_charts
 from otelaudit.render.html_coldstart import cold_start_section
@@ -96,6 +97,7 @@ def section(report: Report, result: ScenarioResult) -> str:
         f"{escape(result.library_version or '?')}, concurrency {result.concurrency}, "
         f"{result.ops_per_run:,} ops per run · {pins}</p>",
         arms_table(result),
+        f"<p>{escape(render_export.sentence(result) or '')}</p>" if result.export_overhead else "",
         precision(result),
         findings(result),
         "<h3>Differential flame graph (sdk arm against baseline)</h3>",
@@ -131,7 +133,7 @@ def noise_text(result: ScenarioResult) -> str:
 def arms_table(result: ScenarioResult) -> str:
     head = ("<tr><th>arm</th><th>CPU/op</th><th>latency p50</th><th>latency p99</th>"
             "<th>throughput ops/s</th><th>peak RSS KiB</th><th>bytes/op (peak)</th><th>telemetry/op</th></tr>")
-    rows = [_arm_row(result.arms[arm]) for arm in ("baseline", "api", "sdk") if arm in result.arms]
+    rows = [_arm_row(result.arms[arm]) for arm in ("baseline", "api", "sdk", "export") if arm in result.arms]
     return f"<table>{head}{''.join(rows)}</table>"
 
 

@@ -16,6 +16,7 @@ from otelaudit.model import ArmSummary, Finding, Report, ScanSettings, ScenarioR
 from otelaudit.attribute.ownership import display_path
 from otelaudit.render import coldstart as render_coldstart
 from otelaudit.render import compare as render_compare
+from otelaudit.render import export as render_export
 from otelaudit.render import precision as render_precision
 from otelaudit.render._inline import code, prose
 from otelaudit.render._text import incomplete, ratio_ci, telemetry, with_ci
@@ -44,7 +45,7 @@ def section(report: Report, result: ScenarioResult) -> str:
     heading = title(result)
     heading = code(name) + prose(heading[len(name):]) if heading.startswith(name) else prose(heading)
     parts = [f"## {heading}", environment(report, result), reproduction(report, result),
-             arms_table(result), precision_text(result), findings_text(result), how_measured(report, result)]
+             arms_table(result), prose(render_export.sentence(result) or ""), precision_text(result), findings_text(result), how_measured(report, result)]
     return "\n\n".join(p for p in parts if p)
 
 
@@ -109,13 +110,17 @@ def settings_flags(settings: ScanSettings) -> List[str]:
         flags.append("--deterministic")
     if not settings.control_arm:
         flags.append("--no-control")
+    if settings.arms:
+        flags.append(f"--arms {settings.arms}")
+    if settings.export_protocol and settings.export_protocol != "http/protobuf":
+        flags.append(f"--export-protocol {settings.export_protocol}")
     return flags + [f"--seed {settings.seed}"]
 
 
 def arms_table(result: ScenarioResult) -> str:
     rows = ["| arm | CPU/op | latency p50 | latency p99 | throughput ops/s | peak RSS KiB | "
             "bytes/op (peak) | telemetry/op |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    rows += [_arm_row(result.arms[arm]) for arm in ("baseline", "api", "sdk") if arm in result.arms]
+    rows += [_arm_row(result.arms[arm]) for arm in ("baseline", "api", "sdk", "export") if arm in result.arms]
     overhead = result.overhead
     assert overhead is not None
     summary = (f"sdk − baseline: **{with_ci(overhead.cpu_us_per_op)} CPU/op** ({ratio_ci(overhead.cpu_ratio)}), "

@@ -12,6 +12,7 @@ from typing import List, Optional, Sequence
 from otelaudit.model import Report, ScenarioResult
 from otelaudit.render import coldstart as render_coldstart
 from otelaudit.render import compare as render_compare
+from otelaudit.render import export as render_export
 from otelaudit.render import precision as render_precision
 from otelaudit.render._text import incomplete, joined, ratio, ratio_ci, table, telemetry, us, verdict, with_ci, wrapped
 from otelaudit.render._units import with_interval
@@ -44,6 +45,7 @@ def render(report: Report, width: Optional[int] = None, wide: bool = False) -> s
         lines += [line for r in measured for line in block(r, columns)]
     rest = not_measured(report.results)
     rest += render_precision.section(report.results)
+    rest += render_export.terminal_lines(measured)
     found = [line for r in report.results for line in finding_lines(r)]
     if found:
         rest += ["", "Findings (ranked; silence a rule with --ignore ID):", *found]

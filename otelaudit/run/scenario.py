@@ -64,7 +64,8 @@ class ScenarioRun:
             also_instrument=scenario.also_instrument,
             servers=dict(self.servers), whatif=whatif, mode=mode, calibrate_s=self.options.calibrate_s,
             memory_ops=self._memory_ops(round_index), library=scenario.library,
-            preload=self._preload() if arm == "sdk" else (),
+            preload=self._preload() if arm in ("sdk", "export") else (),
+            export_protocol=self.options.export_protocol,
         )
 
     def _preload(self) -> Tuple[str, ...]:
@@ -109,7 +110,7 @@ def measure_phases(session: ScenarioRun, on_progress: Progress, on_triage: Calla
     on_triage(Measured([], ops, probe, None, profiles, None, sizes, stages))
     memory = _memory_growth(session, on_progress) if sizes.growth_ops else None
     rule = options.stop_rule(sizes.rounds)
-    timed_arms = arms_for(options.control_arm and sizes.control)
+    timed_arms = arms_for(options.control_arm and sizes.control, options.arms)
     runs, played = timed_rounds(lambda arm, i: session.run(session.spec(arm, i, ops)), timed_arms,
                                 rule, options.seed, lambda m: on_progress(f"{name}: timed {m}"))
     stages += (Stage("timed-rounds", since(started), f"{played.rounds} interleaved rounds of "
@@ -151,7 +152,7 @@ def _sizes(session: ScenarioRun, calibration: RunResult, child_s: float,
            baseline_rate: Optional[float]) -> PhaseSizes:
     options = session.options
     asked = sizing.Asked(options.seconds_per_run, options.rounds, options.memory_ops, options.probe_ops,
-                         len(arms_for(options.control_arm)), options.scenario_budget_s, options.profile_rounds,
+                         len(arms_for(options.control_arm, options.arms)), options.scenario_budget_s, options.profile_rounds,
                          2 if options.verifies else 0, options.control_arm, not options.quick)
     startup_s = max(child_s - calibration.wall_s, 0.0)
     return sizing.size_phases(asked, calibration.throughput, startup_s, session.scenario.concurrency, baseline_rate)

@@ -21,6 +21,7 @@ SERVER_MODULES: Dict[str, str] = {
     "llm": "otelaudit.servers.llm",
     "redis": "otelaudit.servers.redis",
     "postgres": "otelaudit.servers.postgres",
+    "otlp": "otelaudit.servers.otlp_sink",  # the export arm's receiver
 }
 
 
