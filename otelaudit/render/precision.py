@@ -67,7 +67,10 @@ def instructions(counts: InstructionCounts) -> str:
 
 def section(results: Sequence[ScenarioResult]) -> List[str]:
     body = [f"  {r.instrumentor}: {line}" for r in results for line in lines(r)]
-    return ["", "Precision (verdicts are never finer than the A/A noise floor):", *body] if body else []
+    floored = any(r.noise_floor is not None for r in results)
+    title = ("Precision (verdicts are never finer than the A/A noise floor):" if floored else
+             "Precision (no A/A control arm: a verdict rests on its interval alone):")
+    return ["", title, *body] if body else []
 
 
 def rounds_text(report: Report) -> str:
