@@ -4,6 +4,7 @@ exercised the instrumentation. Only imported inside measuring children."""
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any, List
 
@@ -109,6 +110,11 @@ def _install_metrics(counter: TelemetryCounter) -> None:
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
+    # OTEL_METRICS_EXPORTER=none (`--knobs metrics-off`): as the SDK's configurator does, a provider
+    # without readers; its measurements reach no storage, so none is counted.
+    if os.environ.get("OTEL_METRICS_EXPORTER", "").strip().lower() == "none":
+        metrics.set_meter_provider(MeterProvider(metric_readers=[]))
+        return
     provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
     consumer = getattr(provider, "_measurement_consumer", None)
     # The one reader's storage sees synchronous measurements and those of observable

@@ -74,6 +74,10 @@ NO_CONTROL = Option("no-control", "control_arm", "skip the identical A/A arm tha
 DETERMINISTIC = Option("deterministic", "deterministic", "also count instructions per operation (hardware "
                        "counters, else Valgrind) and report them beside time", {"action": "store_true"})
 
+KNOBS = Option("knobs", "knobs", "also measure what each applicable setting saves (sampler, exclude-spans, "
+               "metrics-off, header-capture, log-correlation; default all): OA3xx findings with the exact setting",
+               {"nargs": "?", "const": "all", "metavar": "NAMES"})
+
 WIDE = Option("wide", "wide", "the terminal report as one wide row per instrumentor with every column, "
               "whatever the terminal's width (default: fit the terminal)", {"action": "store_true"})
 

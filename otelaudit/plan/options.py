@@ -36,6 +36,7 @@ class ScanOptions:
     scenario_budget_s: float = sizing.DEFAULT_SCENARIO_BUDGET_S  # fewer rounds (never < 5) when they would not fit
     scan_budget_s: float = 30 * 60.0  # shared out among the scenarios still to run
     verify: Optional[bool] = None  # what-if arms for suggested fixes; None: unless quick
+    knobs: Tuple[str, ...] = ()  # --knobs: the settings whose saving is measured (rules/knobs.py)
 
     @property
     def verifies(self) -> bool:
