@@ -149,6 +149,9 @@ def _knobbed(result: ScenarioResult, session: ScenarioRun, measured: Measured, s
         return session.runner.run(spec, {**env, **(knob.env if knob else {})}, session.options.timeout_s)
 
     rounds = measured.sizes.rounds  # as many as the timed rounds: --rounds narrows their intervals too
+    if isinstance(on_progress, ScenarioProgress) and on_progress.estimate_s is not None:  # what they add to the plan
+        per_round = sizing.verification_s(measured.sizes) / sizing.verify_rounds(measured.sizes)
+        on_progress.estimate_s = since(started) + len(chosen) * rounds * per_round
     result = knobs.measure_knobs(result, chosen, run, rounds, session.options.seed, on_progress)
     what = f"settings {', '.join(k.name for k in chosen)}: {rounds} paired rounds each, the measured saving"
     return replace(result, stages=result.stages + (Stage("knobs", since(started), what),))

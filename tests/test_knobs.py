@@ -71,7 +71,7 @@ def test_a_setting_that_saves_is_a_finding_with_its_saving_and_a_costly_one_coun
     (finding,) = done.findings
     assert (finding.rule, finding.setting) == (sampler.rule, sampler.setting)
     assert finding.verified_saving_us is not None and finding.verified_saving_us.estimate == pytest.approx(4.0)
-    assert "1 spans" in finding.suggestion and "0.1 spans" in finding.suggestion
+    assert "operation: 1 spans," in finding.suggestion and "configured; 0.1 spans," in finding.suggestion
     costly = measure_knobs(RESULT, [correlation], fake_run({True: 13.0, False: 10.0}, some), 5, 1, lambda m: None)
     assert costly.findings[0].verified_saving_us.estimate == pytest.approx(3.0)
 

@@ -72,11 +72,13 @@ def measure_knob(result: ScenarioResult, knob: Knob, run: RunKnob, rounds: int,
     costly, cheap = (turned, plain) if knob.costly else (plain, turned)
     saving = stats.paired_difference([r.cpu_us_per_op for r in costly], [r.cpu_us_per_op for r in cheap])
     before, after = per_op(plain), per_op(turned)
-    change = f"telemetry per operation {describe(before)} as it is, {describe(after)} with {knob.name} turned"
+    turned_to = "turned on" if knob.costly else "applied"
+    suggestion = (f"{knob.setting}. Telemetry per operation: {describe(before)} as configured; {describe(after)} "
+                  f"with {knob.title} {turned_to}.")
     return Finding(rule=knob.rule, title=f"setting: {knob.title}", call_site=None, target=knob.name,
                    distribution=result.distribution, version=result.version, calls_per_op=None,
-                   suggestion=f"{'avoid' if knob.costly else 'apply'} {knob.title}: {knob.setting} ({change})",
-                   verified_saving_us=saving, setting=knob.setting), None
+                   suggestion=suggestion[0].upper() + suggestion[1:], verified_saving_us=saving,
+                   setting=knob.setting), None
 
 
 def per_op(runs: Sequence[RunResult]) -> Telemetry:
