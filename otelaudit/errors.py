@@ -2,7 +2,8 @@
 
     OtelauditError                  a problem the user can act on; its message is one line (exit 1)
     ├── UsageError                  bad command-line input (exit 2)
-    │   └── ReportFormatError       a file that is no otelaudit report: corrupt, foreign (also a ValueError)
+    │   ├── ReportFormatError       a file that is no otelaudit report: corrupt, foreign (also a ValueError)
+    │   └── UnknownKnobError        `--knobs` naming a setting otelaudit does not know (exit 13)
     ├── UnknownTargetError          no instrumentor, distribution or version by that name (exit 3)
     │   └── EnvironmentBuildError   the version asked for cannot be installed
     ├── ScenarioError               a scenario that cannot be defined or found again (exit 4)
@@ -42,6 +43,7 @@ class ExitCode(enum.IntEnum):
     BUDGET_EXCEEDED = 10
     OUTPUT_FAILED = 11  # a report file could not be written; the others and the table were
     INDEX_UNREACHABLE = 12  # compare: the package index did not answer
+    UNKNOWN_KNOB = 13  # scan --knobs: no such setting
 
 
 FAILURE_EXIT_CODES = {
@@ -69,6 +71,10 @@ class UsageError(OtelauditError):
 
 class ReportFormatError(UsageError, ValueError):
     """Also a ValueError, as the JSON and codec errors it translates were."""
+
+
+class UnknownKnobError(UsageError):
+    exit_code = ExitCode.UNKNOWN_KNOB
 
 
 class UnknownTargetError(OtelauditError):

@@ -12,7 +12,9 @@ from otelaudit.discover.catalog import Catalog, load_catalog
 from otelaudit.discover.instrumentors import Target, discover_instrumentors, select_targets
 from otelaudit.errors import did_you_mean
 from otelaudit.measure import assess
-from otelaudit.model import ARMS, Failure, Instrumentor, Report, RunSpec, ScanSettings, ScenarioResult, Stage, WhatIf
+from otelaudit.model import ARMS, Failure, Instrumentor, Report, RunResult, RunSpec, ScanSettings, ScenarioResult, Stage
+from otelaudit.model import WhatIf
+from otelaudit.rules.knobs import Knob
 from otelaudit.plan import sizing
 from otelaudit.plan.options import ScanOptions
 from otelaudit.plan.sharding import shard_of
@@ -23,6 +25,7 @@ from otelaudit.run.report import report_for
 from otelaudit.run.runner import Runner
 from otelaudit.run.scenario import Measured, ScenarioRun, measure_phases, since
 from otelaudit.scenarios.api import library_version, unsupported_version
+from otelaudit.verify import knobs
 from otelaudit.verify.findings import MAX_VERIFIED, verify_findings, whatif_for
 
 __all__ = ["ScanOptions", "audit_target", "scan"]
@@ -103,7 +106,8 @@ def audit_target(target: Target, options: ScanOptions, runner: Runner, on_progre
         if audited.status == "ok":
             audited = assess.with_profiles(audited, measured, target)
         audited = assess.with_findings(audited, scenario, ignore)
-        return _verified(audited, session, measured, started, on_progress)
+        audited = _verified(audited, session, measured, started, on_progress)
+        return _knobbed(audited, session, measured, started, on_progress)
 
     sink = ("otlp",) if "export" in options.arms else ()  # the export arm's receiver
     return with_servers(scenario, measure, lambda status, why: replace(result, status=status, failure=why), sink)
@@ -128,6 +132,30 @@ def _verified(result: ScenarioResult, session: ScenarioRun, measured: Measured, 
     result = verify_findings(result, make_spec, session.run, rounds, options.seed, on_progress)
     what = f"what-if arms for {fixes} finding(s), {rounds} rounds each: the measured saving"
     return replace(result, stages=result.stages + (Stage("verification", since(started), what),))
+
+
+def _knobbed(result: ScenarioResult, session: ScenarioRun, measured: Measured, started: float,
+             on_progress: Progress) -> ScenarioResult:
+    """`--knobs`: the sdk arm with each applicable setting against the sdk arm as it is."""
+    if not session.options.knobs or result.status != "ok" or measured.sizes is None:
+        return result
+    names = knobs.source_names(session.target.instrumentor.distribution)
+    chosen = knobs.applicable(session.options.knobs, names, result.telemetry_per_op)
+    if not chosen:
+        return replace(result, warnings=result.warnings + ("--knobs: no setting applies to this instrumentation",))
+    base, env = session.spec("sdk", 0, measured.ops), dict(session.scenario.env)
+
+    def run(knob: Optional[Knob], round_index: int) -> RunResult:
+        spec = knobs.knob_spec(replace(base, round=round_index), knob)
+        return session.runner.run(spec, {**env, **(knob.env if knob else {})}, session.options.timeout_s)
+
+    rounds = measured.sizes.rounds  # as many as the timed rounds: --rounds narrows their intervals too
+    if isinstance(on_progress, ScenarioProgress) and on_progress.estimate_s is not None:  # what they add to the plan
+        per_round = sizing.verification_s(measured.sizes) / sizing.verify_rounds(measured.sizes)
+        on_progress.estimate_s = since(started) + len(chosen) * rounds * per_round
+    result = knobs.measure_knobs(result, chosen, run, rounds, session.options.seed, on_progress)
+    what = f"settings {', '.join(k.name for k in chosen)}: {rounds} paired rounds each, the measured saving"
+    return replace(result, stages=result.stages + (Stage("knobs", since(started), what),))
 
 
 def _unknown(name: str, catalog: Catalog, installed: Sequence[Instrumentor]) -> ScenarioResult:

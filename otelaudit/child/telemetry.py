@@ -6,6 +6,7 @@ measuring children."""
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any, List, Optional
 
@@ -121,6 +122,11 @@ def _install_metrics(counter: TelemetryCounter, export: "Optional[Exporters]") -
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import InMemoryMetricReader, PeriodicExportingMetricReader
 
+    # OTEL_METRICS_EXPORTER=none (`--knobs metrics-off`): as the SDK's configurator does, a provider
+    # without readers; its measurements reach no storage, so none is counted.
+    if os.environ.get("OTEL_METRICS_EXPORTER", "").strip().lower() == "none":
+        metrics.set_meter_provider(MeterProvider(metric_readers=[], resource=_resource(export)))
+        return
     # The export arm's reader exports on the SDK's default interval (60 s), as deployed.
     reader = PeriodicExportingMetricReader(export.metric) if export is not None else InMemoryMetricReader()
     provider = MeterProvider(metric_readers=[reader], resource=_resource(export))

@@ -22,6 +22,7 @@ EXIT_CODES_HELP = """exit codes:
   4 no scenario covers a target                 9 a measuring child timed out
                                                10 a --fail-on budget was exceeded
                                                11 a report file could not be written
+                                               13 scan --knobs: unknown setting name
 When several occur, the largest code wins. Codes 4 and 5 count only for targets named
 on the command line."""
 

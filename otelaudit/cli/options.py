@@ -80,6 +80,9 @@ ARMS = Option("arms", "arms", "the timed arms, comma-separated, from baseline, a
               "sending to a loopback sink, reported over the sdk arm", {"metavar": "ARM,..."})
 EXPORT_PROTOCOL = Option("export-protocol", "export_protocol", "the export arm's OTLP protocol (default "
                          "http/protobuf)", {"choices": ("http/protobuf", "grpc")})
+KNOBS = Option("knobs", "knobs", "also measure what each applicable setting saves (sampler, exclude-spans, "
+               "metrics-off, header-capture, log-correlation; default all): OA3xx findings with the exact setting",
+               {"nargs": "?", "const": "all", "metavar": "NAMES"})
 
 WIDE = Option("wide", "wide", "the terminal report as one wide row per instrumentor with every column, "
               "whatever the terminal's width (default: fit the terminal)", {"action": "store_true"})

@@ -38,6 +38,7 @@ def add_parser(commands: Any, epilog: str) -> None:
     parser.add_argument("--fail-on", action="append", default=[], metavar="BUDGET", help=FAIL_ON_HELP)
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     options.WIDE.add(parser.add_argument)
+    options.KNOBS.add(parser.add_argument)
     options.add_all(parser.add_argument, options.PRECISION_OPTIONS)
     parser.add_argument("--jobs", type=options.positive_int, default=None, metavar="N",
                         help="audit N targets at once, one per core (capped at the usable cores; default 1, "
@@ -91,6 +92,10 @@ def scan_options(args: argparse.Namespace) -> "ScanOptions":
     if args.arms is not None:
         chosen["arms"] = options.arms(args.arms)
         options.check_exporter(chosen["arms"], chosen.get("export_protocol", "http/protobuf"))
+    if args.knobs is not None:
+        from otelaudit.rules.knobs import parse_knobs
+
+        chosen["knobs"] = parse_knobs(args.knobs)
     return ScanOptions.quick_defaults(**chosen) if args.quick else ScanOptions(**chosen)
 
 

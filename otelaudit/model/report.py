@@ -67,7 +67,7 @@ class Stage:
     """What one stage of a scenario measured, and when it was done (seconds after the
     scenario started): triage findings exist before the overhead is measured."""
 
-    name: Literal["triage", "timed-rounds", "profiles", "verification"]
+    name: Literal["triage", "timed-rounds", "profiles", "verification", "knobs"]
     done_s: float
     what: str
 

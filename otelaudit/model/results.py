@@ -114,6 +114,7 @@ class Finding:
     chain: Tuple[Frame, ...] = ()
     score: float = 0.0
     bytes_per_op: Optional["Estimate"] = None  # memory retained per operation (OA112)
+    setting: Optional[str] = None  # OA3xx: the exact setting that gives `verified_saving_us`
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class ScanOptions:
     settle: Optional[float] = DEFAULT_SETTLE  # fixed rounds end early once the overhead is known to this share
     arms: Tuple[Arm, ...] = ARMS  # the timed arms (always baseline and sdk); --arms adds "export"
     export_protocol: str = "http/protobuf"  # the export arm's OTLP protocol, or "grpc"
+    knobs: Tuple[str, ...] = ()  # --knobs: the settings whose saving is measured (rules/knobs.py)
 
     @property
     def verifies(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 from typing import Iterable, List, Optional, Sequence
 
-from otelaudit.model import Comparison, Estimate, Report, Telemetry
+from otelaudit.model import Comparison, Estimate, Finding, Report, Telemetry
 from otelaudit.render._units import duration, with_interval
 
 VERDICT_WORDS = {"overhead": "overhead", "no-detectable-overhead": "none detected", "inconclusive": "inconclusive"}
@@ -104,3 +104,8 @@ def incomplete(report: Report) -> str:
         return ""
     return (f"INCOMPLETE: the scan stopped before it finished; {len(report.results)} result(s) were saved, "
             f"the rest was not measured")
+
+
+def shown_findings(findings: Sequence[Finding], most: int) -> List[Finding]:
+    """The top `most`, and every measured setting (`--knobs` asked for each one)."""
+    return list(findings[:most]) + [f for f in findings[most:] if f.setting]

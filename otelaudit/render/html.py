@@ -16,7 +16,7 @@ from otelaudit.render.html_coldstart import cold_start_section
 from otelaudit.model import ArmSummary, Finding, Report, ScenarioResult
 from otelaudit.attribute.ownership import display_path
 from otelaudit.render.markdown import CHAIN_SHOWN, is_harness, relevant_packages, title
-from otelaudit.render._text import incomplete, telemetry, with_ci
+from otelaudit.render._text import incomplete, shown_findings, telemetry, with_ci
 from otelaudit.render._units import half_width
 
 STYLE = """
@@ -154,7 +154,7 @@ def precision(result: ScenarioResult) -> str:
 def findings(result: ScenarioResult, most: int = 5) -> str:
     if not result.findings:
         return "<p><b>Findings:</b> none at the measured precision.</p>"
-    return "<h3>Findings</h3>" + "".join(_finding(f) for f in result.findings[:most])
+    return "<h3>Findings</h3>" + "".join(_finding(f) for f in shown_findings(result.findings, most))
 
 
 def _finding(finding: Finding) -> str:
@@ -164,8 +164,10 @@ def _finding(finding: Finding) -> str:
     if finding.us_per_op is not None:
         parts.append(f"{escape(with_ci(finding.us_per_op, False))} per op sampled. ")
     if finding.verified_saving_us is not None:
-        parts.append(f"Measured saving with the fix: {escape(with_ci(finding.verified_saving_us, False))} per op. ")
-    parts.append(f"<br>{escape(finding.suggestion)}</p>")
+        what = "the setting" if finding.setting else "the fix"
+        parts.append(f"Measured saving with {what}: {escape(with_ci(finding.verified_saving_us, False))} per op. ")
+    parts.append(f"<br>{escape(finding.suggestion)}")
+    parts.append(f"<br>Setting: <code>{escape(finding.setting)}</code></p>" if finding.setting else "</p>")
     chain = [f for f in finding.chain if not is_harness(f.file)][:CHAIN_SHOWN]
     if chain:
         parts.append("<pre>" + escape("\n".join(f"{display_path(f.file)}:{f.line} in {f.function}" for f in chain))

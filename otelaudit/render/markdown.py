@@ -19,7 +19,7 @@ from otelaudit.render import compare as render_compare
 from otelaudit.render import export as render_export
 from otelaudit.render import precision as render_precision
 from otelaudit.render._inline import code, prose
-from otelaudit.render._text import incomplete, ratio_ci, telemetry, with_ci
+from otelaudit.render._text import incomplete, ratio_ci, shown_findings, telemetry, with_ci
 from otelaudit.render._units import duration, half_width
 
 CHAIN_SHOWN = 8
@@ -142,7 +142,8 @@ def findings_text(result: ScenarioResult, most: int = 5) -> str:
         width = overhead.cpu_us_per_op.ci_high - overhead.cpu_us_per_op.ci_low
         return ("**Findings:** none. No costly call was counted on the hot path and no telemetry call site "
                 f"held a large share of the sampled overhead; the overhead itself is known to {half_width(width / 2)}.")
-    return "### Findings\n\n" + "\n\n".join(finding_text(i, f) for i, f in enumerate(result.findings[:most], 1))
+    shown = shown_findings(result.findings, most)
+    return "### Findings\n\n" + "\n\n".join(finding_text(i, f) for i, f in enumerate(shown, 1))
 
 
 def finding_text(index: int, finding: Finding) -> str:
@@ -154,13 +155,16 @@ def finding_text(index: int, finding: Finding) -> str:
         share = f", {finding.share_of_overhead:.0%} of the overhead" if finding.share_of_overhead else ""
         evidence.append(f"{with_ci(finding.us_per_op, False)} per op sampled{share}")
     if finding.verified_saving_us is not None:
-        evidence.append(f"measured saving with the fix applied: {with_ci(finding.verified_saving_us, False)} per op")
+        what = "the setting" if finding.setting else "the fix"
+        evidence.append(f"measured saving with {what} applied: {with_ci(finding.verified_saving_us, False)} per op")
     lines.append("Evidence: " + "; ".join(evidence) + ".")
     shown = [f for f in finding.chain if not is_harness(f.file)][:CHAIN_SHOWN]
     if shown:
         chain = "\n".join(f"  {display_path(f.file)}:{f.line} in {f.function}" for f in shown)
         lines += ["", "Call chain (innermost first):", "", "```", chain, "```"]
     lines += ["", f"Suggestion: {prose(finding.suggestion)}"]
+    if finding.setting:
+        lines += ["", f"Setting: {code(finding.setting)}"]
     if finding.patch:
         lines += ["", "```diff", finding.patch.rstrip("\n"), "```"]
     return "\n".join(lines)

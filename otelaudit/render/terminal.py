@@ -14,7 +14,8 @@ from otelaudit.render import coldstart as render_coldstart
 from otelaudit.render import compare as render_compare
 from otelaudit.render import export as render_export
 from otelaudit.render import precision as render_precision
-from otelaudit.render._text import incomplete, joined, ratio, ratio_ci, table, telemetry, us, verdict, with_ci, wrapped
+from otelaudit.render._text import incomplete, joined, ratio, ratio_ci, shown_findings, table, telemetry, us, verdict
+from otelaudit.render._text import with_ci, wrapped
 from otelaudit.render._units import with_interval
 
 HEADERS = ("INSTRUMENTOR", "LIBRARY", "VERDICT", "SDK OVERHEAD CPU/OP [95% interval]", "RATIO", "TELEMETRY/OP",
@@ -121,16 +122,18 @@ def label(result: ScenarioResult) -> str:
 
 def finding_lines(result: ScenarioResult, most: int = 3) -> List[str]:
     lines = []
-    for finding in result.findings[:most]:
+    shown = shown_findings(result.findings, most)
+    for finding in shown:
         lines.append(f"  {result.instrumentor}: [{finding.rule}] {finding.title}")
-        lines.append(f"      fix: {finding.suggestion}")
+        lines.append(f"      {'setting' if finding.setting else 'fix'}: {finding.setting or finding.suggestion}")
         if finding.verified_saving_us is not None:
             saving = finding.verified_saving_us
             interval = f"{with_interval(saving.estimate, saving.ci_low, saving.ci_high)}/op, 95% interval"
             verdict = "saves" if saving.ci_low > 0 else "no saving shown at this precision:"
-            lines.append(f"      measured with the fix applied: {verdict} {interval}")
-    if len(result.findings) > most:
-        lines.append(f"  {result.instrumentor}: {len(result.findings) - most} more finding(s) in the JSON report")
+            what = "the setting" if finding.setting else "the fix"
+            lines.append(f"      measured with {what} applied: {verdict} {interval}")
+    if len(result.findings) > len(shown):
+        lines.append(f"  {result.instrumentor}: {len(result.findings) - len(shown)} more finding(s) in the JSON report")
     return lines
 
 

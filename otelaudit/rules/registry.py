@@ -20,8 +20,10 @@ def rule_ids() -> Dict[str, str]:
     """Rule id → what it finds, sorted by id."""
     from otelaudit.rules import memory
     from otelaudit.rules.calls import CALL_RULES
+    from otelaudit.rules.knobs import KNOB_RULES
 
     found = {rule.id: rule.does for rule in CALL_RULES}
     found.update(OTHER_RULES)
+    found.update(KNOB_RULES)
     found[memory.RULE] = "memory telemetry code leaves alive on every operation"
     return dict(sorted(found.items()))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from typing import Callable, Optional, Tuple
+from typing import Callable, List, Optional, Tuple, TypeVar
 
 from otelaudit.rules import calls as rules
 from otelaudit.measure import stats
@@ -52,11 +52,20 @@ def verify_findings(result: ScenarioResult, make_spec: SpecFactory, run: Run, ro
 def measure_saving(whatif: WhatIf, make_spec: SpecFactory, run: Run, rounds: int,
                    rng: random.Random) -> Tuple[Optional[Estimate], Optional[str]]:
     control = replace(whatif, memoise=False)
-    done = play(interleave(rounds, rng, [control, whatif]), lambda i, fix: (fix, run(make_spec(fix, i))),
-                lambda outcome: outcome[1].failure is None)
-    failure = next((r.failure for _, r in done if r.failure is not None), None)
+    plain, patched, failure = paired_runs(control, whatif, lambda fix, i: run(make_spec(fix, i)), rounds, rng)
     if failure is not None:
-        return None, failure.message
-    plain = [r.cpu_us_per_op for fix, r in done if fix is control]
-    patched = [r.cpu_us_per_op for fix, r in done if fix is whatif]
-    return stats.paired_difference(plain, patched), None
+        return None, failure
+    return stats.paired_difference([r.cpu_us_per_op for r in plain], [r.cpu_us_per_op for r in patched]), None
+
+
+Arm = TypeVar("Arm")
+
+
+def paired_runs(plain: Arm, treated: Arm, run: Callable[[Arm, int], RunResult], rounds: int,
+                rng: random.Random) -> Tuple[List[RunResult], List[RunResult], Optional[str]]:
+    """The two arms of a what-if (a fix, a setting), interleaved in fresh children: the
+    plain arm's runs, the treated arm's, and the first failure's message, if one failed."""
+    done = play(interleave(rounds, rng, [plain, treated]), lambda i, arm: (arm is treated, run(arm, i)),
+                lambda outcome: outcome[1].failure is None)
+    failure = next((r.failure.message for _, r in done if r.failure is not None), None)
+    return [r for t, r in done if not t], [r for t, r in done if t], failure
