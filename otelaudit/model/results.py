@@ -10,9 +10,7 @@ from typing import Literal, Optional, Tuple
 Arm = Literal["baseline", "api", "sdk", "export", "control"]
 ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk")  # a scan's arms unless --arms adds "export" (never default)
 SELECTABLE_ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk", "export")
-# "control" is a second, identical baseline run in the same rounds (A/A): its difference
-# to the baseline is the noise floor the report was measured at (see otelaudit.measure.noise).
-CONTROL: Arm = "control"
+CONTROL: Arm = "control"  # a second baseline in the same rounds (A/A): the noise floor (measure.noise)
 
 Status = Literal["ok", "invalid", "error", "not-covered"]
 Verdict = Literal["overhead", "no-detectable-overhead", "inconclusive"]
