@@ -10,7 +10,8 @@ from otelaudit.model.report import (SCHEMA_VERSION, ABResult, Environment, Instr
                                     VersionComparison)
 from otelaudit.model.results import (ARMS, CONTROL, Arm, ArmSummary, CallCount, Comparison, DiffFlame, Estimate,
                                      Failure, FailureKind, Finding, FlameStack, Frame, Hotspot, Instrumentor,
-                                     MemoryGrowth, RawProfile, RepeatedCall, Retention, RunResult, Status, Telemetry, Verdict)
+                                     MemoryGrowth, RawProfile, RepeatedCall, Retention, RunResult, Status, Telemetry, Verdict,
+                                     WhatIfCounts)
 from otelaudit.model.run import ColdSpec, PhaseSizes, RunMode, RunSpec, StartSpec, WhatIf
 
 __all__ = [
@@ -73,4 +74,5 @@ __all__ = [
     "Version",
     "VersionComparison",
     "WhatIf",
+    "WhatIfCounts",
 ]

@@ -86,6 +86,16 @@ class RepeatedCall:
 
 
 @dataclass(frozen=True)
+class WhatIfCounts:
+    """What a what-if stand-in saw in one child: calls from the finding's site, how many
+    it answered from its cache, and how many returned None (work done for its effect)."""
+
+    calls: int = 0
+    hits: int = 0
+    none_results: int = 0
+
+
+@dataclass(frozen=True)
 class Finding:
     """Evidence turned into something to fix: where, how much, and how."""
 
@@ -104,6 +114,7 @@ class Finding:
     chain: Tuple[Frame, ...] = ()
     score: float = 0.0
     bytes_per_op: Optional["Estimate"] = None  # memory retained per operation (OA112)
+    no_whatif: Optional[str] = None  # why no what-if measures this finding's fix, when none does
 
 
 @dataclass(frozen=True)
@@ -190,6 +201,7 @@ class RunResult:
     profile: Optional[RawProfile] = None
     memory_growth: Optional["MemoryGrowth"] = None
     failure: Optional[Failure] = None
+    whatif_counts: Optional[WhatIfCounts] = None  # a what-if run's stand-in, when it had one
     retried: Optional[str] = None  # how a first child died outside its workload, when its retry measured this
 
     @property

@@ -163,6 +163,8 @@ def _finding(finding: Finding) -> str:
         parts.append(f"{escape(with_ci(finding.us_per_op, False))} per op sampled. ")
     if finding.verified_saving_us is not None:
         parts.append(f"Measured saving with the fix: {escape(with_ci(finding.verified_saving_us, False))} per op. ")
+    elif finding.no_whatif is not None:
+        parts.append(f"Measured saving: {escape(finding.no_whatif)}. ")
     parts.append(f"<br>{escape(finding.suggestion)}</p>")
     chain = [f for f in finding.chain if not is_harness(f.file)][:CHAIN_SHOWN]
     if chain:

@@ -127,6 +127,8 @@ def finding_lines(result: ScenarioResult, most: int = 3) -> List[str]:
             interval = f"{with_interval(saving.estimate, saving.ci_low, saving.ci_high)}/op, 95% interval"
             verdict = "saves" if saving.ci_low > 0 else "no saving shown at this precision:"
             lines.append(f"      measured with the fix applied: {verdict} {interval}")
+        elif finding.no_whatif is not None:
+            lines.append(f"      measured saving: {finding.no_whatif}")
     if len(result.findings) > most:
         lines.append(f"  {result.instrumentor}: {len(result.findings) - most} more finding(s) in the JSON report")
     return lines
