@@ -87,8 +87,7 @@ class RepeatedCall:
 
 @dataclass(frozen=True)
 class WhatIfCounts:
-    """What a what-if stand-in saw in one child: calls from the finding's site, how many
-    it answered from its cache, and how many returned None (work done for its effect)."""
+    """A what-if stand-in's calls from the site, answers from its cache, and None results."""
 
     calls: int = 0
     hits: int = 0
