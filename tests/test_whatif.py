@@ -21,7 +21,7 @@ from otelaudit.child.whatif import Tally, apply, memoised_at_site
 from otelaudit.model import (Comparison, Estimate, Finding, Frame, RunResult, RunSpec, ScenarioResult, WhatIf,
                              WhatIfCounts)
 from otelaudit.verify.findings import annotated, verify_findings
-from otelaudit.verify.whatifs import plan
+from otelaudit.verify.whatifs import outcome_reason, plan
 
 HERE = os.path.abspath(__file__)
 SITE = Path(__file__).parent / "fixtures" / "site"
@@ -67,6 +67,16 @@ def test_a_helper_found_by_its_code_is_memoised_at_its_site_only():
     # Keyed by identity for the hostile argument (its dunders would raise), by value for "a".
     assert CALLS == ["a", "a", "b"]
     assert tally.counts() == WhatIfCounts(calls=3, hits=2, none_results=0)
+
+
+def test_a_nested_function_has_no_reference_to_replace_and_says_so():
+    def nested(word):
+        return word
+
+    whatif = WhatIf("", "nested", HERE, 1, callee_file=HERE, callee_line=nested.__code__.co_firstlineno + 1)
+    counts = apply(whatif).counts()
+    assert counts.missing == "nested() is not a module-level function or a method: no reference a stand-in could replace"
+    assert outcome_reason(whatif, counts) == counts.missing
 
 
 def test_the_control_stand_in_keeps_nothing_and_a_none_result_is_never_kept():
@@ -220,7 +230,8 @@ def test_a_hot_helper_whose_arguments_never_repeat_says_no_whatif_applies(whatif
 def test_a_failed_import_kept_as_its_outcome_saves_its_search(whatif_scan):
     _, results = whatif_scan
     saving = _top(results["planted-import"], "OA114")["verified_saving_us"]
-    assert 0 < saving["ci_low"] <= saving["ci_high"] <= results["planted-import"]["overhead"]["cpu_us_per_op"]["ci_high"]
+    overhead = results["planted-import"]["overhead"]["cpu_us_per_op"]
+    assert 0 < saving["ci_low"] <= saving["ci_high"] <= overhead["ci_high"]
 
 
 def test_the_readme_rule_tables_list_every_rule_and_which_carry_a_measured_saving():

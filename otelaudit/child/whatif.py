@@ -23,11 +23,12 @@ _MISSING = object()
 class Tally:
     """Calls from the site the stand-in saw; read once, after the workload."""
 
-    def __init__(self) -> None:
+    def __init__(self, missing: Optional[str] = None) -> None:
         self.calls = self.hits = self.none_results = 0
+        self.missing = missing
 
     def counts(self) -> WhatIfCounts:
-        return WhatIfCounts(self.calls, self.hits, self.none_results)
+        return WhatIfCounts(self.calls, self.hits, self.none_results, self.missing)
 
 
 class _Raised:
@@ -38,8 +39,12 @@ class _Raised:
 
 
 def apply(whatif: WhatIf) -> Tally:
-    """Installs the stand-in in place of every reference to the callee."""
-    original = _callee(whatif)
+    """Installs the stand-in in place of every reference to the callee; a callee with no
+    reference to replace (a nested function, a property) is a finding no what-if applies to."""
+    try:
+        original = _callee(whatif)
+    except LookupError as error:
+        return Tally(missing=str(error))
     tally = Tally()
     stand_in = memoised_at_site(original, whatif.site_file, whatif.site_line, whatif.memoise, tally)
     replaced = 0
@@ -49,9 +54,7 @@ def apply(whatif: WhatIf) -> Tally:
     for cls, key, value in list(_class_references(original)):
         setattr(cls, key, _like(value, stand_in))
         replaced += 1
-    if not replaced:
-        raise LookupError(f"no reference to {whatif.attribute}() that a stand-in could replace")
-    return tally
+    return tally if replaced else Tally(missing=f"no reference to {whatif.attribute}() a stand-in could replace")
 
 
 def memoised_at_site(original: Callable[..., Any], site_file: str, site_line: int, memoise: bool = True,
@@ -126,8 +129,8 @@ def _callee(whatif: WhatIf) -> Any:
     found = {id(f): f for f in _functions_in(whatif.callee_file)
              if f.__code__.co_name == whatif.attribute and _contains(f.__code__, whatif.callee_line)}
     if len(found) != 1:
-        raise LookupError(f"{len(found)} functions named {whatif.attribute} hold line {whatif.callee_line} "
-                          f"of {whatif.callee_file}")
+        how = "is not a module-level function or a method" if not found else f"names {len(found)} functions"
+        raise LookupError(f"{whatif.attribute}() {how}: no reference a stand-in could replace")
     return next(iter(found.values()))
 
 

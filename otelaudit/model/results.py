@@ -87,11 +87,11 @@ class RepeatedCall:
 
 @dataclass(frozen=True)
 class WhatIfCounts:
-    """A what-if stand-in's calls from the site, answers from its cache, and None results."""
-
+    """A what-if stand-in's calls from its site, cache answers, None results; or why none was `missing`."""
     calls: int = 0
     hits: int = 0
     none_results: int = 0
+    missing: Optional[str] = None
 
 
 @dataclass(frozen=True)

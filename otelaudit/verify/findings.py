@@ -16,7 +16,7 @@ from otelaudit.plan.interleave import interleave, play
 from otelaudit.model import Estimate, Finding, RunResult, ScenarioResult
 from otelaudit.model import RunSpec
 from otelaudit.model import WhatIf
-from otelaudit.verify.whatifs import NONE_APPLIES, outcome_reason, plan, whatif_for
+from otelaudit.verify.whatifs import MEMOISED_RULES, NONE_APPLIES, outcome_reason, plan, whatif_for
 
 __all__ = ["MAX_VERIFIED", "annotated", "measure_saving", "verify_findings", "whatif_for"]
 
@@ -43,6 +43,9 @@ def verify_findings(result: ScenarioResult, make_spec: SpecFactory, run: Run, ro
     warnings = list(result.warnings)
     ceiling = result.overhead.cpu_us_per_op.ci_high if result.overhead is not None else None
     candidates = [(i, w) for i, w in ((i, whatif_for(f)) for i, f in enumerate(findings)) if w is not None]
+    # Counted calls first: their fix is certain; memoising a helper (OA109, OA199) is a guess that
+    # the arguments repeat, which the run may refute.
+    candidates.sort(key=lambda c: findings[c[0]].rule not in MEMOISED_RULES)
     for index, whatif in candidates[:MAX_VERIFIED]:
         on_progress(f"{result.instrumentor}: verifying {findings[index].rule} at line {whatif.site_line}")
         saving, none_because, problem = measure_saving(whatif, make_spec, run, rounds, random.Random(seed + index))

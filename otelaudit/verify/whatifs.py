@@ -89,6 +89,8 @@ def outcome_reason(whatif: WhatIf, counts: Optional[WhatIfCounts]) -> Optional[s
     """Why the memoising run shows that no what-if applies, or None when something repeated."""
     where = f"{display_path(whatif.site_file)}:{whatif.site_line}"
     name = whatif.attribute.rsplit(".", 1)[-1]
+    if counts is not None and counts.missing is not None:
+        return counts.missing
     if counts is None or counts.calls == 0:
         return f"{name}() was never called from {where} in the what-if run"
     if counts.none_results == counts.calls:
