@@ -146,6 +146,13 @@ def test_an_oa199_helper_is_memoised_where_its_telemetry_caller_calls_it():
     assert isinstance(reason, str) and "skip the telemetry" in reason
 
 
+def test_an_oa109_helper_is_memoised_at_the_caller_the_probe_named():
+    site, helper = _frame(HERE, 9, "traced"), _frame(HERE, 4, "_attributes")
+    repeated = Finding(rule="OA109", title="3x", call_site=site, target="_attributes", distribution=None,
+                       version=None, calls_per_op=3.0, suggestion="", chain=(site, helper))
+    assert plan(repeated) == WhatIf("", "_attributes", HERE, 9, callee_file=HERE, callee_line=4)
+
+
 def test_rules_without_a_call_to_skip_say_why_no_whatif_applies():
     site = _frame(HERE, 1, "traced")
     memory = Finding(rule="OA112", title="leak", call_site=site, target=None, distribution=None, version=None,
@@ -157,7 +164,7 @@ def test_rules_without_a_call_to_skip_say_why_no_whatif_applies():
     assert result.findings[1].no_whatif is None and plan(imports) == WhatIf("builtins", "__import__", HERE, 1)
 
 
-def _verify(counts: WhatIfCounts, patched_cpu_s: float):
+def _verify(counts: WhatIfCounts, patched_cpu_s: float, findings=None):
     """verify_findings through a fake runner: control runs cost 1 s CPU, memoised ones `patched_cpu_s`."""
     runs: List[WhatIf] = []
 
@@ -173,10 +180,22 @@ def _verify(counts: WhatIfCounts, patched_cpu_s: float):
     overhead = Estimate(400.0, 300.0, 500.0)
     result = ScenarioResult("x", None, None, "x", "ok", overhead=Comparison(
         "sdk", overhead, overhead, overhead, overhead, overhead, overhead, "overhead", 5),
-        findings=(Finding(rule="OA114", title="t", call_site=_frame(HERE, 1, "traced"), target="import absent",
-                          distribution=None, version=None, calls_per_op=1.0, suggestion=""),))
+        findings=findings or (_counted("OA114", "import absent"),))
     verified = verify_findings(result, make_spec, run, rounds=5, seed=1, on_progress=lambda _: None)
     return verified.findings[0], runs
+
+
+def _counted(rule: str, target: str) -> Finding:
+    return Finding(rule=rule, title=rule, call_site=_frame(HERE, 1, "traced"), target=target, distribution=None,
+                   version=None, calls_per_op=1.0, suggestion="")
+
+
+def test_counted_calls_are_verified_before_a_helper_guess():
+    helper = _hotspot_finding([_frame("<built-in>", 0, "f", "stdlib"), _frame(HERE, 2, "helper"),
+                               _frame(HERE, 3, "traced")])
+    findings = (helper, _counted("OA101", "importlib.metadata.version"), _counted("OA114", "import absent"))
+    _, runs = _verify(WhatIfCounts(1000, 999), patched_cpu_s=0.9, findings=findings)
+    assert {w.attribute for w in runs} == {"version", "__import__"}
 
 
 def test_a_saving_is_held_to_the_overheads_upper_bound():
