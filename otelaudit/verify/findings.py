@@ -18,7 +18,7 @@ from otelaudit.model import RunSpec
 from otelaudit.model import WhatIf
 from otelaudit.verify.whatifs import MEMOISED_RULES, NONE_APPLIES, outcome_reason, plan, whatif_for
 
-__all__ = ["MAX_VERIFIED", "annotated", "measure_saving", "verify_findings", "whatif_for"]
+__all__ = ["MAX_VERIFIED", "annotated", "measure_saving", "measured_outcome", "verify_findings", "whatif_for"]
 
 MAX_VERIFIED = 2
 
@@ -48,7 +48,7 @@ def verify_findings(result: ScenarioResult, make_spec: SpecFactory, run: Run, ro
     candidates.sort(key=lambda c: findings[c[0]].rule not in MEMOISED_RULES)
     for index, whatif in candidates[:MAX_VERIFIED]:
         on_progress(f"{result.instrumentor}: verifying {findings[index].rule} at line {whatif.site_line}")
-        saving, none_because, problem = measure_saving(whatif, make_spec, run, rounds, random.Random(seed + index))
+        saving, none_because, problem = measured_outcome(whatif, make_spec, run, rounds, random.Random(seed + index))
         if problem is not None:
             warnings.append(f"could not verify {findings[index].rule}: {problem}")
             findings[index] = replace(findings[index], no_whatif=f"the what-if could not run: {problem}")
@@ -59,7 +59,14 @@ def verify_findings(result: ScenarioResult, make_spec: SpecFactory, run: Run, ro
     return replace(result, findings=tuple(rules.rank(findings)), warnings=tuple(warnings))
 
 
-def measure_saving(whatif: WhatIf, make_spec: SpecFactory, run: Run, rounds: int, rng: random.Random) -> Outcome:
+def measure_saving(whatif: WhatIf, make_spec: SpecFactory, run: Run, rounds: int,
+                   rng: random.Random) -> Tuple[Optional[Estimate], Optional[str]]:
+    """(saving, None), or (None, why there is none): the interface other what-if users call."""
+    saving, none_because, problem = measured_outcome(whatif, make_spec, run, rounds, rng)
+    return saving, problem or none_because
+
+
+def measured_outcome(whatif: WhatIf, make_spec: SpecFactory, run: Run, rounds: int, rng: random.Random) -> Outcome:
     """Stops after the first memoising run that found nothing repeated: more rounds of a
     stand-in that never answers from its cache would only measure its cost."""
     control = replace(whatif, memoise=False)
