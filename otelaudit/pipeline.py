@@ -26,7 +26,7 @@ from otelaudit.run.runner import Runner
 from otelaudit.run.scenario import Measured, ScenarioRun, measure_phases, since
 from otelaudit.scenarios.api import library_version, unsupported_version
 from otelaudit.verify import knobs
-from otelaudit.verify.findings import MAX_VERIFIED, verify_findings, whatif_for
+from otelaudit.verify.findings import MAX_VERIFIED, annotated, verify_findings, whatif_for
 
 __all__ = ["ScanOptions", "audit_target", "scan"]
 
@@ -117,6 +117,7 @@ def _verified(result: ScenarioResult, session: ScenarioRun, measured: Measured, 
               on_progress: Progress) -> ScenarioResult:
     """What-if arms for the findings whose fix is "do it once", if they fit the budget."""
     options = session.options
+    result = annotated(result)  # findings no what-if can measure say why, verified or not
     fixes = min(sum(whatif_for(f) is not None for f in result.findings), MAX_VERIFIED)
     if not fixes or measured.sizes is None:
         return result

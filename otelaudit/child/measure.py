@@ -75,11 +75,11 @@ def instrument(instrumentor_class: Any, kwargs: Dict[str, Any]) -> float:
         raise RunFailed("instrument-failed", f"instrument() raised {describe(error)}") from error
 
 
-def apply_whatif(whatif: Any) -> None:
+def apply_whatif(whatif: Any) -> Callable[[], Any]:
     from otelaudit.child.whatif import apply
 
     try:
-        apply(whatif)
+        return apply(whatif).counts
     except Exception as error:
         raise RunFailed("workload-crashed", f"the what-if patch could not be applied: {describe(error)}") from error
 
@@ -237,8 +237,7 @@ def measure(spec: RunSpec, began: Callable[[], None] = lambda: None) -> RunResul
         instrument_s = instrument(instrumentor_class, spec.instrument_kwargs)
         instrument_s += sum(instrument(extra, {}) for extra, _ in extras)
         conflict = dependency_conflict(instrumentor_class)
-    if spec.whatif is not None:
-        apply_whatif(spec.whatif)
+    counts = apply_whatif(spec.whatif) if spec.whatif is not None else lambda: None
     telemetry = counter.snapshot if counter is not None else Telemetry
     began()  # the parent tells a timeout or crash in the workload from one before it
     fields = asyncio.run(exercise(spec, scenario, telemetry, flush))
@@ -254,6 +253,7 @@ def measure(spec: RunSpec, began: Callable[[], None] = lambda: None) -> RunResul
         instrument_s=instrument_s,
         library_version=library_version(scenario),
         warning="; ".join(w for w in warnings if w) or None,
+        whatif_counts=counts(),
         **fields,
     )
 

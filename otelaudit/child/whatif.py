@@ -1,56 +1,108 @@
 """The what-if arm: applies a suggested fix in-process — the costly call memoised, for
 calls from the finding's call site only — so the saving of a suggestion is measured,
-not predicted. Runs inside a measuring child, after instrument()."""
+not predicted. Arguments are keyed as the probe fingerprints them (child.repeats: by
+value for exact builtin scalars, else by identity), so no user code runs to key a call.
+A failed import is kept as its outcome, as "try the import once" does. Runs inside a
+measuring child, after instrument(); the tally tells the parent whether anything repeated."""
 
 from __future__ import annotations
 
 import functools
 import importlib
 import sys
-from typing import Any, Callable, Dict, Tuple
+from types import FunctionType, ModuleType
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-from otelaudit.model import WhatIf
+from otelaudit.child.repeats import _key as value_key
+from otelaudit.model import WhatIf, WhatIfCounts
 
-
-def apply(whatif: WhatIf) -> int:
-    """Installs the memoising stand-in; returns how many references were replaced."""
-    owner, name = _owner_of(whatif)
-    original = getattr(owner, name)
-    stand_in = memoised_at_site(original, whatif.site_file, whatif.site_line, whatif.memoise)
-    setattr(owner, name, stand_in)
-    replaced = 1
-    # `from module import function` bound the original elsewhere: rebind those names too.
-    for module in list(sys.modules.values()):
-        namespace = getattr(module, "__dict__", None)
-        if not isinstance(namespace, dict) or module is owner:
-            continue
-        for key, value in list(namespace.items()):
-            if value is original:
-                namespace[key] = stand_in
-                replaced += 1
-    return replaced
+MAX_CACHED = 4096  # distinct argument keys kept; past that a call runs through (never-repeating arguments)
+_MISSING = object()
 
 
-def memoised_at_site(original: Callable[..., Any], site_file: str, site_line: int,
-                     memoise: bool = True) -> Callable[..., Any]:
-    """With `memoise=False` the stand-in costs the same but always calls through, so the
-    control arm pays for the stand-in too and the comparison isolates the saving."""
+class Tally:
+    """Calls from the site the stand-in saw; read once, after the workload."""
+
+    def __init__(self, missing: Optional[str] = None) -> None:
+        self.calls = self.hits = self.none_results = 0
+        self.missing = missing
+
+    def counts(self) -> WhatIfCounts:
+        return WhatIfCounts(self.calls, self.hits, self.none_results, self.missing)
+
+
+class _Raised:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def apply(whatif: WhatIf) -> Tally:
+    """Installs the stand-in in place of every reference to the callee; a callee with no
+    reference to replace (a nested function, a property) is a finding no what-if applies to."""
+    try:
+        original = _callee(whatif)
+    except LookupError as error:
+        return Tally(missing=str(error))
+    tally = Tally()
+    stand_in = memoised_at_site(original, whatif.site_file, whatif.site_line, whatif.memoise, tally)
+    replaced = 0
+    for namespace, key, value in list(_references(original)):
+        namespace[key] = stand_in
+        replaced += 1
+    for cls, key, value in list(_class_references(original)):
+        setattr(cls, key, _like(value, stand_in))
+        replaced += 1
+    return tally if replaced else Tally(missing=f"no reference to {whatif.attribute}() a stand-in could replace")
+
+
+def memoised_at_site(original: Callable[..., Any], site_file: str, site_line: int, memoise: bool = True,
+                     tally: Optional[Tally] = None) -> Callable[..., Any]:
+    """With `memoise=False` the stand-in does the same work (the key, the lookup) but keeps
+    nothing, so the control arm pays for the stand-in too and the comparison isolates the saving."""
     cache: Dict[Tuple[Any, ...], Any] = {}
+    seen = tally if tally is not None else Tally()
 
     @functools.wraps(original)
     def stand_in(*args: Any, **kwargs: Any) -> Any:
-        if not _called_from(sys._getframe(1), site_file, site_line) or not memoise:
+        if not _called_from(sys._getframe(1), site_file, site_line):
             return original(*args, **kwargs)
+        seen.calls += 1
+        key = call_key(args, kwargs)
+        kept = cache.get(key, _MISSING)
+        if kept is not _MISSING:
+            seen.hits += 1
+            if type(kept) is _Raised:
+                raise kept.error.with_traceback(None)
+            return kept
+        keep = memoise and len(cache) < MAX_CACHED
         try:
-            key = (args, tuple(sorted(kwargs.items())))
-            return cache[key]
-        except KeyError:
-            value = cache[key] = original(*args, **kwargs)
-            return value
-        except TypeError:  # unhashable arguments: nothing to memoise
-            return original(*args, **kwargs)
+            value = original(*args, **kwargs)
+        except ImportError as error:  # "try the import once": the failure is the outcome to keep
+            if keep:
+                cache[key] = _Raised(error)
+            raise
+        if value is None:  # work done for its effect: skipping it would not be the same program
+            seen.none_results += 1
+        elif keep:
+            cache[key] = value
+        return value
 
     return stand_in
+
+
+def call_key(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[Any, ...]:
+    return tuple(_argument_key(a) for a in args) + tuple((k, _argument_key(kwargs[k])) for k in sorted(kwargs))
+
+
+def _argument_key(value: Any) -> Any:
+    """A function made again from the same code with nothing of its own (a class body, a
+    callback without a closure) behaves the same each time: keyed by its code."""
+    if type(value) is FunctionType and value.__closure__ is None and value.__defaults__ is None \
+            and not value.__kwdefaults__:
+        return ("<function>", value.__code__)
+    return value_key(value)
 
 
 def _called_from(frame: Any, site_file: str, site_line: int, depth: int = 6) -> bool:
@@ -65,9 +117,86 @@ def _called_from(frame: Any, site_file: str, site_line: int, depth: int = 6) -> 
     return False
 
 
-def _owner_of(whatif: WhatIf) -> Tuple[Any, str]:
-    owner: Any = importlib.import_module(whatif.module)
-    *path, name = whatif.attribute.split(".")
-    for part in path:
-        owner = getattr(owner, part)
-    return owner, name
+def _callee(whatif: WhatIf) -> Any:
+    if whatif.callee_file is None:
+        owner: Any = importlib.import_module(whatif.module)
+        *path, name = whatif.attribute.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        if issubclass(type(owner), type) and name in vars(owner):  # a method as defined, not bound
+            return _function_of(vars(owner)[name]) or vars(owner)[name]
+        return getattr(owner, name)
+    found = {id(f): f for f in _functions_in(whatif.callee_file)
+             if f.__code__.co_name == whatif.attribute and _contains(f.__code__, whatif.callee_line)}
+    if len(found) != 1:
+        how = "is not a module-level function or a method" if not found else f"names {len(found)} functions"
+        raise LookupError(f"{whatif.attribute}() {how}: no reference a stand-in could replace")
+    return next(iter(found.values()))
+
+
+def _contains(code: Any, line: int) -> bool:
+    return any(start is not None and start <= line < end for start, end, _ in _lines(code))
+
+
+def _lines(code: Any) -> List[Tuple[Optional[int], int, Optional[int]]]:
+    if hasattr(code, "co_lines"):  # 3.10+
+        return [(lo, hi, n) for lo, hi, n in code.co_lines()]
+    import dis
+
+    starts = [n for _, n in dis.findlinestarts(code)]
+    return [(n, n + 1, n) for n in starts]
+
+
+def _namespaces() -> Iterator[Dict[str, Any]]:
+    for module in list(sys.modules.values()):
+        if isinstance(module, ModuleType):  # a real module: vars() runs no user code
+            namespace = vars(module)
+            if isinstance(namespace, dict):
+                yield namespace
+
+
+def _classes() -> Iterator[type]:
+    seen = set()
+    for namespace in _namespaces():
+        for value in list(namespace.values()):
+            # type() reads the real type: no proxy is asked
+            if issubclass(type(value), type) and id(value) not in seen:
+                seen.add(id(value))
+                yield value
+
+
+def _functions_in(file: str) -> Iterator[FunctionType]:
+    """Plain functions, static and class methods whose code is in `file`."""
+    homes: List[Dict[str, Any]] = list(_namespaces()) + [dict(vars(c)) for c in _classes()]
+    for home in homes:
+        for value in list(home.values()):
+            function = _function_of(value)
+            if function is not None and function.__code__.co_filename == file:
+                yield function
+
+
+def _function_of(value: Any) -> Optional[FunctionType]:
+    if type(value) in (staticmethod, classmethod):
+        value = value.__func__
+    return value if type(value) is FunctionType else None
+
+
+def _like(value: Any, stand_in: Callable[..., Any]) -> Any:
+    """The stand-in wrapped as the original was (a staticmethod stays one)."""
+    kind = type(value)
+    return kind(stand_in) if kind in (staticmethod, classmethod) else stand_in
+
+
+def _references(original: Any) -> Iterator[Tuple[Dict[str, Any], str, Any]]:
+    # `from module import function` bound the original elsewhere: every module-level name.
+    for namespace in _namespaces():
+        for key, value in list(namespace.items()):
+            if value is original:
+                yield namespace, key, value
+
+
+def _class_references(original: Any) -> Iterator[Tuple[type, str, Any]]:
+    for cls in _classes():
+        for key, value in list(vars(cls).items()):
+            if value is original or _function_of(value) is original:
+                yield cls, key, value

@@ -8,10 +8,10 @@ from otelaudit.model.comparison import Description, ScenarioDescription, Version
 from otelaudit.model.report import (SCHEMA_VERSION, ABResult, Environment, InstructionCounts, NoiseFloor,
                                     PrecisionReached, Report, ScanSettings, ScenarioResult, Stage, StopReason,
                                     VersionComparison)
-from otelaudit.model.results import (ARMS, CONTROL, SELECTABLE_ARMS, Arm, ArmSummary, CallCount, Comparison, Delivery,
-                                     DiffFlame, Estimate,
-                                     Failure, FailureKind, Finding, FlameStack, Frame, Hotspot, Instrumentor,
-                                     MemoryGrowth, RawProfile, RepeatedCall, Retention, RunResult, Status, Telemetry, Verdict)
+from otelaudit.model.counts import Delivery, Telemetry, WhatIfCounts
+from otelaudit.model.results import (ARMS, CONTROL, SELECTABLE_ARMS, Arm, ArmSummary, CallCount, Comparison, DiffFlame,
+                                     Estimate, Failure, FailureKind, Finding, FlameStack, Frame, Hotspot, Instrumentor,
+                                     MemoryGrowth, RawProfile, RepeatedCall, Retention, RunResult, Status, Verdict)
 from otelaudit.model.run import ColdSpec, PhaseSizes, RunMode, RunSpec, StartSpec, WhatIf
 
 __all__ = [
@@ -76,4 +76,5 @@ __all__ = [
     "Version",
     "VersionComparison",
     "WhatIf",
+    "WhatIfCounts",
 ]

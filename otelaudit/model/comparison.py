@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Tuple
 
-from otelaudit.model.results import Finding, Instrumentor, Telemetry
+from otelaudit.model.counts import Telemetry
+from otelaudit.model.results import Finding, Instrumentor
 
 
 @dataclass(frozen=True)

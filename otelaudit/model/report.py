@@ -11,8 +11,9 @@ from typing import Dict, Literal, Optional, Tuple
 from otelaudit.model.coldstart import ColdStartReport
 from otelaudit.model.comparison import Version
 from otelaudit.model.run import PhaseSizes
+from otelaudit.model.counts import Telemetry
 from otelaudit.model.results import (ArmSummary, CallCount, Comparison, DiffFlame, Estimate, Failure, Finding,
-                                     Hotspot, MemoryGrowth, RepeatedCall, Status, Telemetry, Verdict)
+                                     Hotspot, MemoryGrowth, RepeatedCall, Status, Verdict)
 
 # 1.1 added `comparison`, 1.2 `complete`; a minor version only adds names (see the README).
 SCHEMA_VERSION = "1.2"

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Optional, Tuple
 
+from otelaudit.model.counts import Delivery, Telemetry, WhatIfCounts
+
 Arm = Literal["baseline", "api", "sdk", "export", "control"]
 ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk")  # a scan's arms unless --arms adds "export" (never default)
 SELECTABLE_ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk", "export")
@@ -25,32 +27,6 @@ FailureKind = Literal[
     "workload-crashed",
     "timeout",
 ]
-
-
-@dataclass(frozen=True)
-class Telemetry:
-    """Telemetry items, either totals of one run or per operation."""
-
-    spans: float = 0.0
-    metric_measurements: float = 0.0
-    log_records: float = 0.0
-
-    @property
-    def total(self) -> float:
-        return self.spans + self.metric_measurements + self.log_records
-
-    def per(self, ops: int) -> "Telemetry":
-        n = max(ops, 1)
-        return Telemetry(self.spans / n, self.metric_measurements / n, self.log_records / n)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """What the export arm's SDK sent over one child's life and what its sink decoded (metric points)."""
-
-    protocol: str  # OTEL_EXPORTER_OTLP_PROTOCOL's spelling: "http/protobuf" or "grpc"
-    sent: Telemetry
-    arrived: Telemetry
 
 
 @dataclass(frozen=True)
@@ -113,6 +89,7 @@ class Finding:
     score: float = 0.0
     bytes_per_op: Optional["Estimate"] = None  # memory retained per operation (OA112)
     setting: Optional[str] = None  # OA3xx: the exact setting that gives `verified_saving_us`
+    no_whatif: Optional[str] = None  # why no what-if measures this finding's fix, when none does
 
 
 @dataclass(frozen=True)
@@ -199,6 +176,7 @@ class RunResult:
     profile: Optional[RawProfile] = None
     memory_growth: Optional["MemoryGrowth"] = None
     failure: Optional[Failure] = None
+    whatif_counts: Optional[WhatIfCounts] = None  # a what-if run's stand-in, when it had one
     retried: Optional[str] = None  # how a first child died outside its workload, when its retry measured this
     delivery: Optional[Delivery] = None  # the export arm only
 

@@ -20,6 +20,10 @@ class WhatIf:
     site_file: str
     site_line: int
     memoise: bool = True  # False: the same stand-in, calling through — the control arm
+    # Set for a function found by its code (no importable name): `attribute` is its name,
+    # `callee_line` a line inside it; `module` is unused.
+    callee_file: Optional[str] = None
+    callee_line: int = 0
 
 
 RunMode = Literal["measure", "calibrate", "probe", "profile", "memory"]

@@ -166,6 +166,8 @@ def _finding(finding: Finding) -> str:
     if finding.verified_saving_us is not None:
         what = "the setting" if finding.setting else "the fix"
         parts.append(f"Measured saving with {what}: {escape(with_ci(finding.verified_saving_us, False))} per op. ")
+    elif finding.no_whatif is not None:
+        parts.append(f"Measured saving: {escape(finding.no_whatif)}. ")
     parts.append(f"<br>{escape(finding.suggestion)}")
     parts.append(f"<br>Setting: <code>{escape(finding.setting)}</code></p>" if finding.setting else "</p>")
     chain = [f for f in finding.chain if not is_harness(f.file)][:CHAIN_SHOWN]

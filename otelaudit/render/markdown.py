@@ -157,6 +157,8 @@ def finding_text(index: int, finding: Finding) -> str:
     if finding.verified_saving_us is not None:
         what = "the setting" if finding.setting else "the fix"
         evidence.append(f"measured saving with {what} applied: {with_ci(finding.verified_saving_us, False)} per op")
+    elif finding.no_whatif is not None:
+        evidence.append(f"measured saving: {prose(finding.no_whatif)}")
     lines.append("Evidence: " + "; ".join(evidence) + ".")
     shown = [f for f in finding.chain if not is_harness(f.file)][:CHAIN_SHOWN]
     if shown:

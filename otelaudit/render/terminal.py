@@ -132,6 +132,8 @@ def finding_lines(result: ScenarioResult, most: int = 3) -> List[str]:
             verdict = "saves" if saving.ci_low > 0 else "no saving shown at this precision:"
             what = "the setting" if finding.setting else "the fix"
             lines.append(f"      measured with {what} applied: {verdict} {interval}")
+        elif finding.no_whatif is not None:
+            lines.append(f"      measured saving: {finding.no_whatif}")
     if len(result.findings) > len(shown):
         lines.append(f"  {result.instrumentor}: {len(result.findings) - len(shown)} more finding(s) in the JSON report")
     return lines
