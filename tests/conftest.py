@@ -103,7 +103,7 @@ def sqlite_scan(tmp_path_factory) -> SavedScan:
     folder = tmp_path_factory.mktemp("sqlite-scan")
     json_path, html_path = folder / "r.json", folder / "r.html"
     out = subprocess.run([sys.executable, "-m", "otelaudit", "scan", "sqlite3", "--quick", "--quiet",
-                          "--json", str(json_path), "--html", str(html_path)],
+                          "--arms", "baseline,api,sdk", "--json", str(json_path), "--html", str(html_path)],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     return SavedScan(out.stdout, json.loads(json_path.read_text()), json_path, html_path)
