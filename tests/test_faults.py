@@ -488,7 +488,8 @@ def test_a_failed_round_keeps_the_rounds_before_it(fixture_site, rounds, at, sta
     from otelaudit.errors import exit_code_for
     from otelaudit.pipeline import ScanOptions, scan
 
-    options = ScanOptions(targets=("fixture-ok",), rounds=rounds, seed=1, verify=False)
+    # settle=None: the fake's steady overhead would settle before the failing round is played
+    options = ScanOptions(targets=("fixture-ok",), rounds=rounds, seed=1, verify=False, settle=None)
     result = scan(options, runner=RoundFailingRunner(at)).results[0]
     assert (result.status, result.failure.kind) == (status, "workload-crashed")
     assert words in result.failure.message
