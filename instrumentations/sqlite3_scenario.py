@@ -1,27 +1,32 @@
-"""sqlite3: parameterised queries on a file database, a new cursor for every query.
+"""sqlite3: parameterised queries on a file database, a new cursor for every query and a
+connection per request.
 
-Operations alternate the two ways services use sqlite3, so each per-object cost of the
-instrumentation is on the hot path: even operations open a connection per request
-(Django's default, Flask's `get_db` per app context: `connect`, query, `close`), odd
-ones take a new cursor from one long-lived connection (`cursor()`, query, `close()`).
-No operation reuses a cursor: code rarely keeps one across requests, and a reused one
-would hide the proxy the instrumentation builds around every cursor and connection.
-Each query is one indexed SELECT with a bound parameter, fetched, on the event-loop
-thread (sqlite3 connections belong to the thread that opened them). Expects one span
-per operation (the instrumentation traces each cursor's `execute`; the
-`Connection.execute` shortcut is not traced, so the scenario does not use it).
+Operations do what a service's requests do with sqlite3: a request opens its own
+connection (Django's default, `CONN_MAX_AGE = 0`; Flask's `get_db` per app context),
+runs four queries on it, each on a new cursor (`cursor()`, query, `close()`), and closes
+it: every fourth operation closes the previous request's connection and opens the
+next. No operation reuses a cursor, and connections are not kept for the whole run:
+either would hide the proxy and integration the instrumentation builds around every
+cursor and connection. Each query is one indexed SELECT with a bound parameter,
+fetched, on the event-loop thread (sqlite3 connections belong to the thread that opened
+them). Expects one span per operation (the instrumentation traces each cursor's
+`execute`; the `Connection.execute` shortcut is not traced, so the scenario does not
+use it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import tempfile
+from typing import Any, Optional
 
 from otelaudit import Scenario, Telemetry, Workload
 
 
 ROWS = 200
+QUERIES_PER_REQUEST = 4
 QUERY = "SELECT id, name, email, score FROM users WHERE id = ?"
 
 
@@ -31,32 +36,38 @@ class SqliteWorkload(Workload):
 
         self.directory = tempfile.TemporaryDirectory(prefix="otelaudit-sqlite3-")
         self.path = os.path.join(self.directory.name, "users.db")
-        self.connection = sqlite3.connect(self.path)
-        self.connection.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT, score REAL)")
-        self.connection.executemany(
-            "INSERT INTO users VALUES (?, ?, ?, ?)",
-            [(i, f"user{i}", f"user{i}@example.test", i * 1.5) for i in range(ROWS)],
-        )
-        self.connection.commit()
+        with contextlib.closing(sqlite3.connect(self.path)) as connection:
+            connection.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT, score REAL)")
+            connection.executemany(
+                "INSERT INTO users VALUES (?, ?, ?, ?)",
+                [(i, f"user{i}", f"user{i}@example.test", i * 1.5) for i in range(ROWS)],
+            )
+            connection.commit()
+        self.request_connection: Optional[Any] = None
         self.counter = itertools.count()
 
     async def operation(self) -> None:
-        import sqlite3
-
         n = next(self.counter)
-        connection = sqlite3.connect(self.path) if n % 2 == 0 else self.connection  # per request, or long-lived
-        try:
-            cursor = connection.cursor()
-            cursor.execute(QUERY, (n % ROWS,))
-            if not cursor.fetchall():
-                raise RuntimeError("query returned no rows")
-            cursor.close()
-        finally:
-            if connection is not self.connection:
-                connection.close()
+        cursor = self._connection(n).cursor()
+        cursor.execute(QUERY, (n % ROWS,))
+        if not cursor.fetchall():
+            raise RuntimeError("query returned no rows")
+        cursor.close()
+
+    def _connection(self, n: int) -> Any:
+        if self.request_connection is None or n % QUERIES_PER_REQUEST == 0:  # the next request: its own connection
+            import sqlite3
+
+            self._close_request()
+            self.request_connection = sqlite3.connect(self.path)
+        return self.request_connection
+
+    def _close_request(self) -> None:
+        if self.request_connection is not None:
+            self.request_connection.close()
 
     async def teardown(self) -> None:
-        self.connection.close()
+        self._close_request()
         self.directory.cleanup()
 
 
