@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 # A bearer token of a JWT's usual size (header, claims, signature): header values are on the hot path.
-TOKEN = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9." + "eyJzdWIiOiJzZXJ2aWNlLW9yZGVycyIsInNjb3BlIjoiaXRlbXM6cmVhZCBvcmRlcnM6d3JpdGUifQ" * 3 + ".c2lnbmF0dXJl" * 8
+TOKEN = ("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9."
+         + "eyJzdWIiOiJzZXJ2aWNlLW9yZGVycyIsInNjb3BlIjoiaXRlbXM6cmVhZCBvcmRlcnM6d3JpdGUifQ" * 3 + ".c2lnbmF0dXJl" * 8)
 HEADERS = {
     "Accept": "application/json",
     "Accept-Encoding": "gzip, deflate",
