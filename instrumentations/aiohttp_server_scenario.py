@@ -5,9 +5,9 @@ The application is built in setup (after instrumentation: the instrumentor swaps
 127.0.0.1 by aiohttp's own server in the measured process. A hand-written keep-alive
 HTTP/1.1 client (`otelaudit.scenarios.web.LoopbackClient`, one connection per worker,
 concurrency 8) sends the shared web request mix: even operations GET
-`/api/items/{item_id}` with a query string, odd ones POST a JSON order to `/api/orders`,
-which the handler parses; every request carries host, user agent, accept,
-authorization, forwarded-for and request-id headers. Expects per operation one server
+`/api/items/{item_id}` with a query string, odd ones POST a ~3 KB JSON order to
+`/api/orders`, which the handler parses; every request carries the mix's dozen
+headers, a `traceparent` among them. Expects per operation one server
 span and three HTTP server metric measurements (active requests up and down, duration).
 """
 

@@ -3,7 +3,7 @@
 The project (`otelaudit.scenarios.django_site`, named by `DJANGO_SETTINGS_MODULE` so the
 instrumentor can add its middleware to the configured settings) has the security,
 common and clickjacking middleware and two URL patterns: even operations GET
-`/api/items/<int:item_id>` with a query string, odd ones POST a JSON order to
+`/api/items/<int:item_id>` with a query string, odd ones POST a ~3 KB JSON order to
 `/api/orders`, which the view parses. Each operation calls the WSGI handler (built in
 setup, after instrumentation) with the environ a server builds from the shared web
 request mix (`otelaudit.scenarios.web`), on the default thread pool (concurrency 8, as a

@@ -2,18 +2,18 @@
 
 The FastAPI app is built in setup (after instrumentation: the instrumentor swaps the
 `FastAPI` class) with two routes: even operations GET `/api/items/{item_id}` (a typed
-path parameter and a query parameter), odd ones POST a JSON order validated by a
-pydantic model to `/api/orders`. Each operation calls the ASGI app directly, as a server
-would, with the shared web request mix (`otelaudit.scenarios.web`: host, user agent,
-accept, authorization, forwarded-for and request-id headers). No sockets: all cost is
-the framework's and the middleware's. Concurrency 8. Expects per operation, like
+path parameter and a query parameter), odd ones POST the mix's ~3 KB JSON order,
+validated by a pydantic model with its 18 nested lines, to `/api/orders`. Each
+operation calls the ASGI app directly, as a server would, with the shared web request
+mix (`otelaudit.scenarios.web`: a dozen headers, a `traceparent` among them). No
+sockets: all cost is the framework's and the middleware's. Concurrency 8. Expects per operation, like
 starlette's, the server span plus the ASGI `http send` spans (and `http receive` for
 the POST body: 3.5 on average) and 4.5 HTTP server metric measurements.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the route signatures' annotations,
 # and `Order` is local to `_build_app` (the library is imported only in the child).
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from otelaudit import Scenario, Telemetry
 from otelaudit.scenarios.web import AsgiWorkload, item, order
@@ -23,10 +23,18 @@ def _build_app() -> Any:
     from fastapi import FastAPI
     from pydantic import BaseModel
 
+    class Line(BaseModel):
+        sku: str
+        name: str
+        quantity: int
+        unit_price: float
+
     class Order(BaseModel):
         item_id: int
         quantity: int
         note: str = ""
+        currency: str = "EUR"
+        lines: List[Line] = []
 
     app = FastAPI()
 

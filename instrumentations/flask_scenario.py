@@ -2,10 +2,10 @@
 
 The Flask app is built in setup (after instrumentation: the instrumentor swaps the
 `Flask` class) with two routes: even operations GET `/api/items/<int:item_id>` with a
-query string, odd ones POST a JSON order to `/api/orders`, which the view parses. Each
-operation calls the WSGI app with the environ a server builds from the shared web
-request mix (`otelaudit.scenarios.web`: host, user agent, accept, authorization,
-forwarded-for, request id), on the default thread pool (concurrency 8, as a threaded
+query string, odd ones POST a ~3 KB JSON order to `/api/orders`, which the view
+parses. Each operation calls the WSGI app with the environ a server builds from the
+shared web request mix (`otelaudit.scenarios.web`: a dozen headers, a `traceparent`
+among them), on the default thread pool (concurrency 8, as a threaded
 WSGI server). Expects per operation one server span and three HTTP server metric
 measurements (active requests up and down, duration).
 """

@@ -22,16 +22,16 @@ class BaggageWorkload(Workload):
     async def setup(self) -> None:
         from opentelemetry import baggage, context, trace
 
-        self.baggage, self.context = baggage, context
+        self.baggage, self.otel_context = baggage, context
         self.tracer = trace.get_tracer("otelaudit.scenarios.sdk.baggage")
         self.counter = itertools.count()
 
     async def operation(self) -> None:
         n = next(self.counter)
-        ctx = self.context.get_current()
+        ctx = self.otel_context.get_current()
         for i in range(ENTRIES):
             ctx = self.baggage.set_baggage(f"app.entry_{i}", f"{n}-{i}", context=ctx)
-        token = self.context.attach(ctx)
+        token = self.otel_context.attach(ctx)
         try:
             with self.tracer.start_as_current_span("handle") as span:
                 entries = self.baggage.get_all()
@@ -39,7 +39,7 @@ class BaggageWorkload(Workload):
                     raise RuntimeError(f"{len(entries)} baggage entries arrived of {ENTRIES}")
                 span.set_attributes({key: str(value) for key, value in entries.items()})
         finally:
-            self.context.detach(token)
+            self.otel_context.detach(token)
 
 
 SCENARIO = Scenario(BaggageWorkload, expects=Telemetry(spans=1), library="opentelemetry.baggage",

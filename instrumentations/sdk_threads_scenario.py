@@ -24,12 +24,12 @@ class ThreadedSpansWorkload(Workload):
         from opentelemetry import context, trace
 
         self.tracer = trace.get_tracer("otelaudit.scenarios.sdk.threads")
-        self.context = context
+        self.otel_context = context
         self.key = context.create_key("otelaudit.request")
         self.counter = itertools.count()
 
     def _handle(self, n: int) -> None:
-        token = self.context.attach(self.context.set_value(self.key, n))
+        token = self.otel_context.attach(self.otel_context.set_value(self.key, n))
         try:
             with self.tracer.start_as_current_span("request") as request:
                 trace_id = request.get_span_context().trace_id  # 0 without an SDK: nothing to check
@@ -38,10 +38,10 @@ class ThreadedSpansWorkload(Workload):
                         seen = child.get_span_context().trace_id
                         if trace_id and seen != trace_id:
                             raise RuntimeError(f"{name} is not in the request's trace: the context was lost")
-                if self.context.get_value(self.key) != n:
+                if self.otel_context.get_value(self.key) != n:
                     raise RuntimeError("the attached context value changed under another thread")
         finally:
-            self.context.detach(token)
+            self.otel_context.detach(token)
 
     async def operation(self) -> None:
         import asyncio

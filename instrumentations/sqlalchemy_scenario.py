@@ -1,13 +1,17 @@
-"""sqlalchemy: Core queries through an engine on a file-backed sqlite database.
+"""sqlalchemy: a Core connection or an ORM Session per request, on a file-backed sqlite database.
 
 The engine is created in setup, after instrumentation (the instrumentor wraps
 `create_engine`, so only engines created afterwards are traced), with a small table of
-orders. Each operation checks a connection out of the pool, runs a parameterised SELECT
-with a WHERE clause on two bound values, an ORDER BY and a LIMIT (the SQL text and
-its statement cache are on the hot path), fetches the rows, and returns the connection.
-Blocking calls run on the default thread pool (concurrency 4, sqlite allows concurrent
-readers of one file), as an async service wraps a sync engine. Expects per operation
-two spans (`connect` for `Engine.connect()` and the statement) and four measurements of
+orders. Each operation runs a parameterised SELECT with a WHERE clause on two bound
+values, an ORDER BY and a LIMIT (the SQL text and its statement cache are on the hot
+path) and fetches its rows, alternating in pairs between the two ways services do it:
+a Core `engine.connect()` block (pool checkout, query, return), and an ORM `Session`
+per request, as web frameworks' session-per-request recipes do (the session checks a
+connection out for its transaction, loads mapped objects, rolls back and returns the
+connection on close). Blocking calls run on the default thread pool (concurrency 4,
+sqlite allows concurrent readers of one file), as an async service wraps a sync engine.
+Expects per operation, either way, two spans (`connect` for the checkout through
+`Engine.connect()`, and the statement) and four measurements of
 `db.client.connections.usage` (idle and used, at checkout and at return).
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
+from typing import Any
 
 from otelaudit import Scenario, Telemetry, Workload
 
@@ -43,11 +48,31 @@ class SqlalchemyWorkload(Workload):
         self.query = (sa.select(self.orders.c.id, self.orders.c.status, self.orders.c.total)
                       .where(self.orders.c.customer == sa.bindparam("customer"), self.orders.c.status == sa.bindparam("status"))
                       .order_by(self.orders.c.id.desc()).limit(20))
+        self.orm_query = self._map_orders(sa)
         self.counter = itertools.count()
 
+    def _map_orders(self, sa: Any) -> Any:
+        from sqlalchemy.orm import registry
+
+        class Order:  # mapped per workload: a class maps once, and a child may build the workload again
+            pass
+
+        self.registry = registry()
+        self.registry.map_imperatively(Order, self.orders)
+        return (sa.select(Order).where(self.orders.c.customer == sa.bindparam("customer"),
+                                       self.orders.c.status == sa.bindparam("status"))
+                .order_by(self.orders.c.id.desc()).limit(20))
+
     def _call(self, n: int) -> None:
-        with self.engine.connect() as connection:
-            rows = connection.execute(self.query, {"customer": f"customer-{n % 50}", "status": ("paid", "shipped")[n % 2]}).all()
+        from sqlalchemy.orm import Session
+
+        parameters = {"customer": f"customer-{n % 50}", "status": ("paid", "shipped")[n % 2]}
+        if n // 2 % 2:  # an ORM session per request
+            with Session(self.engine) as session:
+                rows = session.execute(self.orm_query, parameters).scalars().all()
+        else:
+            with self.engine.connect() as connection:
+                rows = connection.execute(self.query, parameters).all()
         if not rows:
             raise RuntimeError("query returned no rows")
 
@@ -57,6 +82,7 @@ class SqlalchemyWorkload(Workload):
         await asyncio.get_running_loop().run_in_executor(None, self._call, next(self.counter))
 
     async def teardown(self) -> None:
+        self.registry.dispose()
         self.engine.dispose()
         self.directory.cleanup()
 

@@ -5,7 +5,8 @@ The Starlette app is built in setup (after instrumentation: the instrumentor swa
 routes, and each operation calls the ASGI app directly, as a server would, with the shared web
 request mix (`otelaudit.scenarios.web`: realistic HTTP/1.1 scope and headers): even
 operations GET `/api/items/{item_id}` with a path parameter and a query string, odd ones
-POST a small JSON body to `/api/orders`, which the handler parses. No sockets: all cost is the framework's and the middleware's.
+POST a ~3 KB JSON order to `/api/orders`, which the handler parses; a dozen headers,
+a `traceparent` among them. No sockets: all cost is the framework's and the middleware's.
 Concurrency 8 (the handlers never block, so operations run back to back on the loop).
 Expects per operation three spans (the server span plus the ASGI middleware's internal
 `http send` spans for `http.response.start` and `http.response.body`; the

@@ -5,9 +5,9 @@ The application is built in setup (after instrumentation: the instrumentor wraps
 127.0.0.1 by Tornado's HTTP server on the measured process's asyncio loop. A
 hand-written keep-alive HTTP/1.1 client (`otelaudit.scenarios.web.LoopbackClient`, one
 connection per worker, concurrency 8) sends the shared web request mix: even operations
-GET `/api/items/(\\d+)` with a query string, odd ones POST a JSON order to `/api/orders`,
-which the handler parses; every request carries host, user agent, accept,
-authorization, forwarded-for and request-id headers. Expects per operation one server
+GET `/api/items/(\\d+)` with a query string, odd ones POST a ~3 KB JSON order to
+`/api/orders`, which the handler parses; every request carries the mix's dozen
+headers, a `traceparent` among them. Expects per operation one server
 span and five HTTP server metric measurements (active requests up and down, duration,
 request size and response size).
 """

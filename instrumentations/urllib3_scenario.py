@@ -4,8 +4,10 @@ Each operation runs one request on the default executor (a thread pool sized to 
 concurrency) through one `urllib3.PoolManager` shared by all threads (it is
 thread-safe; its pool keeps one keep-alive connection per thread) and decodes the small
 JSON response: even operations GET `/api/items` with a query string (`fields=`), odd
-ones POST a JSON body (`json=`) to `/api/orders`. Requests carry the headers a service
-client sends (accept, user agent, authorization, a request id). urllib3 never reads
+ones POST a ~3 KB JSON order (`json=`) to `/api/orders`. Requests carry the dozen
+headers of the shared client mix (`otelaudit.scenarios.http`). One PoolManager shared
+by the whole service is how urllib3 is used (requests does the same inside a Session):
+there is no per-request object to build. urllib3 never reads
 proxy settings from the environment: the loopback server is the only peer.
 Concurrency 8. Expects one client span per operation and, with the default (old) HTTP
 semantic conventions, three histogram measurements: `http.client.duration`,

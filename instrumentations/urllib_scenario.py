@@ -5,8 +5,8 @@ no proxy handler: the loopback server, in its own process, is the only peer) on 
 default executor (concurrency 8, as an async service wraps a blocking client) and
 decodes the small JSON response, with the shared client request mix
 (`otelaudit.scenarios.http`): even operations GET `/api/items` with a query string, odd
-ones POST a JSON body to `/api/orders`, all with accept, user agent, authorization and
-request-id headers. urllib opens a new connection per request, as it does in
+ones POST a ~3 KB JSON order to `/api/orders`, all with a dozen service-client
+headers. urllib opens a new connection per request, as it does in
 production. Expects per operation one client span and three metric measurements
 (`http.client.duration`, `http.client.request.size`, `http.client.response.size`).
 """

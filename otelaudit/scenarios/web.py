@@ -2,10 +2,15 @@
 an ASGI or WSGI app (no sockets: all cost is the framework's and the instrumentation's)
 or over loopback keep-alive connections to a server running in the measured process.
 
-Even requests GET `/api/items/{id}` with a query string; odd ones POST a JSON order to
-`/api/orders`. All carry the headers a service behind a proxy receives (host, user
-agent, accept, authorization, forwarded-for, a request id). Every app answers the GET
-with `{"id", "fields", "price"}` and the POST with 201 `{"order_id", "item_id", "status"}`."""
+Even requests GET `/api/items/{id}` with a query string; odd ones POST the client mix's
+JSON order of about 3 KB (`otelaudit.scenarios.http.order_body`) to `/api/orders`. All
+carry the dozen headers a service behind a proxy receives (14 with a body's type and
+length): host, a browser's user agent, accept, encodings, languages, a JWT-sized bearer
+token, a session cookie, forwarded-for, -proto and real IP, a request id and a W3C
+`traceparent` from the instrumented gateway (new per request, so server
+instrumentations extract a remote parent as in production). Every
+app answers the GET with `{"id", "fields", "price"}` and the POST with 201
+`{"order_id", "item_id", "status"}`."""
 
 from __future__ import annotations
 
@@ -17,16 +22,22 @@ import itertools
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from otelaudit.scenarios.api import Workload
+from otelaudit.scenarios.http import TOKEN, order_body
 
 if TYPE_CHECKING:  # asyncio is imported where it runs: `otelaudit list` imports this module
     import asyncio
 
 COMMON_HEADERS: Tuple[Tuple[str, str], ...] = (
     ("host", "api.internal:8000"),
-    ("user-agent", "otelaudit-scenario/1.0"),
-    ("accept", "application/json"),
-    ("authorization", "Bearer 0123456789abcdef"),
-    ("x-forwarded-for", "203.0.113.7"),
+    ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"),
+    ("accept", "application/json, text/plain, */*"),
+    ("accept-encoding", "gzip, deflate, br"),
+    ("accept-language", "en-GB,en;q=0.9,fr;q=0.8"),
+    ("authorization", f"Bearer {TOKEN}"),
+    ("cookie", "session=4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a99; csrftoken=Zx81kQ0pLm3nB7vC5xY2; theme=dark"),
+    ("x-forwarded-for", "203.0.113.7, 10.0.0.12"),
+    ("x-forwarded-proto", "https"),
+    ("x-real-ip", "203.0.113.7"),
 )
 
 
@@ -40,9 +51,10 @@ class WebRequest:
 
 
 def web_request(n: int) -> WebRequest:
-    headers = COMMON_HEADERS + (("x-request-id", f"req-{n}"),)
+    parent = f"00-4bf92f3577b34da6a3ce929d{n % 2**32:08x}-00f067aa{n % 2**32:08x}-01"  # a new trace per request
+    headers = COMMON_HEADERS + (("x-request-id", f"req-{n}"), ("traceparent", parent))
     if n % 2:
-        body = json.dumps({"item_id": n % 100, "quantity": 2, "note": "gift wrap"}).encode()
+        body = json.dumps(order_body(n)).encode()
         headers += (("content-type", "application/json"), ("content-length", str(len(body))))
         return WebRequest("POST", "/api/orders", "", headers, body)
     return WebRequest("GET", f"/api/items/{n % 100}", "fields=id,price&currency=EUR", headers, b"")
