@@ -9,7 +9,8 @@
     ├── ScenarioError               a scenario that cannot be defined or found again (exit 4)
     ├── IndexUnreachableError       the package index cannot be reached (exit 12)
     ├── ServerError                 a loopback server did not start (a crashed workload, exit 8)
-    │   └── ServerMissing           its software is not installed here (exit 5)
+    │   ├── ServerMissing           its software is not installed here (exit 5)
+    │   └── PortInUse               the loopback port asked for is taken (exit 14)
     └── CountingError               instruction counting failed (a warning on the result)
 
 Third-party and OS errors are translated where they cross into otelaudit, with the cause
@@ -44,6 +45,7 @@ class ExitCode(enum.IntEnum):
     OUTPUT_FAILED = 11  # a report file could not be written; the others and the table were
     INDEX_UNREACHABLE = 12  # compare: the package index did not answer
     UNKNOWN_KNOB = 13  # scan --knobs: no such setting
+    PORT_IN_USE = 14  # app --server --port N: another process listens there
 
 
 FAILURE_EXIT_CODES = {
@@ -101,6 +103,10 @@ class ServerMissing(ServerError):
     """The server's software is not installed: the scenario is not covered here."""
 
     exit_code = ExitCode.MISSING_LIBRARY
+
+
+class PortInUse(ServerError):
+    exit_code = ExitCode.PORT_IN_USE
 
 
 class CountingError(OtelauditError):

@@ -118,5 +118,5 @@ def test_measuring_children_are_spawned_in_one_place():
                                         if "subprocess" in path.read_text(encoding="utf-8")}
     spawners |= set(calls_to("Popen"))
     allowed = {"otelaudit.run.runner", "otelaudit.run.forkserver", "otelaudit.servers.running", "otelaudit.servers.native",
-               "otelaudit.servers.postgres", "otelaudit.compare.envs"}
+               "otelaudit.servers.postgres", "otelaudit.compare.envs", "otelaudit.child.appserver"}
     assert spawners - allowed == set()

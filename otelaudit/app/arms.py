@@ -15,6 +15,7 @@ from otelaudit.app.select import label
 from otelaudit.model import Instrumentor, RunMode, RunSpec
 
 CHILD_SCENARIO_MODULE = "otelaudit.child.app"
+SERVED_SCENARIO_MODULE = "otelaudit.child.appserver"  # --server
 DUMMY_KEYS = {"OPENAI_API_KEY": "sk-otelaudit-dummy", "ANTHROPIC_API_KEY": "sk-ant-otelaudit-dummy"}
 
 
@@ -48,17 +49,33 @@ def arms_for(chosen: Tuple[Instrumentor, ...]) -> Tuple[AppArm, ...]:
 
 
 def spec(options: AppOptions, arm: AppArm, round_index: int, ops: int, mode: RunMode = "measure") -> RunSpec:
+    if options.server:
+        return served_spec(options, arm, round_index, ops, mode)
     first: Optional[Instrumentor] = arm.applied[0] if arm.applied else None
     return RunSpec(
         scenario_module=CHILD_SCENARIO_MODULE, scenario_name=options.reference,
         arm="sdk" if arm.sdk else "baseline", round=round_index, ops=ops,
-        warmup_ops=max(ops // 10, options.concurrency * 2), concurrency=options.concurrency,
+        warmup_ops=_warmup(options, ops), concurrency=options.concurrency,
         instrumentor_value=first.value if first else None,
         instrumentor_distribution=first.distribution if first else None,
         instrumentor_version=first.version if first else None,
         also_instrument=tuple(i.value for i in arm.applied[1:]),
         mode=mode, calibrate_s=options.calibrate_s, memory_ops=options.memory_ops,
     )
+
+
+def served_spec(options: AppOptions, arm: AppArm, round_index: int, ops: int, mode: RunMode) -> RunSpec:
+    """--server: the measuring child is the client, uninstrumented in every arm (a "baseline"
+    spec); the arm's telemetry travels in the scenario's name to the server it starts."""
+    served = {"app": options.reference, "kind": options.kind, "app_dir": options.app_dir, "port": options.port,
+              "sdk": arm.sdk, "instrument": [i.value for i in arm.applied]}
+    return RunSpec(scenario_module=SERVED_SCENARIO_MODULE, scenario_name=json.dumps(served), arm="baseline",
+                   round=round_index, ops=ops, warmup_ops=_warmup(options, ops), concurrency=options.concurrency,
+                   mode=mode, calibrate_s=options.calibrate_s, memory_ops=0)
+
+
+def _warmup(options: AppOptions, ops: int) -> int:
+    return max(ops // 10, options.concurrency * 2)
 
 
 def child_env(options: AppOptions, llm: Tuple[str, int]) -> Dict[str, str]:

@@ -5,7 +5,7 @@ the stages below never see argparse."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, Literal, Mapping, Optional, Tuple
 
 from otelaudit.app.inputs import AppRequest
@@ -39,6 +39,9 @@ class AppOptions:
     precision: Optional[PrecisionTarget] = None
     budget_s: Optional[float] = None
     command: str = "otelaudit app"
+    server: bool = False  # behind uvicorn (ASGI) or gunicorn (WSGI) in a process of its own
+    port: int = 0  # the server's loopback port; 0: a free one per run
+    kind: Optional[Literal["asgi", "wsgi"]] = None  # found when the reference is checked: it picks the server
 
     def stop_rule(self) -> StopRule:
         return StopRule(self.rounds, max(DEFAULT_MAX_ROUNDS, self.rounds), self.precision, self.budget_s)
@@ -49,3 +52,10 @@ class AppOptions:
                                       quick=True)
         values.update(overrides)
         return cls(**values)
+
+    def checked(self, facts: AppFacts) -> "AppOptions":
+        """With the app's kind; with --server, no tracemalloc phase nor sampled profiles,
+        which would watch the measuring child (the client), not the server."""
+        if not self.server:
+            return replace(self, kind=facts.kind)
+        return replace(self, kind=facts.kind, memory_ops=0, profile_pairs=0)

@@ -1,6 +1,7 @@
 """Finds the app a reference names, inside a child: `python -m otelaudit.child.appref REF
 APP_DIR ENV_JSON` imports it (with the env file's settings) and prints `{"kind":
-"asgi"|"wsgi", "framework": DIST}` or `{"error": "one line"}`, which the parent shows as is;
+"asgi"|"wsgi", "framework": DIST}` (with `--server`, and `"missing_server": NAME` when the
+server for its kind does not import) or `{"error": "one line"}`, which the parent shows as is;
 the measuring child's workload (otelaudit.child.app) loads the app the same way."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Dict, Literal, Optional, Tuple
 from otelaudit.errors import did_you_mean
 
 AppKind = Literal["asgi", "wsgi"]
+SERVERS: Dict[AppKind, str] = {"asgi": "uvicorn", "wsgi": "gunicorn"}  # --server: what serves each kind
 
 
 class AppError(Exception):
@@ -84,7 +86,8 @@ def framework_of(app: Any) -> Optional[str]:
     return found[0] if found else None
 
 
-def describe(reference: str, app_dir: str) -> Dict[str, Optional[str]]:
+def describe(reference: str, app_dir: str, server: bool = False) -> Dict[str, Optional[str]]:
+    """With `server`, also whether the server for the app's kind imports here (its name if not)."""
     try:
         app, kind = load_app(reference, app_dir)
         importlib.import_module("httpx")
@@ -92,12 +95,18 @@ def describe(reference: str, app_dir: str) -> Dict[str, Optional[str]]:
         return {"error": str(error)}
     except ImportError:
         return {"error": "app mode sends the requests through httpx's in-process transports: pip install httpx"}
-    return {"kind": kind, "framework": framework_of(app)}
+    found: Dict[str, Optional[str]] = {"kind": kind, "framework": framework_of(app)}
+    if server:
+        try:
+            importlib.import_module(SERVERS[kind])
+        except ImportError:
+            found["missing_server"] = SERVERS[kind]
+    return found
 
 
 if __name__ == "__main__":
     os.environ.update(json.loads(sys.argv[3]))
     os.chdir(sys.argv[2])
-    print(json.dumps(describe(sys.argv[1], sys.argv[2])))
+    print(json.dumps(describe(sys.argv[1], sys.argv[2], "--server" in sys.argv[4:])))
     sys.stdout.flush()
     os._exit(0)  # the app's threads and atexit hooks have nothing to add

@@ -59,12 +59,15 @@ async def timed_phase(
     exporting exactly what it produced, whatever its size against the batch size."""
     flush()
     gc.collect()
-    before = telemetry()
+    served = workload.usage()  # a server process's readings, taken around the clock like ours
+    before = telemetry() if served is None else served[2]
     wall0, cpu0, loop0 = time.perf_counter(), time.process_time(), time.thread_time()
     latencies = await run_concurrently(workload, ops, concurrency)
     flush()
     wall1, cpu1, loop1 = time.perf_counter(), time.process_time(), time.thread_time()
     after = telemetry()
+    if served is not None:
+        (cpu0, loop0, before), (cpu1, loop1, after) = served, workload.usage() or served
     produced = Telemetry(
         after.spans - before.spans,
         after.metric_measurements - before.metric_measurements,

@@ -36,6 +36,11 @@ def add_parser(commands: Any, epilog: str) -> None:
                              "that opentelemetry-instrument would apply here")
     parser.add_argument("--app-dir", default=".", metavar="DIR",
                         help="import the app from this folder and run it there (default: the current one)")
+    parser.add_argument("--server", action="store_true",
+                        help="serve the app with uvicorn (ASGI) or gunicorn (WSGI) on loopback and measure that "
+                             "server's CPU, with latency and throughput over real HTTP connections")
+    parser.add_argument("--port", type=options.positive_int, default=0, metavar="N",
+                        help="with --server: the loopback port it listens on (default: a free one per run)")
     parser.add_argument("--profiles", type=int, dest="profile_pairs", metavar="N",
                         help="sampled profile pairs (none, all on) for hotspots and the flame graph (default 2; "
                              "1 with --quick; 0: none)")
@@ -75,13 +80,18 @@ def app_options(args: argparse.Namespace) -> "AppOptions":
 
     if not args.request:
         raise UsageError("name at least one request the app answers, e.g. --request 'GET /items/1'")
+    if args.port and not args.server:
+        raise UsageError("--port is the server's port: it goes with --server")
+    if args.port > 65535:
+        raise UsageError(f"--port {args.port}: a port is at most 65535")
     if not os.path.isdir(args.app_dir):
         raise UsageError(f"--app-dir {args.app_dir}: no such directory")
     chosen: Dict[str, Any] = options.keywords(args, (options.ROUNDS, options.SECONDS_PER_RUN, options.TIMEOUT,
                                                      options.SEED, options.PRECISION, options.BUDGET))
     chosen.update(reference=check_reference(args.reference), requests=tuple(parse_request(r) for r in args.request),
                   app_dir=os.path.abspath(args.app_dir), env=read_env_file(args.env_file) if args.env_file else {},
-                  instrument=tuple(args.instrument), concurrency=args.concurrency,
+                  instrument=tuple(args.instrument), concurrency=args.concurrency, server=args.server,
+                  port=args.port,
                   command=shlex.join(["otelaudit", *args.argv]))
     if args.profile_pairs is not None:
         chosen["profile_pairs"] = max(args.profile_pairs, 0)

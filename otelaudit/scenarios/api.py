@@ -50,6 +50,11 @@ class Workload:
     async def teardown(self) -> None:
         """Release what setup opened."""
 
+    def usage(self) -> Optional[Tuple[float, float, Telemetry]]:
+        """(CPU s, event-loop thread CPU s, telemetry) so far of the process that serves the
+        operations when it is another one (app mode's --server); None: this process, measured as such."""
+        return None
+
 
 @dataclass(frozen=True)
 class Scenario:
