@@ -10,7 +10,7 @@
     ├── IndexUnreachableError       the package index cannot be reached (exit 12)
     ├── ServerError                 a loopback server did not start (a crashed workload, exit 8)
     │   ├── ServerMissing           its software is not installed here (exit 5)
-    │   └── PortInUse               the loopback port asked for is taken (exit 14)
+    │   └── PortInUseError          the loopback port asked for is taken (exit 14)
     └── CountingError               instruction counting failed (a warning on the result)
 
 Third-party and OS errors are translated where they cross into otelaudit, with the cause
@@ -105,7 +105,7 @@ class ServerMissing(ServerError):
     exit_code = ExitCode.MISSING_LIBRARY
 
 
-class PortInUse(ServerError):
+class PortInUseError(ServerError):
     exit_code = ExitCode.PORT_IN_USE
 
 

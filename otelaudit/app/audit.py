@@ -15,7 +15,7 @@ from otelaudit.app.rounds import play_app
 from otelaudit.app.select import choose
 from otelaudit.discover.instrumentors import Target, discover_instrumentors
 from otelaudit.child.appref import SERVERS
-from otelaudit.errors import PortInUse, ServerMissing, UsageError
+from otelaudit.errors import PortInUseError, ServerMissing, UsageError
 from otelaudit.model import Instrumentor, Report, ScanSettings
 from otelaudit.run.report import report_for
 from otelaudit.run.runner import Runner, SubprocessRunner, last_line
@@ -65,7 +65,7 @@ def check_port(port: int) -> None:
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
-            raise PortInUse(f"--port {port}: 127.0.0.1:{port} is not free ({error.strerror or error}): "
+            raise PortInUseError(f"--port {port}: 127.0.0.1:{port} is not free ({error.strerror or error}): "
                             "name a free port, or leave --port out for a free one per run") from None
 
 
