@@ -66,7 +66,7 @@ def check_port(port: int) -> None:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
             raise PortInUseError(f"--port {port}: 127.0.0.1:{port} is not free ({error.strerror or error}): "
-                            "name a free port, or leave --port out for a free one per run") from None
+                                 "name a free port, or leave --port out for a free one per run") from None
 
 
 def check_app(options: AppOptions) -> AppFacts:

@@ -20,10 +20,10 @@ import tempfile
 import time
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from otelaudit.child.app import check, requests_from_environment, RequestFailed, SHOWN_BODY
+from otelaudit.child.app import SHOWN_BODY, RequestFailed, check, requests_from_environment
 from otelaudit.child.guard import describe as describe_error
 from otelaudit.model import Telemetry
-from otelaudit.scenarios.api import Scenario, Workload
+from otelaudit.scenarios.api import Scenario, Usage, Workload
 
 READY_S = 60.0  # a server that has not answered by then will not: its app's start-up hangs
 HOST = "127.0.0.1"
@@ -47,15 +47,15 @@ def bound_socket(port: int) -> socket.socket:
     return listener
 
 
-def read_control(folder: str) -> Dict[str, Tuple[float, float, Telemetry]]:
-    """Each server process's (CPU s, main-thread CPU s, telemetry so far), by its socket."""
+def read_control(folder: str) -> Dict[str, Usage]:
+    """Each server process's readings so far, by its control socket."""
     readings = {}
     for name in sorted(os.listdir(folder)):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.connect(os.path.join(folder, name))
             connection.sendall(b"read\n")
             data = json.loads(connection.makefile("rb").readline())
-        readings[name] = (data["cpu_s"], data["loop_cpu_s"], Telemetry(*data["telemetry"]))
+        readings[name] = Usage(data["cpu_s"], data["loop_cpu_s"], Telemetry(*data["telemetry"]), data["peak_rss_kib"])
     return readings
 
 
@@ -107,7 +107,7 @@ class ServedAppWorkload(Workload):
         lines = [ln.strip() for ln in self.log.read().decode("utf-8", "replace").splitlines() if ln.strip()]
         return lines[-1][:SHOWN_BODY] if lines else "no output"
 
-    def usage(self) -> Optional[Tuple[float, float, Telemetry]]:
+    def usage(self) -> Optional[Usage]:
         """Summed over the server's processes, which must stay the same ones (a worker that
         restarts mid-run would take its CPU with it)."""
         time.sleep(SETTLE_S)
@@ -116,11 +116,10 @@ class ServedAppWorkload(Workload):
         if set(readings) != self.processes:
             raise RuntimeError(f"the server's processes changed during the run ({len(self.processes)} -> "
                                f"{len(readings)}): a worker restarted")
-        cpu = sum(r[0] for r in readings.values())
-        loop = sum(r[1] for r in readings.values())
-        spans, metrics, logs = (sum(getattr(r[2], f) for r in readings.values())
+        spans, metrics, logs = (sum(getattr(r.telemetry, f) for r in readings.values())
                                 for f in ("spans", "metric_measurements", "log_records"))
-        return cpu, loop, Telemetry(spans, metrics, logs)
+        return Usage(sum(r.cpu_s for r in readings.values()), sum(r.loop_cpu_s for r in readings.values()),
+                     Telemetry(spans, metrics, logs), sum(r.peak_rss_kib for r in readings.values()))
 
     async def operation(self) -> None:
         method, path, body = self.requests[next(self.turn) % len(self.requests)]

@@ -10,7 +10,7 @@ import time
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, List
+from typing import Callable, List, Optional
 
 from otelaudit.model import Telemetry
 from otelaudit.scenarios.api import Workload
@@ -28,6 +28,7 @@ class TimedPhase:
     loop_cpu_s: float
     latencies_s: List[float]
     telemetry: Telemetry
+    peak_rss_kib: Optional[int] = None  # the serving processes', when they are not this one
 
 
 @dataclass(frozen=True)
@@ -60,20 +61,22 @@ async def timed_phase(
     flush()
     gc.collect()
     served = workload.usage()  # a server process's readings, taken around the clock like ours
-    before = telemetry() if served is None else served[2]
+    before = telemetry() if served is None else served.telemetry
     wall0, cpu0, loop0 = time.perf_counter(), time.process_time(), time.thread_time()
     latencies = await run_concurrently(workload, ops, concurrency)
     flush()
     wall1, cpu1, loop1 = time.perf_counter(), time.process_time(), time.thread_time()
-    after = telemetry()
+    after, rss = telemetry(), None
     if served is not None:
-        (cpu0, loop0, before), (cpu1, loop1, after) = served, workload.usage() or served
+        ended = workload.usage() or served
+        cpu0, loop0, before, rss = served.cpu_s, served.loop_cpu_s, served.telemetry, ended.peak_rss_kib
+        cpu1, loop1, after = ended.cpu_s, ended.loop_cpu_s, ended.telemetry
     produced = Telemetry(
         after.spans - before.spans,
         after.metric_measurements - before.metric_measurements,
         after.log_records - before.log_records,
     )
-    return TimedPhase(ops, wall1 - wall0, cpu1 - cpu0, loop1 - loop0, latencies, produced)
+    return TimedPhase(ops, wall1 - wall0, cpu1 - cpu0, loop1 - loop0, latencies, produced, rss)
 
 
 async def calibrate(workload: Workload, seconds: float, concurrency: int) -> TimedPhase:

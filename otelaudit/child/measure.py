@@ -134,6 +134,7 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
         "mem_peak_bytes_per_op": memory.peak_bytes_per_op if memory else None,
         "mem_retained_bytes_per_op": memory.retained_bytes_per_op if memory else None,
         "telemetry": timed.telemetry,
+        "peak_rss_kib": timed.peak_rss_kib,
     }
 
 
@@ -244,11 +245,12 @@ def measure(spec: RunSpec, began: Callable[[], None] = lambda: None) -> RunResul
     if delivery is not None:
         fields["delivery"] = delivery(telemetry())
     warnings = [f"dependency conflict: {conflict}" if conflict else None, fields.pop("warning", None)]
+    served_rss = fields.pop("peak_rss_kib", None)  # a server's (app mode's --server), not this child's
     return RunResult(
         arm=spec.arm,
         round=spec.round,
         concurrency=spec.concurrency,
-        peak_rss_kib=peak_rss_kib(),
+        peak_rss_kib=served_rss or peak_rss_kib(),
         import_s=import_s,
         instrument_s=instrument_s,
         library_version=library_version(scenario),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import runpy
 import signal
 import socket
@@ -42,7 +43,13 @@ def answer(telemetry: Callable[[], Telemetry], main_thread: int) -> Dict[str, An
     produced = telemetry()
     loop_clock = time.pthread_getcpuclockid(main_thread)
     return {"cpu_s": time.process_time(), "loop_cpu_s": time.clock_gettime(loop_clock),
-            "telemetry": [produced.spans, produced.metric_measurements, produced.log_records]}
+            "telemetry": [produced.spans, produced.metric_measurements, produced.log_records],
+            "peak_rss_kib": peak_rss_kib()}
+
+
+def peak_rss_kib() -> int:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss // 1024 if sys.platform == "darwin" else rss  # bytes there, KiB elsewhere
 
 
 def listen(folder: str, telemetry: Callable[[], Telemetry]) -> None:

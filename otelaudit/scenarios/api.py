@@ -35,6 +35,16 @@ class WorkloadContext:
         return f"http://{host}:{port}{path}"
 
 
+@dataclass(frozen=True)
+class Usage:
+    """A serving process's readings: CPU, its main (event-loop) thread's CPU, telemetry so far."""
+
+    cpu_s: float
+    loop_cpu_s: float
+    telemetry: Telemetry
+    peak_rss_kib: int = 0
+
+
 class Workload:
     """One synthetic workload: `setup` once, `operation` many times concurrently, `teardown`."""
 
@@ -50,9 +60,9 @@ class Workload:
     async def teardown(self) -> None:
         """Release what setup opened."""
 
-    def usage(self) -> Optional[Tuple[float, float, Telemetry]]:
-        """(CPU s, event-loop thread CPU s, telemetry) so far of the process that serves the
-        operations when it is another one (app mode's --server); None: this process, measured as such."""
+    def usage(self) -> Optional[Usage]:
+        """What the processes serving the operations used so far, when they are not this one
+        (app mode's --server); None: this process, measured as such."""
         return None
 
 
