@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from otelaudit.plan.interleave import ops_for
-from otelaudit.plan.sizing import Asked, budget_note, size_phases
+from otelaudit.plan.sizing import Asked, budget_note, growth_sizes, size_phases
 
 DEFAULT = Asked(seconds_per_run=0.5, rounds=10, memory_ops=50, probe_ops=200, arms=4, budget_s=300.0)
 QUICK = Asked(seconds_per_run=0.1, rounds=5, memory_ops=10, probe_ops=50, arms=4, budget_s=60.0)
@@ -30,6 +30,13 @@ def test_a_5_ms_operation_keeps_its_timed_counts_and_a_shorter_memory_phase():
     sizes = size_phases(DEFAULT, 200.0, startup_s=1.0)
     assert (sizes.ops, sizes.probe_ops, sizes.rounds) == (100, 75, 10)  # probe: 1.5 s of counting
     assert sizes.memory_ops == int(200 * 0.5 / 3 / 3)
+
+
+@pytest.mark.parametrize("rate, warmup", [(100.0, 200), (1_000.0, 300), (50_000.0, 2000), (5.0, 10)])
+def test_the_memory_growth_warm_up_fills_a_cache_of_a_few_hundred_entries_within_two_seconds(rate, warmup):
+    # urllib.parse.urlsplit's lru_cache (128 entries) behind a workload of ~100 distinct URLs
+    # looked like growth after a warm-up of 30 operations
+    assert growth_sizes(DEFAULT, rate, warmup=5)[1] == warmup
 
 
 def test_a_100_ms_operation_gets_a_few_operations_per_phase():

@@ -24,6 +24,9 @@ GROWTH_SEGMENTS = 6
 MIN_GROWTH_OPS, MAX_GROWTH_OPS = 3, 500  # per segment
 MAX_GROWTH_WARMUP_OPS = 2000  # fills bounded buffers up to the SDK's metric cardinality limit
 GROWTH_WARMUP_S = 0.3
+# ... and caches of a few hundred entries (functools.lru_cache's default 128, as on urllib.parse.urlsplit),
+# which a workload cycling through ~100 distinct URLs fills: within 2 s, at least this many operations.
+MIN_GROWTH_WARMUP_OPS, MAX_GROWTH_WARMUP_S = 300, 2.0
 MEMORY_SHARE = 1 / 3  # the tracemalloc phase gets at most this share of a timed phase's time
 MIN_MEMORY_OPS = 2
 MIN_PROBE_OPS = 5
@@ -128,7 +131,8 @@ def growth_sizes(asked: Asked, rate: float, warmup: int) -> Tuple[int, int]:
     that a bounded cache turns over in the first segments and leaves the last ones flat."""
     traced_s = min(max(6 * asked.seconds_per_run, 1.5), 3.0)
     per_segment = _bounded(rate * traced_s / (GROWTH_SEGMENTS * GROWTH_SLOWDOWN), MIN_GROWTH_OPS, MAX_GROWTH_OPS)
-    return per_segment, int(min(max(rate * GROWTH_WARMUP_S, warmup), MAX_GROWTH_WARMUP_OPS))
+    cache_fill = min(MIN_GROWTH_WARMUP_OPS, rate * MAX_GROWTH_WARMUP_S)
+    return per_segment, int(min(max(rate * GROWTH_WARMUP_S, warmup, cache_fill), MAX_GROWTH_WARMUP_OPS))
 
 
 def verification_s(sizes: PhaseSizes) -> float:
