@@ -43,6 +43,8 @@ class Seen:
     file: str
     calls_per_op: Optional[float]
     us_per_op: Optional[float]
+    bytes_per_op: Optional[Tuple[float, float, float]] = None  # OA112: estimate, CI low, CI high
+    held_by: str = ""  # OA112: the container holding what is retained
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,8 @@ def _scanned(pair: Pair, version: str, root: Optional[Path], options: Sequence[s
     with tempfile.TemporaryDirectory(prefix="otelaudit-realworld-") as work:
         report_path = Path(work) / "report.json"
         extra = ["--no-auto"] if pair.command == "coldstart" else []
-        command = [str(python), "-m", "otelaudit", pair.command, "--quick", *extra, *pair.options, *options, pair.target,
+        quick = ["--quick"] if pair.quick else []
+        command = [str(python), "-m", "otelaudit", pair.command, *quick, *extra, *pair.options, *options, pair.target,
                    "--json", str(report_path), "--quiet"]
         started = time.monotonic()
         try:
@@ -188,7 +191,9 @@ def _judged(pair: Pair, version: str, code: int, scan_s: float, build_s: float, 
         return Audit(version, code, scan_s, build_s, "no-result", (), None, error)
     result = results[0]
     seen = tuple(Seen(f.rule, f.call_site.function if f.call_site else "", _cited(f.call_site.file) if f.call_site else "",
-                      f.calls_per_op, f.us_per_op.estimate if f.us_per_op else None) for f in result.findings)
+                      f.calls_per_op, f.us_per_op.estimate if f.us_per_op else None,
+                      (f.bytes_per_op.estimate, f.bytes_per_op.ci_low, f.bytes_per_op.ci_high) if f.bytes_per_op
+                      else None, f.target or "") for f in result.findings)
     rank = next((i + 1 for i, s in enumerate(seen) if s.rule == pair.rule and s.function == pair.function
                  and s.file.endswith(pair.file_suffix)), None)
     failure = result.failure.message if result.failure else ""

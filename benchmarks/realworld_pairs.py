@@ -33,6 +33,7 @@ class Pair:
     good_pins: Tuple[str, ...] = ()
     command: str = "scan"  # or "coldstart", for a cost paid while importing or in instrument()
     options: Tuple[str, ...] = ()  # more CLI options
+    quick: bool = True  # False for a memory pair: --quick skips the memory-growth child
 
     def requirements(self, version: str) -> Tuple[str, ...]:
         own = self.bad_pins if version == self.bad else self.good_pins
@@ -47,6 +48,12 @@ _GENAI_2025 = ("openai==1.61.1", "opentelemetry-api==1.30.0", "opentelemetry-sdk
 _SLOW = ("--timeout", "900")
 _GENAI_2026 = ("openai==3.57.0", "opentelemetry-api==1.45.1", "opentelemetry-sdk==1.45.1",
                "opentelemetry-instrumentation==0.66b1", "opentelemetry-semantic-conventions==0.66b1")
+
+# LangChain and OpenLLMetry's langchain instrumentation of mid-2025 (0.43.1 and 0.44.0 both require
+# opentelemetry-semantic-conventions-ai 0.4.11), with the API, SDK and clients of their time.
+_LANGCHAIN_2025 = ("langchain-core==0.3.72", "langchain-openai==0.3.28", "openai==1.97.1",
+                   "opentelemetry-api==1.36.0", "opentelemetry-sdk==1.36.0", "opentelemetry-instrumentation==0.57b0",
+                   "opentelemetry-semantic-conventions==0.57b0")
 
 PAIRS: Tuple[Pair, ...] = (
     Pair("openllmetry-openai-version", "opentelemetry-instrumentation-openai", "0.37.1", "0.38.0",
@@ -119,4 +126,16 @@ PAIRS: Tuple[Pair, ...] = (
          reference="https://github.com/open-telemetry/opentelemetry-python-contrib/issues/1970",
          pins=("setuptools<70",), bad_pins=("opentelemetry-api==1.27.0", "opentelemetry-sdk==1.27.0"),
          good_pins=("opentelemetry-api==1.28.0", "opentelemetry-sdk==1.28.0"), command="coldstart"),
+    # A memory leak: scanned without --quick (which skips the memory-growth child), at the quick sizes.
+    Pair("openllmetry-langchain-spans-dict", "opentelemetry-instrumentation-langchain", "0.43.1", "0.44.0",
+         target="opentelemetry-instrumentation-langchain", rule="OA112", category="retained-memory",
+         file_suffix="opentelemetry/instrumentation/langchain/callback_handler.py", function="_create_span",
+         bad_site="callback_handler.py:240 `self.spans[run_id] = SpanHolder(span, token, None, [], workflow_name, entity_name, "
+                  "entity_path)` in "
+                  "_create_span() for every run (chain, prompt, model, parser) of every request; _end_span() "
+                  "(:189-194) ends the span but never removes the entry, so TraceloopCallbackHandler.spans (:164), "
+                  "one handler for the process, keeps every finished span with its prompts and completions",
+         good_site="callback_handler.py:190 `del self.spans[run_id]` at the end of _end_span()",
+         reference="https://github.com/traceloop/openllmetry/issues/2790",
+         pins=_LANGCHAIN_2025, options=("--rounds", "5", "--seconds-per-run", "0.1", *_SLOW), quick=False),
 )

@@ -99,6 +99,51 @@ class AnthropicWorkload(Workload):
         await self.client.close()
 
 
+class LangChainWorkload(Workload):
+    """One operation: one request to an app's chain (prompt template with the shop's system
+    prompt and retrieved documents, `ChatOpenAI`, string output parser), invoked once and
+    once streamed (120 tokens), as a service answers a chat turn. The chain and its model
+    are built once in `setup()`, as an app builds them at start-up."""
+
+    async def setup(self) -> None:
+        import httpx
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.prompts import ChatPromptTemplate
+        from langchain_openai import ChatOpenAI
+
+        self.http = httpx.AsyncClient(timeout=CLIENT_TIMEOUT_S)
+        model = ChatOpenAI(model=CHAT_MODEL, base_url=self.context.url("llm", "/v1"), api_key="sk-otelaudit-dummy",
+                           temperature=0.2, max_tokens=256, max_retries=0, timeout=CLIENT_TIMEOUT_S,
+                           stream_usage=True, http_async_client=self.http)
+        prompt = ChatPromptTemplate.from_messages([("system", SYSTEM + "\n\nKnown facts:\n{facts}"),
+                                                   ("human", "{question}")])
+        self.chain = prompt | model | StrOutputParser()
+        self.counter = itertools.count()
+
+    async def operation(self) -> None:
+        n = next(self.counter)
+        request = {"facts": "\n".join(DOCUMENTS), "question": user_turn(n)}
+        config: Dict[str, Any] = {"metadata": {"user_id": f"customer-{n % 997}"}, "tags": ["support"]}
+        if not await self.chain.ainvoke(request, config=config):
+            raise RuntimeError("empty chain answer")
+        parts = [part async for part in self.chain.astream(request, config=config)]
+        if not "".join(parts):
+            raise RuntimeError("empty streamed chain answer")
+
+    async def teardown(self) -> None:
+        await self.http.aclose()
+
+
+def langchain_scenario(module: str, distribution: str, expects: Telemetry) -> Scenario:
+    """A scenario of the `langchain` entry point, bound to one of the distributions registering it.
+    Its library is `langchain_openai`, the integration the chain calls: measuring children
+    forked from a zygote that imported it skip seconds of imports (it imports langchain_core
+    and openai)."""
+    return Scenario(LangChainWorkload, expects, module=module, instrumentor="langchain",
+                    instrumentor_distribution=distribution, library="langchain_openai",
+                    distribution="langchain-openai", supported_versions=">=0.3,<2", servers=("llm",))
+
+
 def openai_scenario(module: str, distribution: str, expects: Telemetry) -> Scenario:
     """A scenario of the `openai` entry point, defined in `module`, bound to one of the
     distributions registering that entry point."""
