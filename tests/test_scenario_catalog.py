@@ -37,7 +37,11 @@ def test_installed_openai_instrumentations_are_both_selected_by_entry_point_name
     if len(installed) < 2:
         pytest.skip("needs both openai instrumentations (pip install '.[genai]')")
     targets = select_targets(["openai"], installed, all_scenarios()).targets
-    assert sorted(t.scenario.name for t in targets if t.scenario) == ["openai_openllmetry", "openai_v2"]
+    bound = {"opentelemetry-instrumentation-openai": "openai_openllmetry",
+             "opentelemetry-instrumentation-openai-v2": "openai_v2",
+             "openinference-instrumentation-openai": "openai_openinference"}
+    assert {t.instrumentor.distribution: t.scenario.name for t in targets if t.scenario} == \
+        {i.distribution: bound[i.distribution] for i in installed}
 
 
 def test_installed_libraries_are_inside_the_ranges_their_scenarios_support():

@@ -6,10 +6,13 @@ operation, request parameters an application sets, and an embeddings batch."""
 from __future__ import annotations
 
 import itertools
-from typing import Any, Dict, List
+from typing import TYPE_CHECKING, Any, Dict, List
 
 from otelaudit.model import Telemetry
 from otelaudit.scenarios.api import Scenario, Workload
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
 
 CHAT_MODEL = "gpt-4o-mini"
 EMBEDDING_MODEL = "text-embedding-3-small"
@@ -112,9 +115,10 @@ class LangChainWorkload(Workload):
         from langchain_openai import ChatOpenAI
 
         self.http = httpx.AsyncClient(timeout=CLIENT_TIMEOUT_S)
-        model = ChatOpenAI(model=CHAT_MODEL, base_url=self.context.url("llm", "/v1"), api_key="sk-otelaudit-dummy",
-                           temperature=0.2, max_tokens=256, max_retries=0, timeout=CLIENT_TIMEOUT_S,
-                           stream_usage=True, http_async_client=self.http)
+        settings: Dict[str, Any] = dict(model=CHAT_MODEL, base_url=self.context.url("llm", "/v1"),
+                                        api_key="sk-otelaudit-dummy", temperature=0.2, max_tokens=256, max_retries=0,
+                                        timeout=CLIENT_TIMEOUT_S, stream_usage=True, http_async_client=self.http)
+        model = ChatOpenAI(**settings)
         prompt = ChatPromptTemplate.from_messages([("system", SYSTEM + "\n\nKnown facts:\n{facts}"),
                                                    ("human", "{question}")])
         self.chain = prompt | model | StrOutputParser()
@@ -123,7 +127,7 @@ class LangChainWorkload(Workload):
     async def operation(self) -> None:
         n = next(self.counter)
         request = {"facts": "\n".join(DOCUMENTS), "question": user_turn(n)}
-        config: Dict[str, Any] = {"metadata": {"user_id": f"customer-{n % 997}"}, "tags": ["support"]}
+        config: RunnableConfig = {"metadata": {"user_id": f"customer-{n % 997}"}, "tags": ["support"]}
         if not await self.chain.ainvoke(request, config=config):
             raise RuntimeError("empty chain answer")
         parts = [part async for part in self.chain.astream(request, config=config)]
