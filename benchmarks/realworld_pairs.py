@@ -130,11 +130,11 @@ PAIRS: Tuple[Pair, ...] = (
     Pair("openllmetry-langchain-spans-dict", "opentelemetry-instrumentation-langchain", "0.43.1", "0.44.0",
          target="opentelemetry-instrumentation-langchain", rule="OA112", category="retained-memory",
          file_suffix="opentelemetry/instrumentation/langchain/callback_handler.py", function="_create_span",
-         bad_site="callback_handler.py:240 `self.spans[run_id] = SpanHolder(span, token, None, [], workflow_name, entity_name, "
-                  "entity_path)` in "
-                  "_create_span() for every run (chain, prompt, model, parser) of every request; _end_span() "
-                  "(:189-194) ends the span but never removes the entry, so TraceloopCallbackHandler.spans (:164), "
-                  "one handler for the process, keeps every finished span with its prompts and completions",
+         bad_site="callback_handler.py:240 `self.spans[run_id] = SpanHolder(span, token, None, [], workflow_name, "
+                  "entity_name, entity_path)` in _create_span() for every run (chain, prompt, model, parser) of "
+                  "every request; _end_span() (:189-194) ends the span but never removes the entry, so "
+                  "TraceloopCallbackHandler.spans (:164), one handler for the process, keeps every finished span "
+                  "with its prompts and completions",
          good_site="callback_handler.py:190 `del self.spans[run_id]` at the end of _end_span()",
          reference="https://github.com/traceloop/openllmetry/issues/2790",
          pins=_LANGCHAIN_2025, options=("--rounds", "5", "--seconds-per-run", "0.1", *_SLOW), quick=False),
