@@ -106,13 +106,17 @@ def _path(obj: Any) -> Optional[str]:
     for _ in range(MAX_CLIMB):
         step = _step(current)
         if step is None:
-            return None
+            break
         name, owner, root = step
         names.insert(0, name)
         if root is not None:
             return ".".join([root] + names)
         current = owner
-    return None
+    if not names:
+        return None
+    # An instance no module or class attribute leads to (held by a C-level wrapper): named by its class.
+    kind = type(current)
+    return ".".join([f"<{_MODULE.__get__(kind)}.{_QUALNAME.__get__(kind)} object>"] + names)
 
 
 def _step(obj: Any) -> Optional[Tuple[str, Any, Optional[str]]]:
