@@ -79,6 +79,17 @@ def test_containers_are_named_by_attribute_path_without_running_user_code():
     assert holders.describe([Hostile()]).startswith("list (no module or class attribute")
 
 
+class Slotted:
+    __slots__ = ("handler",)  # as a C-level wrapper holds its callable: no attribute dict to climb through
+
+
+def test_a_container_of_an_instance_only_a_slot_holds_is_named_by_the_instance_class():
+    holder = Slotted()
+    holder.handler = Registry()
+    holder.handler.spans = {Hostile(): Hostile()}
+    assert holders.describe(holder.handler.spans) == f"dict at <{__name__}.Registry object>.spans"
+
+
 def innermost(obj: object):
     traceback = tracemalloc.get_object_traceback(obj)
     return (traceback[-1].filename, traceback[-1].lineno) if traceback else None
