@@ -22,7 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from otelaudit import Scenario, Telemetry
-from otelaudit.scenarios.web import AsgiWorkload, item, order
+from otelaudit.scenarios.payload import with_note
+from otelaudit.scenarios.web import AsgiWorkload, call_asgi, item, order, web_request
 
 
 def _build_app() -> Any:
@@ -46,8 +47,14 @@ def _build_app() -> Any:
 
 
 class StarletteWorkload(AsgiWorkload):
+    sizes = (0, 16384)  # a note header's bytes: none in the timed rounds, 16 KB in the scaling run
+    depths = (0, 64)  # extra frames above the ASGI call in the scaling run
+
     def build_app(self) -> Any:
         return _build_app()
+
+    async def operation(self) -> None:
+        await call_asgi(self.app, with_note(web_request(next(self.counter)), self.size))
 
 
 SCENARIO = Scenario(StarletteWorkload, expects=Telemetry(spans=3.5, metric_measurements=4.5), distribution="starlette")

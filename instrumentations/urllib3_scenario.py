@@ -21,9 +21,12 @@ from typing import Any
 
 from otelaudit import Scenario, Telemetry, Workload
 from otelaudit.scenarios.http import HEADERS, api_request
+from otelaudit.scenarios.payload import note_headers
 
 
 class Urllib3Workload(Workload):
+    sizes = (0, 16384)  # a note header's bytes: none in the timed rounds, 16 KB in the scaling run
+
     async def setup(self) -> None:
         import urllib3
 
@@ -35,7 +38,8 @@ class Urllib3Workload(Workload):
     def _call(self, n: int) -> None:
         request = api_request(n)
         response = self.pool.request(request.method, f"{self.base}{request.path}", fields=request.query,
-                                     json=request.body, headers={**HEADERS, **request.headers}, timeout=10.0)
+                                     json=request.body, timeout=10.0,
+                                     headers={**HEADERS, **request.headers, **note_headers(self.size)})
         if response.status != 200:
             raise RuntimeError(f"loopback server answered {response.status}")
         response.json()

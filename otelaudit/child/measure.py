@@ -117,6 +117,8 @@ async def exercise(spec: RunSpec, scenario: Scenario, telemetry: Callable[[], Te
                 return {"ops": spec.ops, "profile": profile}
             if spec.mode == "memory":
                 return {"ops": spec.ops * spec.segments, "memory_growth": await growth(spec, workload, scenario, flush)}
+            if spec.mode == "scaling":
+                return {"ops": spec.ops, "scaling": await scaling(spec, workload, scenario)}
             timed = await timed_phase(workload, spec.ops, spec.concurrency, telemetry, flush)
             memory = await memory_phase(workload, spec.memory_ops, flush) if spec.memory_ops else None
         finally:
@@ -168,6 +170,15 @@ async def growth(spec: RunSpec, workload: Any, scenario: Scenario, flush: Callab
 
     ownership = Ownership.of_environment(audited_package(spec), scenario.distribution)
     return await growth_phase(workload, spec, flush, ownership)
+
+
+async def scaling(spec: RunSpec, workload: Any, scenario: Scenario) -> Any:
+    from otelaudit.attribute.ownership import Ownership
+    from otelaudit.child.scaling import scaling_phase
+
+    sampled = spec.arm == "sdk"
+    ownership = Ownership.of_environment(audited_package(spec), scenario.distribution) if sampled else None
+    return await scaling_phase(workload, spec, ownership)
 
 
 def _evidence(collect: Callable[[], Tuple[Any, ...]], failures: RecorderFailures) -> Tuple[Any, ...]:

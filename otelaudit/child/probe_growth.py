@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from types import CodeType, FrameType
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, TypeVar
 
 from otelaudit.child.guard import RecorderFailures
 from otelaudit.child.repeats import OPERATION
@@ -22,6 +22,7 @@ MIN_OPS = 12  # four quarters of at least three operations each
 # Extra calls per operation, per operation run: below this, growth is too slow to tell
 # from a cache that fills or a timer that fires more often.
 MIN_SLOPE = 0.2
+T = TypeVar("T")
 
 
 class GrowthRecorder:
@@ -90,13 +91,19 @@ def _slope(series: List[int]) -> Optional[float]:
     """Extra calls per operation per operation between the first and last quarters, when
     the quarters' medians rise one after another and every late operation makes more
     calls than any early one (a step, such as work that starts mid-run, is not growth)."""
-    quarter = len(series) // 4
-    parts = [series[i * quarter:(i + 1) * quarter] for i in range(3)] + [series[-quarter:]]
+    quarter, parts = quarters(series)
     medians = [statistics.median(part) for part in parts]
     if min(parts[-1]) <= max(parts[0]) or any(a >= b for a, b in zip(medians, medians[1:])):
         return None
     slope = (medians[-1] - medians[0]) / (len(series) - quarter)
     return slope if slope >= MIN_SLOPE else None
+
+
+def quarters(series: Sequence[T]) -> Tuple[int, List[Sequence[T]]]:
+    """The early-versus-late split every history slope uses (call counts here, the soak's
+    CPU in measure.scaling): the first three quarters and the last, and their length."""
+    quarter = len(series) // 4
+    return quarter, [series[i * quarter:(i + 1) * quarter] for i in range(3)] + [series[-quarter:]]
 
 
 def _chain(frame: Optional[FrameType]) -> Tuple[Chain, Tuple[CodeType, ...]]:

@@ -83,13 +83,16 @@ EXPORT_PROTOCOL = Option("export-protocol", "export_protocol", "the export arm's
 KNOBS = Option("knobs", "knobs", "also measure what each applicable setting saves (sampler, exclude-spans, "
                "metrics-off, header-capture, log-correlation; default all): OA3xx findings with the exact setting",
                {"nargs": "?", "const": "all", "metavar": "NAMES"})
+SOAK = Option("soak", "soak_ops", "a soak of N operations per arm: the overhead per operation early against late, "
+              "as µs/op per 10k operations (default: two timed runs' worth; none with --quick)",
+              {"type": positive_int, "metavar": "N"})
 
 WIDE = Option("wide", "wide", "the terminal report as one wide row per instrumentor with every column, "
               "whatever the terminal's width (default: fit the terminal)", {"action": "store_true"})
 
 PRECISION_OPTIONS = (PRECISION, BUDGET, NO_CONTROL, DETERMINISTIC)
 # What the pytest plugin shares with `otelaudit scan`.
-MEASUREMENT = (ROUNDS, SECONDS_PER_RUN, TIMEOUT, *PRECISION_OPTIONS)
+MEASUREMENT = (ROUNDS, SECONDS_PER_RUN, TIMEOUT, SOAK, *PRECISION_OPTIONS)
 
 
 def arms(text: str) -> "Tuple[Arm, ...]":

@@ -32,7 +32,7 @@ def add_parser(commands: Any, epilog: str) -> None:
                 html="write a self-contained HTML report (chart, flame graphs)")
     outputs.add_saving(parser, "scan")
     options.add_all(parser.add_argument, (options.ROUNDS, options.SECONDS_PER_RUN, options.TIMEOUT, options.SEED,
-                                          options.ARMS, options.EXPORT_PROTOCOL))
+                                          options.ARMS, options.EXPORT_PROTOCOL, options.SOAK))
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
                         help="silence a finding rule by its id (e.g. OA107); repeatable")
     parser.add_argument("--fail-on", action="append", default=[], metavar="BUDGET", help=FAIL_ON_HELP)

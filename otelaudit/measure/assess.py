@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, FrozenSet, Optional, Tuple
+from typing import TYPE_CHECKING, FrozenSet, Optional, Sequence, Tuple
 
 from otelaudit.discover.instrumentors import Target
 from otelaudit.errors import CountingError
@@ -19,6 +19,7 @@ from otelaudit.plan.options import ScanOptions
 from otelaudit.plan.rounds import arms_for, kept_rounds, precision_reached, retry_notes, with_noise_floor
 from otelaudit.rules import calls as rules
 from otelaudit.rules import memory as memory_rules
+from otelaudit.rules import scaling as scaling_rules
 from otelaudit.run.scenario import Measured, ScenarioRun
 from otelaudit.scenarios.api import Scenario
 
@@ -60,9 +61,22 @@ def with_memory(result: ScenarioResult, run: Optional[RunResult]) -> ScenarioRes
     return replace(result, memory_growth=run.memory_growth) if run is not None else result
 
 
+def with_scaling(result: ScenarioResult, runs: Sequence[RunResult]) -> ScenarioResult:
+    """The scaling children's growths (baseline and sdk paired), or why there are none."""
+    failed = [r.failure.message for r in runs if r.failure is not None]
+    if failed:
+        return replace(result, warnings=result.warnings + (f"scaling run failed: {failed[0]}",))
+    if len(runs) != 2 or runs[0].scaling is None or runs[1].scaling is None:
+        return result
+    from otelaudit.measure.scaling import cost_growth
+
+    return replace(result, cost_growth=cost_growth(runs[0].scaling, runs[1].scaling))
+
+
 def analyse(result: ScenarioResult, scenario: Scenario, measured: Measured) -> ScenarioResult:
-    result = with_memory(with_probe(result, measured.probe), measured.memory)
-    result = retry_notes(result, (*measured.runs, *measured.profiles, measured.probe, measured.memory))
+    result = with_scaling(with_memory(with_probe(result, measured.probe), measured.memory), measured.scaling)
+    result = retry_notes(result, (*measured.runs, *measured.profiles, measured.probe, measured.memory,
+                                  *measured.scaling))
     failure = analysis.first_failure(measured.runs)
     arms = present_arms(measured.runs)
     by_arm = analysis.complete_rounds(measured.runs, arms)
@@ -145,6 +159,8 @@ def with_findings(result: ScenarioResult, scenario: Scenario, ignore: FrozenSet[
     findings += rules.findings_from_repeats(result.repeated_calls, ignore)
     ceiling = result.overhead.cpu_us_per_op.ci_high if result.overhead else None
     findings = rules.with_hotspot_costs(findings, result.hotspots, ceiling)
+    findings = scaling_rules.with_soak(findings, result.cost_growth)
+    findings += scaling_rules.findings_from_growth(result.cost_growth, findings, ignore)
     findings += rules.findings_from_hotspots(result.hotspots, findings, ignore)
     findings += rules.excess_telemetry(result.telemetry_per_op, scenario.expects, ignore)
     findings += memory_rules.findings_from_growth(result.memory_growth, ignore)

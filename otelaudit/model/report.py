@@ -10,6 +10,7 @@ from typing import Dict, Literal, Optional, Tuple
 
 from otelaudit.model.coldstart import ColdStartReport
 from otelaudit.model.comparison import Version
+from otelaudit.model.growth import CostGrowth
 from otelaudit.model.run import PhaseSizes
 from otelaudit.model.counts import Telemetry
 from otelaudit.model.results import (ArmSummary, CallCount, Comparison, DiffFlame, Estimate, Failure, Finding,
@@ -135,6 +136,7 @@ class ScenarioResult:
     sizing: Optional[PhaseSizes] = None  # how the phases were sized from the cost of one operation
     stages: Tuple[Stage, ...] = ()
     memory_growth: Optional[MemoryGrowth] = None  # the sdk arm's retained bytes per operation (schema 1.1)
+    cost_growth: Tuple[CostGrowth, ...] = ()  # the scaling children: cost per KB, per frame, per 10k ops run
     partial: bool = False  # True in a report rewritten after triage, before the timed rounds
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional, Tuple
 
 from otelaudit.model.counts import Delivery, Telemetry, WhatIfCounts
+from otelaudit.model.scaling import ScalingRun
 
 Arm = Literal["baseline", "api", "sdk", "export", "control"]
 ARMS: Tuple[Arm, ...] = ("baseline", "api", "sdk")  # a scan's arms unless --arms adds "export" (never default)
@@ -175,6 +176,7 @@ class RunResult:
     repeated_calls: Tuple[RepeatedCall, ...] = ()
     profile: Optional[RawProfile] = None
     memory_growth: Optional["MemoryGrowth"] = None
+    scaling: Optional[ScalingRun] = None
     failure: Optional[Failure] = None
     whatif_counts: Optional[WhatIfCounts] = None  # a what-if run's stand-in, when it had one
     retried: Optional[str] = None  # how a first child died outside its workload, when its retry measured this

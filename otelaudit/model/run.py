@@ -26,7 +26,7 @@ class WhatIf:
     callee_line: int = 0
 
 
-RunMode = Literal["measure", "calibrate", "probe", "profile", "memory"]
+RunMode = Literal["measure", "calibrate", "probe", "profile", "memory", "scaling"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ class RunSpec:
     mode: RunMode = "measure"
     calibrate_s: float = 0.0
     memory_ops: int = 50
-    segments: int = 6  # "memory" mode: checkpoints after the warm-up, `ops` operations apart
+    segments: int = 6  # "memory" mode: checkpoints after the warm-up, `ops` operations apart; "scaling": rounds
+    soak_ops: int = 0  # "scaling" mode: operations run after the points, timed in segments
     # Counting runs export on the main thread: see telemetry.install_sdk.
     inline_export: bool = False
     library: str = ""  # the scenario's library: a zygote may have imported it (run.forkserver)

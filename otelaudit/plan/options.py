@@ -41,6 +41,7 @@ class ScanOptions:
     arms: Tuple[Arm, ...] = ARMS  # the timed arms (always baseline and sdk); --arms adds "export"
     export_protocol: str = "http/protobuf"  # the export arm's OTLP protocol, or "grpc"
     knobs: Tuple[str, ...] = ()  # --knobs: the settings whose saving is measured (rules/knobs.py)
+    soak_ops: Optional[int] = None  # operations per arm of the soak; None: two timed runs' worth, none if quick
 
     @property
     def verifies(self) -> bool:

@@ -18,6 +18,7 @@ from otelaudit.render import coldstart as render_coldstart
 from otelaudit.render import compare as render_compare
 from otelaudit.render import export as render_export
 from otelaudit.render import precision as render_precision
+from otelaudit.render import scaling as render_scaling
 from otelaudit.render._inline import code, prose
 from otelaudit.render._text import incomplete, ratio_ci, shown_findings, telemetry, with_ci
 from otelaudit.render._units import duration, half_width
@@ -45,7 +46,8 @@ def section(report: Report, result: ScenarioResult) -> str:
     heading = title(result)
     heading = code(name) + prose(heading[len(name):]) if heading.startswith(name) else prose(heading)
     parts = [f"## {heading}", environment(report, result), reproduction(report, result),
-             arms_table(result), prose(render_export.sentence(result) or ""), precision_text(result), findings_text(result), how_measured(report, result)]
+             arms_table(result), prose(render_export.sentence(result) or ""), precision_text(result), scaling_text(result),
+             findings_text(result), how_measured(report, result)]
     return "\n\n".join(p for p in parts if p)
 
 
@@ -192,6 +194,11 @@ def _package_parts() -> FrozenSet[str]:
 def precision_text(result: ScenarioResult) -> str:
     found = render_precision.lines(result)
     return "**Precision:**\n\n" + "\n".join(f"- {prose(line)}" for line in found) if found else ""
+
+
+def scaling_text(result: ScenarioResult) -> str:
+    found = render_scaling.lines(result)
+    return "**How the cost scales:**\n\n" + "\n".join(f"- {prose(line)}" for line in found) if found else ""
 
 
 def how_measured(report: Report, result: ScenarioResult) -> str:

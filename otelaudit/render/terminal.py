@@ -14,6 +14,7 @@ from otelaudit.render import coldstart as render_coldstart
 from otelaudit.render import compare as render_compare
 from otelaudit.render import export as render_export
 from otelaudit.render import precision as render_precision
+from otelaudit.render import scaling
 from otelaudit.render._text import incomplete, joined, ratio, ratio_ci, shown_findings, table, telemetry, us, verdict
 from otelaudit.render._text import with_ci, wrapped
 from otelaudit.render._units import with_interval
@@ -97,7 +98,7 @@ def block(result: ScenarioResult, width: int) -> List[str]:
     details = [f"{telemetry(result.telemetry_per_op)} per op", result.library_version or result.library or "",
                f"baseline {us(baseline.cpu_us_per_op.estimate)}" if baseline else "",
                f"api-only {with_ci(result.api_overhead.cpu_us_per_op)}" if result.api_overhead else "",
-               f"p99 {with_ci(overhead.latency_p99_us)}"]
+               f"p99 {with_ci(overhead.latency_p99_us)}", *scaling.short(result)]
     return wrapped([head], width) + joined([d for d in details if d], width, "    ")
 
 

@@ -18,7 +18,7 @@ OTHER_RULES: Dict[str, str] = {
 
 def rule_ids() -> Dict[str, str]:
     """Rule id → what it finds, sorted by id."""
-    from otelaudit.rules import memory
+    from otelaudit.rules import memory, scaling
     from otelaudit.rules.calls import CALL_RULES
     from otelaudit.rules.knobs import KNOB_RULES
 
@@ -26,4 +26,5 @@ def rule_ids() -> Dict[str, str]:
     found.update(OTHER_RULES)
     found.update(KNOB_RULES)
     found[memory.RULE] = "memory telemetry code leaves alive on every operation"
+    found.update(scaling.RULES)
     return dict(sorted(found.items()))

@@ -11,7 +11,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from otelaudit.discover.instrumentors import Target
 from otelaudit.model import Arm, PhaseSizes, RunMode, RunResult, RunSpec, Stage, WhatIf
-from otelaudit.plan import sizing
+from otelaudit.plan import scaling, sizing
 from otelaudit.plan.adaptive import RoundsPlayed
 from otelaudit.plan.interleave import interleave, play
 from otelaudit.plan.options import ScanOptions
@@ -39,6 +39,7 @@ class Measured:
     played: Optional[RoundsPlayed] = None
     sizes: Optional[PhaseSizes] = None
     stages: Tuple[Stage, ...] = ()
+    scaling: Tuple[RunResult, ...] = ()  # the scaling children: baseline, then sdk
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def measure_phases(session: ScenarioRun, on_progress: Progress, on_triage: Calla
                     "(wall time, inflated by it) until the timed rounds"),)
     on_triage(Measured([], ops, probe, None, profiles, None, sizes, stages))
     memory = _memory_growth(session, on_progress) if sizes.growth_ops else None
+    scaled = _scaling(session, on_progress)
     rule = options.stop_rule(sizes.rounds)
     timed_arms = arms_for(options.control_arm and sizes.control, options.arms)
     runs, played = timed_rounds(lambda arm, i: session.run(session.spec(arm, i, ops)), timed_arms,
@@ -116,12 +118,12 @@ def measure_phases(session: ScenarioRun, on_progress: Progress, on_triage: Calla
     stages += (Stage("timed-rounds", since(started), f"{played.rounds} interleaved rounds of "
                      f"{len(timed_arms)} arms, {ops} operations per run: the CPU overhead"),)
     if not played.completed:
-        return Measured(runs, ops, probe, memory, profiles, played, sizes, stages)
+        return Measured(runs, ops, probe, memory, profiles, played, sizes, stages, scaled)
     later = _profiles(session, [o for o in order if o[0] > 0], lambda m: on_progress(f"{name}: {m}"))
     if later:
         stages += (Stage("profiles", since(started), f"{len(later) // 2} more sampled profile pair(s): shares "
                          "refined; hotspot µs/op are those shares of the measured overhead"),)
-    return Measured(runs, ops, probe, memory, profiles + later, played, sizes, stages)
+    return Measured(runs, ops, probe, memory, profiles + later, played, sizes, stages, scaled)
 
 
 def _memory_growth(session: ScenarioRun, on_progress: Progress) -> RunResult:
@@ -131,6 +133,21 @@ def _memory_growth(session: ScenarioRun, on_progress: Progress) -> RunResult:
     on_progress(f"{session.target.instrumentor.name}: memory growth ({sizing.GROWTH_SEGMENTS} × {sizes.growth_ops} ops)")
     return session.run(replace(session.spec("sdk", -1, sizes.growth_ops, "memory"), inline_export=True,
                                warmup_ops=sizes.growth_warmup_ops, segments=sizing.GROWTH_SEGMENTS))
+
+
+def _scaling(session: ScenarioRun, on_progress: Progress) -> Tuple[RunResult, ...]:
+    """Both arms at the workload's declared payload sizes and stack depths, then the soak."""
+    sizes, options = session.sizes, session.options
+    assert sizes is not None
+    planned = scaling.plan(session.scenario.workload, sizes, session.scenario.concurrency, options.quick,
+                           options.soak_ops)
+    if not planned.runs:
+        return ()
+    on_progress(f"{session.target.instrumentor.name}: scaling ({planned.rounds} rounds × {planned.ops} ops), "
+                f"soak ({planned.soak_ops} ops)")
+    arms: Tuple[Arm, ...] = ("baseline", "sdk")
+    return tuple(session.run(replace(session.spec(arm, -1, planned.ops, "scaling"), inline_export=True,
+                                     segments=planned.rounds, soak_ops=planned.soak_ops)) for arm in arms)
 
 
 def _profiles(session: ScenarioRun, order: Sequence[Tuple[int, Arm]], on_progress: Progress) -> Tuple[RunResult, ...]:

@@ -46,10 +46,18 @@ class Usage:
 
 
 class Workload:
-    """One synthetic workload: `setup` once, `operation` many times concurrently, `teardown`."""
+    """One synthetic workload: `setup` once, `operation` many times concurrently, `teardown`.
+
+    `sizes` (payload bytes, smallest first) and `depths` (extra frames the harness calls
+    `operation` from) declare the points of the scaling run; `operation` reads `self.size`,
+    which is the first size outside that run."""
+
+    sizes: Tuple[int, ...] = ()
+    depths: Tuple[int, ...] = ()
 
     def __init__(self, context: WorkloadContext) -> None:
         self.context = context
+        self.size = self.sizes[0] if self.sizes else 0
 
     async def setup(self) -> None:
         """Open connections, build apps; runs after instrumentation, before timing."""

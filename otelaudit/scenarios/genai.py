@@ -9,6 +9,7 @@ import itertools
 from typing import TYPE_CHECKING, Any, Dict, List
 
 from otelaudit.model import Telemetry
+from otelaudit.scenarios import payload
 from otelaudit.scenarios.api import Scenario, Workload
 
 if TYPE_CHECKING:
@@ -39,7 +40,10 @@ CLIENT_TIMEOUT_S = 600.0
 
 class OpenAIWorkload(Workload):
     """One operation: a chat completion, the same request streamed (120 chunks, usage in the
-    last one), and an embeddings call for three documents, through one `AsyncOpenAI`."""
+    last one), and an embeddings call for three documents, through one `AsyncOpenAI`.
+    In the scaling run the user turn carries a pasted note of up to 16 KB."""
+
+    sizes = (0, 16384)
 
     async def setup(self) -> None:
         import openai
@@ -50,7 +54,10 @@ class OpenAIWorkload(Workload):
 
     async def operation(self) -> None:
         n = next(self.counter)
-        params: Dict[str, Any] = dict(model=CHAT_MODEL, messages=chat_messages(n), temperature=0.2, max_tokens=256,
+        messages = chat_messages(n)
+        if self.size:
+            messages[-1]["content"] += " " + payload.text(self.size)
+        params: Dict[str, Any] = dict(model=CHAT_MODEL, messages=messages, temperature=0.2, max_tokens=256,
                                       user=f"customer-{n % 997}")
         completion = await self.client.chat.completions.create(**params)
         if not completion.choices[0].message.content:

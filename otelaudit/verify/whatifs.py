@@ -26,6 +26,10 @@ NO_WHATIF: Dict[str, str] = {
     "OA115": "the fix removes each entry when its operation ends, a change of lifetime rather than a call "
              "to skip; OA116 measures what the growth costs",
     "OA116": "the cost grows with the process's history; its slope is the measure",
+    "OA117": "the cost scales with each operation's own payload, so there is no result to keep; the fix is to "
+             "scan less of it, and its growth per KB is the measure",
+    "OA118": "the stack differs on every call, so there is no result to keep; its growth per frame is the measure",
+    "OA119": "the cost grows with the process's history; its slope is the measure",
 }
 
 
