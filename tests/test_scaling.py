@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Dict, Tuple
 
@@ -142,13 +143,18 @@ def test_samples_are_charged_to_the_telemetry_line_above_the_stdlib_leaf_never_t
     assert (cost.file, cost.line) == ("/otel/wrap.py", 9) and cost.us_per_op == pytest.approx(150.0)
 
 
-def test_the_plan_is_sized_from_one_operation_and_quick_skips_the_soak():
+def test_the_plan_is_sized_from_one_operation_quick_skips_the_soak_and_a_costly_pair_is_skipped():
     sizes = PhaseSizes(op_ms=0.1, startup_s=0.3, ops=100, memory_ops=10, probe_ops=50, rounds=5, asked_rounds=5,
-                       budget_s=60, estimated_s=10)
-    assert plan(Depth, sizes, 1, False, None) == type(plan(Depth, sizes, 1, False, None))(100, 11, 10_000)
-    quick = plan(Depth, sizes, 1, True, None)
-    assert (quick.ops, quick.rounds, quick.soak_ops) == (100, 7, 0)
-    assert plan(Workload, sizes, 1, True, None).runs is False and plan(Workload, sizes, 1, True, 500).soak_ops == 500
+                       budget_s=300, estimated_s=10)
+    full = plan(Depth, sizes, False, None)
+    assert (full.ops, full.rounds, full.soak_ops, full.skipped) == (100, 11, 10_000, None)
+    quick = plan(Depth, sizes, True, None)
+    assert (quick.ops, quick.rounds, quick.soak_ops) == (100, 7, 0) and quick.estimated_s < 5
+    assert plan(Workload, sizes, True, None).runs is False and plan(Workload, sizes, True, 500).soak_ops == 500
+    heavy = replace(sizes, op_ms=400.0)  # a GenAI operation on a loaded machine
+    skipped = plan(Depth, heavy, True, None)
+    assert not skipped.runs and skipped.skipped and "skipped" in skipped.skipped and "400 ms" in skipped.skipped
+    assert plan(Depth, heavy, True, 12).runs  # an explicit --soak runs whatever it costs
 
 
 def test_the_rules_are_registered_and_listed_in_the_readme():
@@ -213,6 +219,42 @@ def test_the_stack_walk_grows_per_frame_at_its_line(grown):
 @pytest.mark.parametrize("name", ["planted-scrub-capped", "planted-caller-frame"])
 def test_the_clean_twins_do_not_grow(grown, name):
     assert _fired(grown[name]) == {}, grown[name]
+
+
+HISTORY = {"planted-history": "HandlerPerCallInstrumentor", "planted-history-paired": "PairedInstrumentor"}
+
+
+def _soak_child(tmp_path: Path, name: str, arm: str) -> "subprocess.Popen[bytes]":
+    spec = RunSpec(scenario_module="otelaudit_planted_percall_scenario", scenario_name=name, arm=arm, round=-1,
+                   ops=1, warmup_ops=2, concurrency=1, instrumentor_value=f"otelaudit_planted_history:{HISTORY[name]}",
+                   instrumentor_distribution="otelaudit-planted-history", instrumentor_version="1.0",
+                   mode="scaling", segments=0, soak_ops=1200, inline_export=True)
+    (tmp_path / f"{name}-{arm}.json").write_text(json.dumps(to_data(spec)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SITE), os.environ.get("PYTHONPATH")])))
+    return subprocess.Popen([sys.executable, "-m", "otelaudit.child.measure", str(tmp_path / f"{name}-{arm}.json"),
+                             str(tmp_path / f"{name}-{arm}-result.json")], env=env, cwd=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def soaked(tmp_path_factory) -> Dict[str, Tuple[CostGrowth, ...]]:
+    """A soak of 1,200 operations per arm of OA116's planted handler leak and its paired twin, all at once."""
+    tmp_path = tmp_path_factory.mktemp("soak")
+    children = {(name, arm): _soak_child(tmp_path, name, arm) for name in HISTORY for arm in ("baseline", "sdk")}
+    assert [child.wait(timeout=120) for child in children.values()] == [0] * len(children)
+    found = {}
+    for name in HISTORY:
+        runs = [from_data(RunResult, json.loads((tmp_path / f"{name}-{arm}-result.json").read_text()))
+                for arm in ("baseline", "sdk")]
+        assert all(r.failure is None and r.scaling is not None and not r.scaling.points for r in runs), runs
+        found[name] = cost_growth(runs[0].scaling, runs[1].scaling)  # type: ignore[arg-type]
+    return found
+
+
+def test_a_soak_measures_the_cost_of_a_handler_leaked_per_call_rising_and_its_twin_flat(soaked):
+    [leak], [paired] = soaked["planted-history"], soaked["planted-history-paired"]
+    assert leak.axis == "history" and leak.per_unit.ci_low > 100 and material(leak), leak  # µs/op per 10k ops
+    assert [f.rule for f in findings_from_growth((leak,), ())] == ["OA119"]
+    assert not material(paired), paired
 
 
 # --- one real quick scan -----------------------------------------------------------------------------

@@ -68,7 +68,7 @@ async def scaling_phase(workload: Any, spec: RunSpec, ownership: Optional[Owners
     points = points_of(workload) if spec.segments else []  # no rounds: a soak alone
     runners: List[Any] = [Nested(workload, point) for point in points]  # each drives as a workload
     for runner in runners:  # a payload's first use builds it; caches fill per size
-        await run_concurrently(runner, max(spec.ops // 4, spec.concurrency), spec.concurrency)
+        await run_concurrently(runner, max(spec.ops // 4, 1), spec.concurrency)
     rounds: List[List[float]] = [[] for _ in points]
     for index in range(spec.segments):
         # A rotation, not a shuffle: each point leads equally often, and one child needs no random order.
@@ -83,7 +83,8 @@ async def scaling_phase(workload: Any, spec: RunSpec, ownership: Optional[Owners
 
         for at, runner in enumerate(runners):
             sites[at] = site_costs(await _sampled(profile_ops, runner, spec), ownership)
-    workload.size = points[0][0]
+    if points:
+        workload.size = points[0][0]
     soak = [await _cpu_us_per_op(workload, max(spec.soak_ops // SOAK_SEGMENTS, 1), spec.concurrency)
             for _ in range(SOAK_SEGMENTS if spec.soak_ops else 0)]
     return ScalingRun(ops=spec.ops, points=tuple(ScalePoint(s, d, tuple(r), c) for (s, d), r, c in
@@ -95,7 +96,7 @@ async def scaling_phase(workload: Any, spec: RunSpec, ownership: Optional[Owners
 async def _sampled(profile_ops: Any, runner: Any, spec: RunSpec) -> RawProfile:
     """Batches until PROFILE_S have passed: on a loaded machine one sample can stand for a
     stall of tens of ms, and only many samples spread those as the work is spread."""
-    batch, done = max(spec.ops // 4, spec.concurrency), 0
+    batch, done = max(spec.ops // 4, 1), 0
 
     async def sample() -> None:
         nonlocal done

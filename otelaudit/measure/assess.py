@@ -66,6 +66,8 @@ def with_scaling(result: ScenarioResult, runs: Sequence[RunResult]) -> ScenarioR
     failed = [r.failure.message for r in runs if r.failure is not None]
     if failed:
         return replace(result, warnings=result.warnings + (f"scaling run failed: {failed[0]}",))
+    if len(runs) == 1 and runs[0].warning:
+        return replace(result, warnings=result.warnings + (runs[0].warning,))
     if len(runs) != 2 or runs[0].scaling is None or runs[1].scaling is None:
         return result
     from otelaudit.measure.scaling import cost_growth

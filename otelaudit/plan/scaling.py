@@ -1,13 +1,16 @@
 """Sizes the scaling children (both arms, after the memory-growth child): blocks of
 operations at each declared point, a few rounds, and the soak. Sized from the calibrated
-cost of one operation so a pair costs seconds, whatever the scenario."""
+cost of one operation; when the pair would cost more than its cap (a few seconds with
+--quick, a small share of the scenario's budget otherwise) it is skipped, and said so."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from otelaudit.child.scaling import MIN_ROUNDS, PROFILE_S, SOAK_SEGMENTS, points_of
 from otelaudit.model import PhaseSizes
+from otelaudit.render._units import duration
 
 BLOCK_S = 0.01  # one point's block: well above process_time's resolution
 # From 6 rounds the range of the paired differences is a ≥ 96.9% interval for their median
@@ -15,6 +18,7 @@ BLOCK_S = 0.01  # one point's block: well above process_time's resolution
 ROUNDS, QUICK_ROUNDS = 11, 7
 SOAK_S = 1.0  # the default scan's cheap soak, per arm
 MAX_SOAK_OPS = 200_000
+QUICK_MAX_S, BUDGET_SHARE = 5.0, 0.05
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,8 @@ class ScalingPlan:
     ops: int  # per point and round
     rounds: int
     soak_ops: int
+    estimated_s: float = 0.0  # both children, at the fewest rounds
+    skipped: Optional[str] = None
 
     @property
     def runs(self) -> bool:
@@ -33,10 +39,17 @@ def scales(workload: Any) -> bool:
     return len(getattr(workload, "sizes", ())) > 1 or len(getattr(workload, "depths", ())) > 1
 
 
-def plan(workload: Any, sizes: PhaseSizes, concurrency: int, quick: bool, soak_ops: Optional[int]) -> ScalingPlan:
+def plan(workload: Any, sizes: PhaseSizes, quick: bool, soak_ops: Optional[int]) -> ScalingPlan:
+    """An explicit `soak_ops` (--soak N) is run whatever it costs: it was asked for."""
     op_s = max(sizes.op_ms, 1e-3) / 1000
-    ops = max(concurrency, int(BLOCK_S / op_s))
-    rounds = (QUICK_ROUNDS if quick else ROUNDS) if scales(workload) else 0
-    if soak_ops is None:
-        soak_ops = 0 if quick else min(max(int(SOAK_S / op_s), 12 * concurrency), MAX_SOAK_OPS)
-    return ScalingPlan(ops, rounds, soak_ops)
+    ops = max(1, int(BLOCK_S / op_s))
+    points = len(points_of(workload)) if scales(workload) else 0
+    rounds = (QUICK_ROUNDS if quick else ROUNDS) if points else 0
+    soak = soak_ops if soak_ops is not None else (
+        0 if quick else min(max(int(SOAK_S / op_s), SOAK_SEGMENTS), MAX_SOAK_OPS))
+    arm_s = sizes.startup_s + points * ((MIN_ROUNDS + 1) * ops * op_s + PROFILE_S) + soak * op_s
+    estimated, cap = 2 * arm_s, QUICK_MAX_S if quick else BUDGET_SHARE * sizes.budget_s
+    if (rounds or soak) and estimated > cap and soak_ops is None:
+        return ScalingPlan(ops, 0, 0, estimated, f"scaling run and soak skipped: ~{estimated:.0f} s for both arms, "
+                           f"over their cap of {cap:.0f} s (one operation costs {duration(sizes.op_ms * 1e3)})")
+    return ScalingPlan(ops, rounds, soak, estimated)

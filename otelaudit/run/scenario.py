@@ -39,7 +39,7 @@ class Measured:
     played: Optional[RoundsPlayed] = None
     sizes: Optional[PhaseSizes] = None
     stages: Tuple[Stage, ...] = ()
-    scaling: Tuple[RunResult, ...] = ()  # the scaling children: baseline, then sdk
+    scaling: Tuple[RunResult, ...] = ()  # the scaling children: baseline, then sdk; or one saying why none ran
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,9 @@ def _scaling(session: ScenarioRun, on_progress: Progress) -> Tuple[RunResult, ..
     """Both arms at the workload's declared payload sizes and stack depths, then the soak."""
     sizes, options = session.sizes, session.options
     assert sizes is not None
-    planned = scaling.plan(session.scenario.workload, sizes, session.scenario.concurrency, options.quick,
-                           options.soak_ops)
+    planned = scaling.plan(session.scenario.workload, sizes, options.quick, options.soak_ops)
     if not planned.runs:
-        return ()
+        return (RunResult("sdk", -1, warning=planned.skipped),) if planned.skipped else ()
     on_progress(f"{session.target.instrumentor.name}: scaling ({planned.rounds} rounds × {planned.ops} ops), "
                 f"soak ({planned.soak_ops} ops)")
     arms: Tuple[Arm, ...] = ("baseline", "sdk")
