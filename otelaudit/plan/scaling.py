@@ -16,7 +16,7 @@ BLOCK_S = 0.01  # one point's block: well above process_time's resolution
 # From 6 rounds the range of the paired differences is a ≥ 96.9% interval for their median
 # (measure.stats.median_interval); 11 give the 2nd to 10th, ~98.8%.
 ROUNDS, QUICK_ROUNDS = 11, 7
-SOAK_S = 1.0  # the default scan's cheap soak, per arm
+SOAK_RUNS = 2  # the default scan's cheap soak, per arm: as long as this many timed runs
 MAX_SOAK_OPS = 200_000
 QUICK_MAX_S, BUDGET_SHARE = 5.0, 0.05
 
@@ -39,14 +39,15 @@ def scales(workload: Any) -> bool:
     return len(getattr(workload, "sizes", ())) > 1 or len(getattr(workload, "depths", ())) > 1
 
 
-def plan(workload: Any, sizes: PhaseSizes, quick: bool, soak_ops: Optional[int]) -> ScalingPlan:
+def plan(workload: Any, sizes: PhaseSizes, quick: bool, soak_ops: Optional[int],
+         seconds_per_run: float = 0.3) -> ScalingPlan:
     """An explicit `soak_ops` (--soak N) is run whatever it costs: it was asked for."""
     op_s = max(sizes.op_ms, 1e-3) / 1000
     ops = max(1, int(BLOCK_S / op_s))
     points = len(points_of(workload)) if scales(workload) else 0
     rounds = (QUICK_ROUNDS if quick else ROUNDS) if points else 0
     soak = soak_ops if soak_ops is not None else (
-        0 if quick else min(max(int(SOAK_S / op_s), SOAK_SEGMENTS), MAX_SOAK_OPS))
+        0 if quick else min(max(round(SOAK_RUNS * seconds_per_run / op_s), SOAK_SEGMENTS), MAX_SOAK_OPS))
     arm_s = sizes.startup_s + points * ((MIN_ROUNDS + 1) * ops * op_s + PROFILE_S) + soak * op_s
     estimated, cap = 2 * arm_s, QUICK_MAX_S if quick else BUDGET_SHARE * sizes.budget_s
     if (rounds or soak) and estimated > cap and soak_ops is None:

@@ -139,11 +139,12 @@ def _scaling(session: ScenarioRun, on_progress: Progress) -> Tuple[RunResult, ..
     """Both arms at the workload's declared payload sizes and stack depths, then the soak."""
     sizes, options = session.sizes, session.options
     assert sizes is not None
-    planned = scaling.plan(session.scenario.workload, sizes, options.quick, options.soak_ops)
+    planned = scaling.plan(session.scenario.workload, sizes, options.quick, options.soak_ops, options.seconds_per_run)
     if not planned.runs:
         return (RunResult("sdk", -1, warning=planned.skipped),) if planned.skipped else ()
-    on_progress(f"{session.target.instrumentor.name}: scaling ({planned.rounds} rounds × {planned.ops} ops), "
-                f"soak ({planned.soak_ops} ops)")
+    doing = [f"scaling ({planned.rounds} rounds × {planned.ops} ops)"] if planned.rounds else []
+    doing += [f"soak ({planned.soak_ops} ops)"] if planned.soak_ops else []
+    on_progress(f"{session.target.instrumentor.name}: {', '.join(doing)}")
     arms: Tuple[Arm, ...] = ("baseline", "sdk")
     return tuple(session.run(replace(session.spec(arm, -1, planned.ops, "scaling"), inline_export=True,
                                      segments=planned.rounds, soak_ops=planned.soak_ops)) for arm in arms)
