@@ -7,6 +7,7 @@ Both arms run it; the parent pairs them (otelaudit.measure.scaling)."""
 
 from __future__ import annotations
 
+import statistics
 import time
 from dataclasses import replace
 from typing import Any, Dict, List, Optional, Tuple
@@ -21,6 +22,9 @@ SOAK_SEGMENTS = 12  # four quarters of three: the early and late quarters are co
 # times the base one (a regex over 16 KB), and blocks are sized from the base.
 MIN_ROUNDS, MAX_ROUNDS_S = 6, 3.0  # 6: the fewest whose range is a 95% interval
 PROFILE_S = 0.25  # sampled per point, sdk arm
+# ... in chunks whose median a site's cost is: on a loaded machine one sample can stand for
+# a stall of tens of ms, charged to whatever line ran, and it lands in one chunk only.
+CHUNKS = 3
 MAX_SITES = 8
 Point = Tuple[int, int]  # (payload bytes, extra frames)
 
@@ -82,7 +86,8 @@ async def scaling_phase(workload: Any, spec: RunSpec, ownership: Optional[Owners
         from otelaudit.child.sampler import profile_ops
 
         for at, runner in enumerate(runners):
-            sites[at] = site_costs(await _sampled(profile_ops, runner, spec), ownership)
+            chunks = [site_costs(await _sampled(profile_ops, runner, spec), ownership) for _ in range(CHUNKS)]
+            sites[at] = typical(chunks)
     if points:
         workload.size = points[0][0]
     soak = [await _cpu_us_per_op(workload, max(spec.soak_ops // SOAK_SEGMENTS, 1), spec.concurrency)
@@ -94,19 +99,30 @@ async def scaling_phase(workload: Any, spec: RunSpec, ownership: Optional[Owners
 
 
 async def _sampled(profile_ops: Any, runner: Any, spec: RunSpec) -> RawProfile:
-    """Batches until PROFILE_S have passed: on a loaded machine one sample can stand for a
-    stall of tens of ms, and only many samples spread those as the work is spread."""
+    """Batches until a chunk's share of PROFILE_S has passed (at least one batch)."""
     batch, done = max(spec.ops // 4, 1), 0
 
     async def sample() -> None:
         nonlocal done
         began = time.perf_counter()
-        while done == 0 or time.perf_counter() - began < PROFILE_S:
+        while done == 0 or time.perf_counter() - began < PROFILE_S / CHUNKS:
             await run_concurrently(runner, batch, spec.concurrency)
             done += batch
 
     profile: RawProfile = await profile_ops(sample, batch)
     return replace(profile, ops=done)
+
+
+def typical(chunks: List[Tuple[SiteCost, ...]]) -> Tuple[SiteCost, ...]:
+    """Each site at its median µs/op over the chunks (0 where a chunk never sampled it)."""
+    found: Dict[Tuple[str, int], List[SiteCost]] = {}
+    for chunk in chunks:
+        for cost in chunk:
+            found.setdefault((cost.file, cost.line), []).append(cost)
+    missing = {key: [0.0] * (len(chunks) - len(costs)) for key, costs in found.items()}
+    merged = [replace(costs[0], us_per_op=statistics.median([c.us_per_op for c in costs] + missing[key]))
+              for key, costs in found.items()]
+    return tuple(sorted(merged, key=lambda c: -c.us_per_op)[:MAX_SITES])
 
 
 def site_costs(profile: RawProfile, ownership: Ownership) -> Tuple[SiteCost, ...]:

@@ -13,6 +13,7 @@ from otelaudit.model import PhaseSizes
 from otelaudit.render._units import duration
 
 BLOCK_S = 0.01  # one point's block: well above process_time's resolution
+MIN_BLOCK_OPS = 3  # a heavier operation still gets a few per block: one alone swings with every cache miss
 # From 6 rounds the range of the paired differences is a ≥ 96.9% interval for their median
 # (measure.stats.median_interval); 11 give the 2nd to 10th, ~98.8%.
 ROUNDS, QUICK_ROUNDS = 11, 7
@@ -44,7 +45,7 @@ def plan(workload: Any, sizes: PhaseSizes, quick: bool, soak_ops: Optional[int],
          seconds_per_run: float = 0.3) -> ScalingPlan:
     """An explicit `soak_ops` (--soak N) is run whatever it costs: it was asked for."""
     op_s = max(sizes.op_ms, 1e-3) / 1000
-    ops = max(1, int(BLOCK_S / op_s))
+    ops = max(MIN_BLOCK_OPS, int(BLOCK_S / op_s))
     points = len(points_of(workload)) if scales(workload) else 0
     rounds = (QUICK_ROUNDS if quick else ROUNDS) if points else 0
     soak = soak_ops if soak_ops is not None else (

@@ -25,6 +25,7 @@ from otelaudit.render import _units as units
 
 MIN_GROWTH_US = 10.0
 MIN_RELATIVE = 0.25
+MIN_SOAK_SPAN = 500  # operations between the soak's early and late quarters
 PER_UNIT_US = {"size": 0.5, "depth": 0.5, "history": 1.0}  # µs/op per KB, per frame, per 10k operations
 RULES: Dict[str, str] = {
     "OA117": "instrumentation cost that grows with the payload size",
@@ -66,6 +67,8 @@ def _at_high(finding: Finding, explained: Sequence[Finding]) -> Finding:
 
 
 def material(growth: CostGrowth) -> bool:
+    if growth.axis == "history" and growth.high - growth.low < MIN_SOAK_SPAN:
+        return False  # a few hundred operations are no long run: their slope is warm-up and noise
     return (growth.growth.ci_low >= MIN_GROWTH_US and growth.per_unit.ci_low >= PER_UNIT_US[growth.axis]
             and growth.growth.estimate >= MIN_RELATIVE * max(growth.overhead_low.estimate, 0.0))
 
