@@ -296,7 +296,12 @@ def test_a_real_scan_ranks_the_scaling_finding_first_at_its_line(scanned, name):
     # The same stack walk is also counted (OA104) and costed from the profile: on a loaded machine that
     # cost can pass the deep point's (growth plus it); either way the defect's line ranks first.
     same = ("OA104",) if rule == "OA118" else ()
-    assert (rule, str(PLANTED), line) in found and found[0] in [(r, str(PLANTED), line) for r in (rule, *same)], (
+    # OA118's site is sampled: a deep point's samples once landed on another telemetry frame (propagation),
+    # with OA104 ranked first at the planted line (CI, 2026-12-01). The rule must fire; its line, or the
+    # counted stack walk's, must rank first.
+    fired = [f for f in found if f[0] == rule]
+    assert fired and (fired[0][1:] == (str(PLANTED), line) or same) and found[0] in [
+        (r, str(PLANTED), line) for r in (rule, *same)], (
         found, [(g["axis"], g["growth"], g["per_unit"], g["overhead_low"]["estimate"]) for g in results[name]["cost_growth"]])
     assert f"[{rule}]" in stdout and "/op per" in stdout
     assert {g["axis"] for g in results[name]["cost_growth"]} == {"size", "depth", "history"}

@@ -92,7 +92,7 @@ WIDE = Option("wide", "wide", "the terminal report as one wide row per instrumen
 
 PRECISION_OPTIONS = (PRECISION, BUDGET, NO_CONTROL, DETERMINISTIC)
 # What the pytest plugin shares with `otelaudit scan`.
-MEASUREMENT = (ROUNDS, SECONDS_PER_RUN, TIMEOUT, SOAK, *PRECISION_OPTIONS)
+MEASUREMENT = (ROUNDS, SECONDS_PER_RUN, TIMEOUT, *PRECISION_OPTIONS)  # shared with the pytest plugin
 
 
 def arms(text: str) -> "Tuple[Arm, ...]":

@@ -88,7 +88,7 @@ def scan_options(args: argparse.Namespace) -> "ScanOptions":
         chosen["seed"] = args.seed if args.seed is not None else 0  # every shard must plan alike
     if args.shard:
         chosen["shard"] = _shard(args.shard)
-    chosen.update(options.keywords(args, (options.EXPORT_PROTOCOL,)))
+    chosen.update(options.keywords(args, (options.EXPORT_PROTOCOL, options.SOAK)))
     if args.arms is not None:
         chosen["arms"] = options.arms(args.arms)
         options.check_exporter(chosen["arms"], chosen.get("export_protocol", "http/protobuf"))
