@@ -26,7 +26,8 @@ import random
 import statistics
 import sys
 import time
-from typing import Any, Callable, Dict, List, Tuple
+from dataclasses import replace
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
@@ -44,6 +45,7 @@ from otelaudit.pipeline import ScanOptions  # noqa: E402
 from otelaudit.run.scenario import ScenarioRun  # noqa: E402
 from otelaudit.discover.catalog import load_catalog  # noqa: E402
 from otelaudit.run.runner import SubprocessRunner  # noqa: E402
+from otelaudit.run.parallel import run_all  # noqa: E402
 
 SCENARIO = "fixture-ok"
 DEFAULTS = ScanOptions()
@@ -100,15 +102,17 @@ def run_detail(r: ABResult) -> Dict[str, Any]:
     return detail
 
 
-def repeat(count: int, make: Callable[[int], ABResult]) -> List[ABResult]:
-    results = []
-    for index in range(count):
+def repeat(count: int, make: Callable[[int, Optional[int]], ABResult], jobs: int = 1) -> List[ABResult]:
+    """`jobs` > 1 runs that many repeats at once, each pinned to its own core as `otelaudit scan
+    --jobs` pins its jobs' children: the precision of measurements with a neighbour on the other core."""
+    def one(index: int, runner: Any) -> ABResult:
         started = time.perf_counter()
-        results.append(make(index))
-        r = results[-1]
+        r = make(index, getattr(runner, "cpu", None))
         verdict = r.instructions.verdict if r.instructions else (r.comparison.verdict if r.comparison else r.failure)
         print(f"  {index + 1}/{count}: {verdict} ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
-    return results
+        return r
+
+    return run_all(list(range(count)), one, jobs)
 
 
 def settings(args: argparse.Namespace, seed: int, deterministic: bool = False) -> ABSettings:
@@ -121,9 +125,10 @@ def settings(args: argparse.Namespace, seed: int, deterministic: bool = False) -
 def run_aa(args: argparse.Namespace) -> Dict[str, Any]:
     a, b = side("A", BASE_LOOPS), side("A'", BASE_LOOPS)
     if args.deterministic:
-        results = repeat(args.repeats, lambda i: ABResult("A", "A'", 0, instructions=counting_only(a, b, args)))
+        results = repeat(args.repeats, lambda i, cpu: ABResult("A", "A'", 0, instructions=counting_only(a, b, args)))
     else:
-        results = repeat(args.repeats, lambda i: compare_sides(a, b, settings(args, 1000 + i)))
+        results = repeat(args.repeats, lambda i, cpu: compare_sides(replace(a, cpu=cpu), replace(b, cpu=cpu),
+                                                                    settings(args, 1000 + i)), args.jobs)
     return {"settings": vars_of(args), **summary(results, args.deterministic)}
 
 
@@ -175,9 +180,10 @@ def run_planted(args: argparse.Namespace) -> Dict[str, Any]:
     print(f"planted: {plant}", file=sys.stderr)
     a, b = side("A", BASE_LOOPS), side("B", BASE_LOOPS + plant["extra_loops"])
     if args.deterministic:
-        results = repeat(args.repeats, lambda i: ABResult("A", "B", 0, instructions=counting_only(a, b, args)))
+        results = repeat(args.repeats, lambda i, cpu: ABResult("A", "B", 0, instructions=counting_only(a, b, args)))
     else:
-        results = repeat(args.repeats, lambda i: compare_sides(a, b, settings(args, 2000 + i)))
+        results = repeat(args.repeats, lambda i, cpu: compare_sides(replace(a, cpu=cpu), replace(b, cpu=cpu),
+                                                                    settings(args, 2000 + i)), args.jobs)
     return {"settings": vars_of(args), "plant": plant, **summary(results, args.deterministic)}
 
 
@@ -205,6 +211,7 @@ def main() -> int:
         step.add_argument("--fraction", type=float, default=0.02)
         step.add_argument("--deterministic", action="store_true")
         step.add_argument("--count-ops", type=int, default=ABSettings.count_ops)
+        step.add_argument("--jobs", type=int, default=1, help="repeats run at once, one per core (time mode)")
         step.add_argument("--output", help="results file name (default: the step's name)")
     args = parser.parse_args()
     started = time.perf_counter()

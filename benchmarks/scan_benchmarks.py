@@ -29,6 +29,7 @@ import time
 from dataclasses import replace
 from typing import Any, Dict, List, Mapping, Optional
 
+from otelaudit.cli.scan import CLI_JOBS
 from otelaudit.measure import stats
 from otelaudit.discover.instrumentors import discover_instrumentors, select_targets
 from otelaudit.model import ColdRun, ColdSpec, Report, RunResult, RunSpec, StartRun, StartSpec
@@ -199,7 +200,7 @@ def main() -> int:
     parser.add_argument("--label", default="after", help="before/after: kept side by side in the results file")
     parser.add_argument("--rounds", type=int, default=None, help="default: the mode's own (10, or 5 with quick)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--jobs", type=int, default=None, help="default: the mode's own")
+    parser.add_argument("--jobs", type=int, default=CLI_JOBS, help=f"default: the CLI's ({CLI_JOBS})")
     parser.add_argument("--startup", action="store_true", help="also time children of 0 operations")
     parser.add_argument("--startup-repeats", type=int, default=10)
     parser.add_argument("--startup-scenarios", nargs="*", default=["sqlite3", "httpx"])
@@ -223,8 +224,7 @@ def main() -> int:
         overrides: Dict[str, Any] = {"targets": tuple(targets), "seed": args.seed}
         if args.rounds:
             overrides["rounds"] = args.rounds
-        if args.jobs:
-            overrides["jobs"] = args.jobs
+        overrides["jobs"] = args.jobs
         options = ScanOptions.quick_defaults(**overrides) if args.mode == "quick" else ScanOptions(**overrides)
         measured = timed_scan(options)
         stop.set()

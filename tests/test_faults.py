@@ -257,7 +257,7 @@ def test_a_failed_output_costs_neither_the_others_nor_the_table(shadowed_scan):
 
 
 def test_an_interrupted_scan_leaves_a_report_marked_incomplete(tmp_path, otelaudit, sqlite_scan):
-    assert sqlite_scan.report["complete"] is True and sqlite_scan.report["schema_version"] == "1.2"
+    assert sqlite_scan.report["complete"] is True and sqlite_scan.report["schema_version"] == "1.3"
     json_path = tmp_path / "r.json"
     scan = _start(tmp_path, "scan", "sqlite3", "--quick", "--quiet", "--json", str(json_path))
     _wait_for(json_path, scan)

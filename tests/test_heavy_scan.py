@@ -39,6 +39,14 @@ def test_the_memory_growth_warm_up_fills_a_cache_of_a_few_hundred_entries_within
     assert growth_sizes(DEFAULT, rate, warmup=5)[1] == warmup
 
 
+@pytest.mark.parametrize("rate", [100.0, 300.0])
+def test_a_memory_growth_segment_runs_every_concurrent_slot_at_least_once(rate):
+    # aiohttp-client: three operations a segment at concurrency 8 read its connection pool
+    # refilling (the last response on each connection keeps its span) as 1 KiB retained per operation
+    assert growth_sizes(DEFAULT, rate, warmup=5)[0] < 8
+    assert growth_sizes(DEFAULT, rate, warmup=5, concurrency=8)[0] == 8
+
+
 def test_a_100_ms_operation_gets_a_few_operations_per_phase():
     sizes = size_phases(DEFAULT, 10.0, startup_s=1.0)
     assert 3 <= sizes.ops <= 10

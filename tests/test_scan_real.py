@@ -21,7 +21,7 @@ def test_sqlite3_scan_measures_a_significant_overhead_with_spans(sqlite_scan):
 
 def test_json_report_holds_the_contract(sqlite_scan):
     report = sqlite_scan.report
-    assert report["schema_version"] == "1.2"  # 1.1: comparison and memory growth; 1.2: complete
+    assert report["schema_version"] == "1.3"  # 1.1: comparison and memory growth; 1.2: complete; 1.3: cost growth, export, knobs
     assert {"python", "platform", "packages"} <= set(report["environment"])
     assert "opentelemetry-sdk" in report["environment"]["packages"]
     result = report["results"][0]

@@ -107,6 +107,23 @@ def test_a_failed_import_is_kept_as_its_outcome():
     assert tries == ["otelaudit_absent_module_for_whatif_tests"] and tally.hits == 2
 
 
+def test_an_absent_key_is_kept_as_its_outcome_as_reading_a_setting_once_does():
+    """`os.environ.get(UNSET)` is `_Environ.__getitem__` raising KeyError under Mapping.get."""
+    tally = Tally()
+    environ = {"SET": "1"}
+    reads: List[str] = []
+
+    def getitem(key):
+        reads.append(key)
+        return environ[key]
+
+    stand_in = memoised_at_site(getitem, HERE, _line_of("# setting site"), tally=tally)
+    for _ in range(3):
+        with pytest.raises(KeyError):
+            stand_in("UNSET")  # setting site
+    assert reads == ["UNSET"] and tally.counts() == WhatIfCounts(calls=3, hits=2, none_results=0)
+
+
 def _class_per_call():
     class Proxy:  # class site
         pass

@@ -2,7 +2,9 @@
 calls from the finding's call site only — so the saving of a suggestion is measured,
 not predicted. Arguments are keyed as the probe fingerprints them (child.repeats: by
 value for exact builtin scalars, else by identity), so no user code runs to key a call.
-A failed import is kept as its outcome, as "try the import once" does. Runs inside a
+A failed import or lookup is kept as its outcome, as "try the import once" and "read the
+setting once" do (an unset environment variable is the usual case: `environ.get` is
+`__getitem__` raising KeyError). Runs inside a
 measuring child, after instrument(); the tally tells the parent whether anything repeated."""
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def memoised_at_site(original: Callable[..., Any], site_file: str, site_line: in
         keep = memoise and len(cache) < MAX_CACHED
         try:
             value = original(*args, **kwargs)
-        except ImportError as error:  # "try the import once": the failure is the outcome to keep
+        except (ImportError, LookupError) as error:  # an absent module, key or setting: the outcome to keep
             if keep:
                 cache[key] = _Raised(error)
             raise

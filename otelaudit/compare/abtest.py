@@ -33,9 +33,10 @@ class Side:
     python: str = sys.executable
     env: Mapping[str, str] = field(default_factory=dict)
     isolated: bool = False  # its own environment: the parent's PYTHONPATH must not leak in
+    cpu: Optional[int] = None  # pinned to this core, as a `--jobs` job pins its children
 
     def run(self, spec: RunSpec, timeout_s: float) -> RunResult:
-        return SubprocessRunner(self.python, isolated=self.isolated).run(spec, self.env, timeout_s)
+        return SubprocessRunner(self.python, cpu=self.cpu, isolated=self.isolated).run(spec, self.env, timeout_s)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from otelaudit.model.results import (ArmSummary, CallCount, Comparison, DiffFlam
                                      Hotspot, MemoryGrowth, RepeatedCall, Status, Verdict)
 
 # 1.1 added `comparison`, 1.2 `complete`; a minor version only adds names (see the README).
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 # Why a scenario's interleaved rounds stopped (see otelaudit.plan.adaptive).
 StopReason = Literal["fixed-rounds", "precision-reached", "budget-exhausted", "max-rounds", "overhead-settled"]

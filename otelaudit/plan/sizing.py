@@ -98,7 +98,7 @@ def _plan(asked: Asked, rates: Rates, concurrency: int, heavy: bool, growth: boo
     probe_ops = _bounded(rate * PROBE_S / PROBE_SLOWDOWN, MIN_HEAVY_PROBE_OPS if heavy else MIN_PROBE_OPS,
                          asked.probe_ops)
     warmup = warmup_ops(ops, concurrency, rate, asked.seconds_per_run)
-    growth_ops, growth_warmup = growth_sizes(asked, rate, warmup) if growth else (0, 0)
+    growth_ops, growth_warmup = growth_sizes(asked, rate, warmup, concurrency) if growth else (0, 0)
     slow_s, fast_s = rates.run_s(warmup + ops, rate), rates.run_s(warmup + ops, rates.baseline)
     fast_arms = 2 if asked.control else 1  # baseline, and the control arm that repeats it
     round_s = (asked.arms - fast_arms) * slow_s + fast_arms * fast_s
@@ -125,12 +125,17 @@ def warmup_ops(ops: int, concurrency: int, rate: float, seconds_per_run: float) 
     return max(1, min(wanted, int(rate * seconds_per_run * WARMUP_SHARE)))
 
 
-def growth_sizes(asked: Asked, rate: float, warmup: int) -> Tuple[int, int]:
+def growth_sizes(asked: Asked, rate: float, warmup: int, concurrency: int = 1) -> Tuple[int, int]:
     """Operations per segment of the memory-growth child, and its untraced warm-up: its
     traced segments get six timed runs' worth of time (1.5 to 3 s), enough operations
-    that a bounded cache turns over in the first segments and leaves the last ones flat."""
+    that a bounded cache turns over in the first segments and leaves the last ones flat.
+    A segment runs every concurrent slot at least once: what a pool keeps per slot (the
+    last response on each keep-alive connection, with its span) then cancels between
+    checkpoints. Three operations a segment at concurrency 8 once read such a pool
+    refilling after the warm-up's drain as 1 KiB retained per operation (aiohttp-client)."""
     traced_s = min(max(6 * asked.seconds_per_run, 1.5), 3.0)
-    per_segment = _bounded(rate * traced_s / (GROWTH_SEGMENTS * GROWTH_SLOWDOWN), MIN_GROWTH_OPS, MAX_GROWTH_OPS)
+    per_segment = _bounded(rate * traced_s / (GROWTH_SEGMENTS * GROWTH_SLOWDOWN), max(MIN_GROWTH_OPS, concurrency),
+                           MAX_GROWTH_OPS)
     cache_fill = min(MIN_GROWTH_WARMUP_OPS, rate * MAX_GROWTH_WARMUP_S)
     return per_segment, int(min(max(rate * GROWTH_WARMUP_S, warmup, cache_fill), MAX_GROWTH_WARMUP_OPS))
 
