@@ -211,8 +211,8 @@ def _quantile(ordered: List[float], q: float) -> float:
 
 
 def pin_to_cpu(cpu: Optional[str]) -> None:
-    """`--jobs`: one measured process per core, so parallel scans never share one."""
-    if cpu and hasattr(os, "sched_setaffinity"):
+    """On its core (run.cores): one per job, one for all children of a one-job run."""
+    if cpu is not None and cpu != "" and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {int(cpu)})
 
 

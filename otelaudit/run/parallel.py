@@ -5,22 +5,16 @@ An interrupt (Ctrl-C, SIGTERM) kills every job's live child and starts no other.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Dict, List, Optional, Sequence, TypeVar
 
+from otelaudit.run.cores import usable_cpus
 from otelaudit.run.runner import Runner, SubprocessRunner, allow_children, stop_children
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def usable_cpus() -> List[int]:
-    if hasattr(os, "sched_getaffinity"):
-        return sorted(os.sched_getaffinity(0))
-    return list(range(os.cpu_count() or 1))
 
 
 def effective_jobs(jobs: int) -> int:

@@ -21,6 +21,7 @@ from otelaudit.model.codec import from_data, to_data
 from otelaudit.model import AutoBreakdown, ColdRun, ColdSpec, Failure, RunResult, RunSpec
 from otelaudit.model import StartRun, StartSpec
 from otelaudit.run import forkserver
+from otelaudit.run.cores import measuring_core
 from otelaudit.run.workdirs import workdir
 
 
@@ -158,14 +159,15 @@ def phase_of(spec: RunSpec) -> str:
 
 
 class SubprocessRunner:
-    """`cpu` pins every child to that core (parallel jobs); `python` may be another
-    environment's interpreter (version comparison); `prefix` a tool the child runs under."""
+    """`cpu` pins every child to that core (a parallel job's; by default the one measuring
+    core, run.cores); `python` may be another environment's interpreter (version
+    comparison); `prefix` a tool the child runs under."""
 
     def __init__(self, python: str = sys.executable, cpu: Optional[int] = None,
                  isolated: bool = False, prefix: Sequence[str] = (), fork: bool = True) -> None:
         self.python = python
         self.prefix = list(prefix)  # e.g. a counting tool the child runs under
-        self.cpu = cpu
+        self.cpu = cpu if cpu is not None else measuring_core()
         self.isolated = isolated
         self.fork = fork and hasattr(os, "fork")
 
