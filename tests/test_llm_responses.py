@@ -80,3 +80,15 @@ def test_the_stream_is_server_sent_events_in_chunks(base_url):
     assert response.headers["transfer-encoding"] == "chunked"
     blocks = [b for b in response.text.split("\n\n") if b]
     assert all(b.startswith("event: response.") and "\ndata: {" in b for b in blocks)
+
+
+def test_every_event_and_body_validates_strictly_against_the_openai_types(base_url):
+    from openai.types.responses import Response, ResponseStreamEvent
+    from pydantic import TypeAdapter
+
+    events = TypeAdapter(ResponseStreamEvent)
+    for request in ({"model": "m", "input": QUESTION, "tools": [TOOL]}, {"model": "m", "input": "hi"}):
+        streamed = httpx.post(base_url + "/responses", json={**request, "stream": True}).text
+        for block in filter(None, streamed.split("\n\n")):
+            events.validate_python(json.loads(block.split("\ndata: ", 1)[1]))  # raises on a malformed event
+        Response.model_validate(httpx.post(base_url + "/responses", json=request).json())

@@ -58,7 +58,7 @@ def plan(request: Dict[str, Any]) -> ResponsePlan:
 
 
 def _usage(plan: ResponsePlan, output_tokens: int) -> Dict[str, Any]:
-    return {"input_tokens": plan.input_tokens, "input_tokens_details": {"cached_tokens": 0},
+    return {"input_tokens": plan.input_tokens, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
             "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
             "total_tokens": plan.input_tokens + output_tokens}
 
