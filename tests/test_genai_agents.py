@@ -18,25 +18,29 @@ SCENARIOS = {"openinference-instrumentation-openai-agents": "openai_agents_openi
 ALL_RULES = tuple(f"OA1{n:02d}" for n in range(1, 17)) + ("OA199",)  # no findings: no what-if rounds
 pytestmark = pytest.mark.skipif(sys.version_info < (3, 10), reason="the Agents SDK needs Python 3.10+")
 
-# One operation in a fresh interpreter under OpenLLMetry's instrumentation (which keeps the
-# SDK's processors), with an API key the default exporter would use; prints the hosts it reached.
+# In a fresh interpreter under OpenLLMetry's instrumentation (which keeps the SDK's processors),
+# with an API key the default exporter would use: the hosts one operation reached, then the hosts
+# one more reached with the SDK's default processor put back (the bad case the test must see).
 CHILD = """
 import asyncio, json, sys
 hosts = set()
 sys.addaudithook(lambda event, args: hosts.add(str(args[0] if event == "socket.getaddrinfo" else args[1][0]))
                  if event in ("socket.getaddrinfo", "socket.connect") else None)
+from agents import add_trace_processor
 from agents.tracing import get_trace_provider
+from agents.tracing.processors import default_exporter, default_processor
 from opentelemetry.instrumentation.openai_agents import OpenAIAgentsInstrumentor
-from otelaudit.scenarios import agents
+from otelaudit.scenarios.agents import AgentsWorkload
 from otelaudit.scenarios.api import WorkloadContext
 OpenAIAgentsInstrumentor().instrument()
-if sys.argv[3] == "keep":
-    from agents.tracing import default_exporter
-    agents.drop_default_exporter = lambda: None
-    default_exporter().max_retries = 0  # one attempt shows it; no backoff
 async def main():
-    workload = agents.AgentsWorkload(WorkloadContext(1, {"llm": (sys.argv[1], int(sys.argv[2]))}))
+    workload = AgentsWorkload(WorkloadContext(1, {"llm": (sys.argv[1], int(sys.argv[2]))}))
     await workload.setup()
+    await workload.operation()
+    get_trace_provider().force_flush()
+    print(json.dumps(sorted(hosts)))
+    default_exporter().max_retries = 0  # one attempt shows it; no backoff
+    add_trace_processor(default_processor())
     await workload.operation()
     await workload.teardown()
 asyncio.run(main())
@@ -66,21 +70,13 @@ def test_each_agents_instrumentation_is_measured_by_its_own_scenario_with_valid_
             result.expected_per_op.metric_measurements, rel=0.05)
 
 
-@pytest.fixture(scope="module")
-def llm_server():
-    with running_servers(["llm"]) as servers:
-        yield servers["llm"]
-
-
-def _hosts_reached(server, default_exporter: str):
+def test_the_workload_stays_on_loopback_only_because_it_drops_the_default_exporter():
     env = {"PATH": "/usr/bin:/bin", "OPENAI_API_KEY": "sk-proj-would-be-exported"}
-    run = subprocess.run([sys.executable, "-c", CHILD, server[0], str(server[1]), default_exporter],
-                         capture_output=True, text=True, timeout=120, env=env)
+    with running_servers(["llm"]) as servers:
+        host, port = servers["llm"]
+        run = subprocess.run([sys.executable, "-c", CHILD, host, str(port)], capture_output=True, text=True,
+                             timeout=120, env=env)
     assert run.returncode == 0, run.stderr
-    return json.loads(run.stdout.splitlines()[-1])
-
-
-@pytest.mark.parametrize("default_exporter, reached", [("drop", ["127.0.0.1"]), ("keep", ["127.0.0.1", "api.openai.com"])])
-def test_the_workload_stays_on_loopback_only_because_it_drops_the_default_exporter(llm_server, default_exporter,
-                                                                                   reached):
-    assert _hosts_reached(llm_server, default_exporter) == reached
+    dropped, kept = (json.loads(line) for line in run.stdout.splitlines()[-2:])
+    assert dropped == ["127.0.0.1"]
+    assert kept == ["127.0.0.1", "api.openai.com"]
