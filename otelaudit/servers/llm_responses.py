@@ -16,6 +16,9 @@ RESPONSE_ID = "resp_0123456789abcdef0123456789abcdef"
 MESSAGE_ID = "msg_0123456789abcdef0123456789abcdef"
 CALL_ITEM_ID = "fc_0123456789abcdef0123456789abcdef"
 CALL_ID = "call_AbCdEf0123456789AbCdEf01"
+# The request's fields the real API returns on the response, with its defaults where absent.
+_ECHOED: Dict[str, Any] = {"instructions": None, "max_output_tokens": None, "parallel_tool_calls": True, "temperature": 1.0,
+           "tool_choice": "auto", "tools": [], "top_p": 1.0, "truncation": "disabled", "user": None, "metadata": {}}
 _SAMPLES = {"string": "1042", "integer": 1042, "number": 1042.0, "boolean": True, "array": [], "object": {}}
 
 
@@ -28,7 +31,7 @@ class ResponsePlan:
     input_tokens: int
     tool: Optional[str] = None
     arguments: str = "{}"
-    echo: Optional[str] = None  # the request's `instructions`, echoed as the real API does
+    echo: str = "{}"  # the request's settings the real API echoes on the response (JSON: hashable)
 
 
 def _arguments(parameters: Dict[str, Any]) -> str:
@@ -54,7 +57,7 @@ def plan(request: Dict[str, Any]) -> ResponsePlan:
                         input_tokens=_input_tokens(items) + _input_tokens(instructions or ""),
                         tool=str(tools[0].get("name")) if calls else None,
                         arguments=_arguments(tools[0].get("parameters") or {}) if calls else "{}",
-                        echo=instructions if isinstance(instructions, str) else None)
+                        echo=json.dumps({k: v if request.get(k) is None else request[k] for k, v in _ECHOED.items()}))
 
 
 def _usage(plan: ResponsePlan, output_tokens: int) -> Dict[str, Any]:
@@ -79,12 +82,10 @@ def _message(content: List[Dict[str, Any]], status: str) -> Dict[str, Any]:
 def _response(plan: ResponsePlan, status: str, output: List[Dict[str, Any]],
               usage: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     return {"id": RESPONSE_ID, "object": "response", "created_at": CREATED, "status": status, "background": False,
-            "error": None, "incomplete_details": None, "instructions": plan.echo, "max_output_tokens": None,
-            "max_tool_calls": None, "model": plan.model, "output": output, "parallel_tool_calls": True,
+            "error": None, "incomplete_details": None, "max_tool_calls": None, "model": plan.model, "output": output,
             "previous_response_id": None, "reasoning": {"effort": None, "summary": None}, "service_tier": "default",
-            "store": True, "temperature": 1.0, "text": {"format": {"type": "text"}, "verbosity": "medium"},
-            "tool_choice": "auto", "tools": [], "top_logprobs": 0, "top_p": 1.0, "truncation": "disabled",
-            "usage": usage, "user": None, "metadata": {}}
+            "store": True, "text": {"format": {"type": "text"}, "verbosity": "medium"}, "top_logprobs": 0,
+            "usage": usage, **json.loads(plan.echo)}
 
 
 def _output_tokens(plan: ResponsePlan, tokens: Sequence[str]) -> int:
