@@ -2,7 +2,8 @@
 own process (`python -m otelaudit.servers.llm`, same start/stop protocol as
 `_http_server`). It answers `/v1/chat/completions` (JSON, or with `"stream": true` a
 server-sent event stream of one chunk per token ending `data: [DONE]`), `/v1/embeddings`
-(floats or base64) and `/v1/messages` (JSON, or Anthropic's typed event stream), with the
+(floats or base64), `/v1/messages` (JSON, or Anthropic's typed event stream) and
+`/v1/responses` (OpenAI's Responses API, `servers.llm_responses`), with the
 payload shapes and sizes of the real APIs. Answers are precomputed per request shape."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import struct
 from typing import Any, Dict, List, Optional, Tuple
 
+from otelaudit.servers import llm_responses
 from otelaudit.servers.http import serve
 
 COMPLETION_TOKENS = 120  # one streamed chunk per token, as the real APIs send them
@@ -114,6 +116,14 @@ def anthropic_message(model: str, stream: bool, input_tokens: int) -> bytes:
     return _http_stream(events)
 
 
+@functools.lru_cache(maxsize=64)
+def response(plan: llm_responses.ResponsePlan) -> bytes:
+    tokens = [_token(i) for i in range(COMPLETION_TOKENS)]
+    if plan.stream:
+        return _http_stream(llm_responses.events(plan, tokens))
+    return _json(llm_responses.body(plan, tokens))
+
+
 def _prompt_tokens(messages: List[Dict[str, Any]]) -> int:
     return sum(len(str(m.get("content", "")).split()) for m in messages) + 4 * len(messages)
 
@@ -140,6 +150,8 @@ def respond(head: bytes, body: bytes) -> bytes:
         return embeddings(model, count, str(request.get("encoding_format", "float")))
     if method == "POST" and path.endswith("/messages"):
         return anthropic_message(model, bool(request.get("stream")), _prompt_tokens(request.get("messages", [])))
+    if method == "POST" and path.endswith("/responses"):
+        return response(llm_responses.plan(request))
     return _http("404 Not Found", "application/json", b'{"error": {"message": "unknown path"}}')
 
 
