@@ -42,6 +42,7 @@ from otelaudit.plan.adaptive import StopRule, parse_duration, parse_target  # no
 from otelaudit.model.codec import to_data  # noqa: E402
 from otelaudit.discover.instrumentors import discover_instrumentors, select_targets  # noqa: E402
 from otelaudit.pipeline import ScanOptions  # noqa: E402
+from otelaudit.plan.options import PRECISION_SECONDS_PER_RUN  # noqa: E402
 from otelaudit.run.scenario import ScenarioRun  # noqa: E402
 from otelaudit.discover.catalog import load_catalog  # noqa: E402
 from otelaudit.run.runner import SubprocessRunner  # noqa: E402
@@ -205,7 +206,8 @@ def main() -> int:
         step.set_defaults(handler=handler)
         step.add_argument("--repeats", type=int, default=20)
         step.add_argument("--rounds", type=int, default=DEFAULTS.rounds)
-        step.add_argument("--seconds-per-run", type=float, default=DEFAULTS.seconds_per_run)
+        step.add_argument("--seconds-per-run", type=float, default=None,
+                          help="default: the scan's (0.3 s, or 0.1 s with --precision or --budget, as the CLI)")
         step.add_argument("--precision")
         step.add_argument("--budget")
         step.add_argument("--fraction", type=float, default=0.02)
@@ -214,6 +216,8 @@ def main() -> int:
         step.add_argument("--jobs", type=int, default=1, help="repeats run at once, one per core (time mode)")
         step.add_argument("--output", help="results file name (default: the step's name)")
     args = parser.parse_args()
+    if args.seconds_per_run is None:
+        args.seconds_per_run = PRECISION_SECONDS_PER_RUN if args.precision or args.budget else DEFAULTS.seconds_per_run
     started = time.perf_counter()
     out = {"conditions": conditions(), **args.handler(args)}
     out["conditions"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]

@@ -192,3 +192,17 @@ def test_a_results_folder_that_cannot_be_used_is_a_usage_error_before_measuring(
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("otelaudit: error: ") and words in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # no folder made, nothing measured
+
+
+@pytest.mark.parametrize("given, expected", [([], 0.3), (["--precision", "1%"], 0.1), (["--budget", "60s"], 0.1),
+                                             (["--precision", "1%", "--seconds-per-run", "0.4"], 0.4),
+                                             (["--quick"], 0.1), (["--jobs", "1"], 0.3)])
+def test_rounds_until_a_precision_or_budget_are_short_runs_unless_told(given, expected):
+    from otelaudit.cli.main import build_parser
+    from otelaudit.cli.scan import scan_options
+
+    args = build_parser().parse_args(["scan", "sqlite3", *given])
+    args.argv = ["scan", "sqlite3", *given]
+    chosen = scan_options(args)
+    assert chosen.seconds_per_run == expected
+    assert chosen.jobs == (1 if "--jobs" in given else 2)  # two targets at once unless told

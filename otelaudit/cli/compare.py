@@ -89,10 +89,13 @@ def run(args: argparse.Namespace) -> int:
 
 def compare_options(args: argparse.Namespace) -> "CompareOptions":
     from otelaudit.compare.audit import CompareOptions
+    from otelaudit.plan.options import PRECISION_SECONDS_PER_RUN
 
     chosen = options.keywords(args, (options.SECONDS_PER_RUN, options.TIMEOUT, options.SEED, options.DETERMINISTIC))
     if args.quick:
         chosen.setdefault("seconds_per_run", QUICK_SECONDS_PER_RUN)
+    if args.precision or args.budget_s:
+        chosen.setdefault("seconds_per_run", PRECISION_SECONDS_PER_RUN)
     rounds = args.rounds or (QUICK_ROUNDS if args.quick else CompareOptions.rule.min_rounds)
     rule = options.stop_rule(rounds, args.precision, args.budget_s)
     return CompareOptions(pins=tuple(args.versions), rule=rule, find_links=tuple(args.find_links),

@@ -62,7 +62,8 @@ class Option(NamedTuple):  # immutable like a frozen dataclass, without importin
 ROUNDS = Option("rounds", "rounds", "interleaved rounds per scenario at least (default 10; 5 with --quick and in "
                 "the pytest plugin)", {"type": positive_int, "metavar": "N"})
 SECONDS_PER_RUN = Option("seconds-per-run", "seconds_per_run", "timed phase of each measuring process (default "
-                         "0.3; 0.1 with --quick and in the pytest plugin)", {"type": positive_float, "metavar": "S"})
+                         "0.3; 0.1 with --quick, --precision or --budget, and in the pytest plugin)",
+                         {"type": positive_float, "metavar": "S"})
 TIMEOUT = Option("timeout", "timeout_s", "kill a measuring process after this many seconds (default 120)",
                  {"type": positive_float, "metavar": "S"})
 SEED = Option("seed", "seed", "seed for the round order, for a reproducible plan", {"type": int, "metavar": "N"})

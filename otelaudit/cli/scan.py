@@ -85,9 +85,11 @@ CLI_JOBS = 2
 
 
 def scan_options(args: argparse.Namespace) -> "ScanOptions":
-    from otelaudit.plan.options import ScanOptions
+    from otelaudit.plan.options import PRECISION_SECONDS_PER_RUN, ScanOptions
 
     chosen: Dict[str, Any] = options.keywords(args, options.MEASUREMENT)
+    if "precision" in chosen or "budget_s" in chosen:
+        chosen.setdefault("seconds_per_run", PRECISION_SECONDS_PER_RUN)
     chosen.update(targets=tuple(args.targets), ignore_rules=_ignored(args.ignore),
                   command=" ".join(["otelaudit", *args.argv]))
     chosen["jobs"] = args.jobs if args.jobs is not None else CLI_JOBS
