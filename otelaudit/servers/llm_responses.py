@@ -112,7 +112,7 @@ def _item_events(plan: ResponsePlan, tokens: Sequence[str]) -> List[Dict[str, An
                 {"type": "response.function_call_arguments.delta", "item_id": CALL_ITEM_ID, **where,
                  "delta": plan.arguments},
                 {"type": "response.function_call_arguments.done", "item_id": CALL_ITEM_ID, **where,
-                 "arguments": plan.arguments},
+                 "name": plan.tool, "arguments": plan.arguments},  # openai 2.x requires the name
                 {"type": "response.output_item.done", **where, "item": _call(plan, plan.arguments, "completed")}]
     text = "".join(tokens)
     part = {"item_id": MESSAGE_ID, **where, "content_index": 0}
