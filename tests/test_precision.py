@@ -16,7 +16,7 @@ from otelaudit.measure import counting
 from otelaudit.measure import noise
 from otelaudit.model import files as report_json
 from otelaudit.model import Comparison, Estimate, NoiseFloor, RunResult
-from otelaudit.run.cores import usable_cpus
+from otelaudit.run.cores import measuring_core, usable_cpus
 from otelaudit.run.parallel import effective_jobs
 from otelaudit.run.runner import SubprocessRunner
 from otelaudit.pipeline import ScanOptions, scan
@@ -202,8 +202,23 @@ def test_a_one_job_run_pins_every_measuring_child_to_one_core():
     code = ("import os; from otelaudit.child.measure import pin_to_cpu; pin_to_cpu(os.environ.get('OTELAUDIT_CPU'));"
             "print(sorted(os.sched_getaffinity(0)))")
     shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    assert shown.strip() == f"[{usable_cpus()[-1]}]"
+    assert shown.strip() == f"[{measuring_core()}]" and measuring_core() in usable_cpus()
     assert SubprocessRunner(cpu=0).environment({})["OTELAUDIT_CPU"] == "0"  # a job's own core
+
+
+@pytest.mark.skipif(len(usable_cpus()) < 2 or not hasattr(os, "sched_setaffinity"), reason="needs two cores")
+def test_two_audits_on_one_machine_claim_different_cores(tmp_path):
+    # two test workers both pinned to the last core once made timing and counts of each other's children noisy
+    code = "import time; from otelaudit.run.cores import measuring_core; print(measuring_core(), flush=True); time.sleep(3)"
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # the claims' lock files: none held yet (not this suite's workers')
+    first = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+    second = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        cores = {first.stdout.readline().strip(), second.stdout.readline().strip()}  # type: ignore[union-attr]
+    finally:
+        first.kill(), second.kill()
+        first.wait(), second.wait()
+    assert len(cores) == 2
 
 
 def test_instruction_budgets_are_deterministic_pass_or_fail():

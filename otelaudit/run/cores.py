@@ -1,14 +1,22 @@
 """Which cores measuring children run on. Every measuring child is pinned: a `--jobs`
 job's to its own core, and in a one-job run all to one core. Left free to migrate, a
-child lands on either vCPU of a shared VM, and their speeds drift apart by up to 2x over
+child lands on either vCPU of a shared VM, and their paces drift apart by up to 2x over
 seconds (a neighbour on the host): two identical runs one after the other then differed by
 22-27% (IQR of the paired difference), and by 4-6% pinned to one core, 24 pairs each,
-alternating, on 2 cores here. Pairs measured on one core see the same drift and cancel it."""
+alternating, on 2 cores here. Pairs measured on one core see the same drift and cancel it.
+
+A one-job run claims its core with an advisory lock, so that several audits on one
+machine (two test workers, two scans) spread over the cores instead of all taking the
+same one; when every core is claimed, it shares the last."""
 
 from __future__ import annotations
 
 import os
-from typing import List, Optional
+import tempfile
+from typing import IO, List, Optional
+
+_claimed: List[IO[str]] = []  # the lock files this process holds, open until it exits
+_core: List[Optional[int]] = []
 
 
 def usable_cpus() -> List[int]:
@@ -18,7 +26,32 @@ def usable_cpus() -> List[int]:
 
 
 def measuring_core() -> Optional[int]:
-    """The last usable core (the first is where the parent, the servers and the rest of the
-    machine tend to run); None where pinning is not possible or there is one core."""
+    """This process's core for the children of a one-job run, claimed once: the last
+    unclaimed usable core (the first is where the rest of the machine tends to run); None
+    where pinning is not possible or there is one core."""
+    if not _core:
+        _core.append(_claim())
+    return _core[0]
+
+
+def _claim() -> Optional[int]:
     cpus = usable_cpus()
-    return cpus[-1] if len(cpus) > 1 and hasattr(os, "sched_setaffinity") else None
+    if len(cpus) < 2 or not hasattr(os, "sched_setaffinity"):
+        return None
+    try:
+        import fcntl
+    except ImportError:
+        return cpus[-1]
+    for cpu in reversed(cpus):
+        try:
+            handle = open(os.path.join(tempfile.gettempdir(), f"otelaudit-core-{cpu}.lock"), "a")
+        except OSError:
+            return cpus[-1]
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        _claimed.append(handle)
+        return cpu
+    return cpus[-1]
