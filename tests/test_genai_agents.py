@@ -9,13 +9,12 @@ import sys
 
 import pytest
 
-from otelaudit.pipeline import ScanOptions, scan
+from genai_coverage import assert_each_measured_by_its_own_scenario, coverage_scan
 from otelaudit.servers.running import running_servers
 
 # distribution -> the scenario bound to it; the SDK and both instrumentations need Python 3.10+
 SCENARIOS = {"openinference-instrumentation-openai-agents": "openai_agents_openinference",
              "opentelemetry-instrumentation-openai-agents": "openai_agents_openllmetry"}
-ALL_RULES = tuple(f"OA1{n:02d}" for n in range(1, 17)) + ("OA199",)  # no findings: no what-if rounds
 pytestmark = pytest.mark.skipif(sys.version_info < (3, 10), reason="the Agents SDK needs Python 3.10+")
 
 # In a fresh interpreter under OpenLLMetry's instrumentation (which keeps the SDK's processors),
@@ -51,23 +50,12 @@ print(json.dumps(sorted(hosts)))
 
 @pytest.fixture(scope="module")
 def report():
-    options = ScanOptions(targets=tuple(SCENARIOS), rounds=1, seconds_per_run=0.02, calibrate_s=0.02, memory_ops=2,
-                          probe_ops=2, profile_rounds=0, ignore_rules=ALL_RULES, seed=1,
-                          scenario_budget_s=1.0)  # the cheapest plan: no memory-growth child, no control arm
-    return scan(options)
+    return coverage_scan(SCENARIOS)
 
 
 @pytest.mark.scan
 def test_each_agents_instrumentation_is_measured_by_its_own_scenario_with_valid_telemetry(report):
-    by_distribution = {r.distribution: r for r in report.results}
-    assert {d: r.scenario for d, r in by_distribution.items()} == SCENARIOS
-    for result in report.results:
-        assert result.status == "ok", f"{result.distribution}: {result.failure}"
-        assert result.expected_per_op is not None and result.telemetry_per_op is not None
-        assert result.expected_per_op.spans > 0
-        assert result.telemetry_per_op.spans == pytest.approx(result.expected_per_op.spans, rel=0.05)
-        assert result.telemetry_per_op.metric_measurements == pytest.approx(
-            result.expected_per_op.metric_measurements, rel=0.05)
+    assert_each_measured_by_its_own_scenario(report, SCENARIOS)
 
 
 def test_the_workload_stays_on_loopback_only_because_it_drops_the_default_exporter():
