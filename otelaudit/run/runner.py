@@ -167,7 +167,7 @@ class SubprocessRunner:
                  isolated: bool = False, prefix: Sequence[str] = (), fork: bool = True) -> None:
         self.python = python
         self.prefix = list(prefix)  # e.g. a counting tool the child runs under
-        self.cpu = cpu if cpu is not None else measuring_core()
+        self.cpu = cpu if cpu is not None or prefix else measuring_core()  # counted runs: not pinned
         self.isolated = isolated
         self.fork = fork and hasattr(os, "fork")
 
