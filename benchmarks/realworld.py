@@ -126,11 +126,17 @@ def release_env(pair: Pair, version: str, root: Path, layered: bool = False) -> 
 
 
 def _importable(python: Path, requirements: Sequence[str]) -> bool:
-    """The otelaudit CLI imports from this checkout, and every pinned version is what was asked."""
-    pins = [r.split("==") for r in requirements if "==" in r]
+    """The otelaudit CLI imports from this checkout, and every requirement holds as installed.
+    Specifiers too, not only `==` pins: a layered venv installs nothing the base beneath already
+    satisfies (e.g. `setuptools<70`), and the base can change under it later."""
     check = ("import sys, importlib.metadata as m, otelaudit.cli, otelaudit.pipeline\n"
+             "from packaging.requirements import Requirement\n"
              f"assert otelaudit.cli.__file__.startswith({str(REPO)!r})\n"
-             f"bad = [n for n, v in {pins!r} if m.version(n) != v]\nsys.exit(1 if bad else 0)")
+             f"wanted = [Requirement(r) for r in {list(requirements)!r}]\n"
+             "def held(r):\n"
+             "    try:\n        return r.specifier.contains(m.version(r.name), prereleases=True)\n"
+             "    except m.PackageNotFoundError:\n        return False\n"
+             "sys.exit(0 if all(held(r) for r in wanted) else 1)")
     try:
         return subprocess.run([str(python), "-c", check], capture_output=True, timeout=120).returncode == 0
     except (OSError, subprocess.TimeoutExpired):

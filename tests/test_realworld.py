@@ -102,3 +102,14 @@ def test_the_checks_fail_when_the_releases_are_swapped(corpus):
 def test_an_unknown_pair_name_is_a_usage_error(capsys):
     assert realworld.main(["--pairs", "no-such-pair"]) == 2
     assert "unknown pair" in capsys.readouterr().err
+
+
+def test_a_venv_is_reused_only_while_every_requirement_holds_specifiers_included():
+    """A layered venv installs nothing its base already satisfies; when the base later upgrades
+    past a bound (setuptools<70 for a release that imports pkg_resources), it must be rebuilt."""
+    from importlib import metadata
+
+    here, installed = Path(sys.executable), metadata.version("setuptools")
+    assert realworld._importable(here, (f"setuptools=={installed}", f"setuptools>={installed}"))
+    assert not realworld._importable(here, (f"setuptools<{installed}",))
+    assert not realworld._importable(here, ("no-such-distribution-otelaudit>=1",))
