@@ -120,6 +120,42 @@ def test_a_wrapper_is_not_charged_for_the_library_call_it_passes_on(loop_profile
                if h.call_site.line == PASS_THROUGH_LINE)
 
 
+class _App:
+    """Stands in for a web framework that runs middlewares through a frame of its own, and
+    only when one is installed (aiohttp's `impl`): without one it calls the handler itself."""
+
+    def __init__(self):
+        self.middlewares = []
+
+    def handle(self):
+        if not self.middlewares:
+            return self.handler()
+        return self.through_middlewares()
+
+    def through_middlewares(self):
+        return self.middlewares[0](self.handler)
+
+    def handler(self):
+        return [sum(range(100)) for _ in range(LIBRARY_N)]
+
+
+def test_a_middleware_is_not_charged_for_the_handler_the_framework_reaches_through_it(fake_otel, ownership):
+    app = _App()
+
+    async def operation():
+        await asyncio.sleep(0)
+        app.handle()
+
+    baseline = [_profile(operation, 400) for _ in range(2)]
+    app.middlewares.append(fake_otel.traced)
+    treated = [_profile(operation, 400) for _ in range(2)]
+    middleware = (fake_otel.__file__, PASS_THROUGH_LINE, "traced")
+    charged = call_site_costs(treated, ownership)[middleware]  # without a baseline: the handler's time too
+    passed = call_site_costs(treated, ownership, baseline=baseline).get(middleware, [0.0])
+    assert sum(passed) < 0.25 * sum(charged)
+    assert hotspots(baseline, treated, ownership)[0].call_site.line == BURN_LINE
+
+
 def test_costs_are_per_profile_with_zero_where_the_site_is_absent(loop_profiles, ownership, fake_otel):
     baseline, treated = loop_profiles
     costs = call_site_costs([treated[0], baseline[0]], ownership)

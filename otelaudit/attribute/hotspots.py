@@ -36,9 +36,13 @@ def _attribute(profiles: Sequence[RawProfile], ownership: Ownership,
     library's own work, paid in every arm. "Directly" allows a few frames of slack on the
     callee's side: a wrapper may enter the library one frame apart from where the
     application does (`__anext__` of a stream where `async for` enters `__aiter__`), so a
-    match of the caller with any of the next PASS_THROUGH_SLACK frames counts."""
+    match of the caller with any of the next PASS_THROUGH_SLACK frames counts. The caller's
+    side has slack too, for the wrapped callee itself: a library may add frames of its own
+    only when a hook is installed (aiohttp runs middlewares through `impl`), so one of the
+    next PASS_THROUGH_SLACK frames above calling it directly in the baseline also counts."""
     cache: Dict[str, bool] = {}
     direct = {(a.file, a.function, b.file, b.function) for profile in baseline for a, b in _pairs(profile)}
+    immediate = {(a.file, a.function, b.file, b.function) for profile in baseline for a, b in _pairs(profile, 1)}
     sites: Dict[Key, _Site] = {}
     for n, profile in enumerate(profiles):
         frames = [(f.file, f.line, f.function) for f in profile.frames]
@@ -55,6 +59,9 @@ def _attribute(profiles: Sequence[RawProfile], ownership: Ownership,
             callees = list(keys[at + 1:at + 2]) + [k for k in keys[at + 2:at + 1 + PASS_THROUGH_SLACK] if k[0][:1] != "<"]
             if caller and any((caller[0], caller[2], c[0], c[2]) in direct for c in callees):
                 continue
+            if callees and any((a[0], a[2], callees[0][0], callees[0][2]) in immediate
+                               for a in keys[max(0, top - 1 - PASS_THROUGH_SLACK):max(0, top - 1)]):
+                continue
             site = sites.setdefault(keys[at], _Site([0.0] * len(profiles), defaultdict(float), (0.0, (), 0)))
             site.seconds[n] += seconds
             site.leaves[keys[-1]] += seconds / max(profile.ops, 1)
@@ -63,12 +70,12 @@ def _attribute(profiles: Sequence[RawProfile], ownership: Ownership,
     return sites
 
 
-def _pairs(profile: RawProfile) -> List[Tuple[Frame, Frame]]:
+def _pairs(profile: RawProfile, depth: int = PASS_THROUGH_SLACK) -> List[Tuple[Frame, Frame]]:
     """Every (caller, descendant) pair sampled: direct callees, and Python functions up to
-    PASS_THROUGH_SLACK frames down (a built-in deeper down says nothing about a wrapper)."""
+    `depth` frames down (a built-in deeper down says nothing about a wrapper)."""
     frames = profile.frames
     return [(frames[stack[i]], frames[stack[j]]) for stack in profile.stacks for i in range(len(stack))
-            for j in range(i + 1, min(i + 1 + PASS_THROUGH_SLACK, len(stack)))
+            for j in range(i + 1, min(i + 1 + depth, len(stack)))
             if j == i + 1 or not frames[stack[j]].file.startswith("<")]
 
 
