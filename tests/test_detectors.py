@@ -39,6 +39,7 @@ PLANTED = SITE / "otelaudit_planted_percall" / "__init__.py"
 PLANTED_LINES = PLANTED.read_text().splitlines()
 CLASS_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a class" in line)
 IMPORT_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a failed import" in line)
+SIGNATURE_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a signature" in line)
 ABSENT = "otelaudit_absent_module_for_tests"
 HISTORY = SITE / "otelaudit_planted_history" / "__init__.py"
 HISTORY_LINES = HISTORY.read_text().splitlines()
@@ -201,6 +202,7 @@ def _instrumentor(name: str) -> str:
     return {"planted-class": "otelaudit_planted_percall:ClassPerCallInstrumentor",
             "planted-import": "otelaudit_planted_percall:ImportPerCallInstrumentor",
             "planted-percall-clean": "otelaudit_planted_percall:OnceInstrumentor",
+            "planted-introspect": "otelaudit_planted_percall:SignaturePerCallInstrumentor",
             "planted-history": "otelaudit_planted_history:HandlerPerCallInstrumentor",
             "planted-history-paired": "otelaudit_planted_history:PairedInstrumentor",
             "planted-hooks": "otelaudit_planted_history:HookPerCallInstrumentor",
@@ -208,7 +210,7 @@ def _instrumentor(name: str) -> str:
 
 
 def _distribution(name: str) -> str:
-    percall = name in ("planted-class", "planted-import", "planted-percall-clean")
+    percall = name in ("planted-class", "planted-import", "planted-introspect", "planted-percall-clean")
     return "otelaudit-planted-percall" if percall else "otelaudit-planted-history"
 
 
@@ -216,7 +218,7 @@ def _distribution(name: str) -> str:
 def probed(tmp_path_factory) -> Dict[str, RunResult]:
     """The planted scenarios' probe children, run side by side."""
     tmp_path = tmp_path_factory.mktemp("percall")
-    names = ("planted-class", "planted-import", "planted-percall-clean", "planted-history", "planted-history-paired",
+    names = ("planted-class", "planted-import", "planted-introspect", "planted-percall-clean", "planted-history", "planted-history-paired",
              "planted-hooks", "planted-hooks-once")
     children = [_probe_child(tmp_path, name) for name in names]
     assert [child.wait(timeout=120) for child in children] == [0] * len(names)
@@ -247,7 +249,15 @@ def test_the_probe_child_finds_the_failed_import_per_call_and_names_the_module(p
     assert top.rule == "OA114" and "import otelaudit_absent_optional_dependency" in top.title
 
 
-def test_the_clean_twin_doing_both_once_is_quiet(probed):
+def test_the_probe_child_finds_the_signature_read_per_call_at_its_line(probed):
+    counts = probed["planted-introspect"].call_counts
+    assert _planted(list(counts)) == [("code-introspection", "inspect.signature", SIGNATURE_LINE, 1.0,
+                                       "otelaudit-planted-percall")]
+    [top, *_] = rank(findings_from_counts(counts))
+    assert (top.rule, top.call_site.line if top.call_site else None) == ("OA110", SIGNATURE_LINE)
+
+
+def test_the_clean_twin_doing_all_three_once_is_quiet(probed):
     assert probed["planted-percall-clean"].call_counts == ()
 
 
@@ -310,10 +320,12 @@ def test_growth_is_a_steady_rise_through_the_run(calls, grows):
     assert found == ({"_leaf"} if grows else set())
 
 
-PLANTED_SCAN = ("planted-class", "planted-import", "planted-history", "planted-hooks", "planted-percall-clean")
+PLANTED_SCAN = ("planted-class", "planted-import", "planted-introspect", "planted-history", "planted-hooks",
+                "planted-percall-clean")
 EXPECTED = {"planted-class": ("OA113", PLANTED, CLASS_LINE), "planted-import": ("OA114", PLANTED, IMPORT_LINE),
+            "planted-introspect": ("OA110", PLANTED, SIGNATURE_LINE),
             "planted-history": ("OA115", HISTORY, HANDLER_LINE), "planted-hooks": ("OA116", HISTORY, HOOKS_LINE)}
-NEW_RULES = ("OA113", "OA114", "OA115", "OA116")
+NEW_RULES = ("OA110", "OA113", "OA114", "OA115", "OA116")
 
 
 @pytest.fixture(scope="module")

@@ -281,3 +281,22 @@ def test_the_readme_rule_tables_list_every_rule_and_which_carry_a_measured_savin
     scan_rows = {rule: cells[1] for rule, cells in rows.items() if rule.startswith("OA1")}
     assert {r for r, saving in scan_rows.items() if saving.startswith("yes")} == MEMOISED_RULES | {"OA109", "OA199"}
     assert {r for r, saving in scan_rows.items() if saving.startswith("none applies")} == set(NO_WHATIF)
+
+
+class _Handler:
+    """A request handler, made anew per request as web frameworks do."""
+
+    def get(self, item_id, version):
+        return item_id, version
+
+
+def test_an_introspected_bound_method_is_keyed_by_its_function_and_only_then():
+    import inspect
+
+    by_code, by_identity = Tally(), Tally()
+    keyed_by_code = memoised_at_site(inspect.signature, HERE, _line_of("# signature site"), tally=by_code, by_code=True)
+    keyed_by_identity = memoised_at_site(inspect.signature, HERE, _line_of("# identity site"), tally=by_identity)
+    for _ in range(3):
+        assert list(keyed_by_code(_Handler().get).parameters) == ["item_id", "version"]  # signature site
+        keyed_by_identity(_Handler().get)  # identity site
+    assert (by_code.hits, by_identity.hits) == (2, 0)

@@ -44,6 +44,10 @@ CATALOGUE: Tuple[Tuple[str, str, str], ...] = (
     ("inspect", "getframeinfo", "stack-inspection"),
     ("inspect", "getmodule", "stack-inspection"),
     ("inspect", "getsource", "stack-inspection"),
+    ("inspect", "signature", "code-introspection"),
+    ("inspect", "getfullargspec", "code-introspection"),
+    ("inspect", "getmembers", "code-introspection"),
+    ("typing", "get_type_hints", "code-introspection"),
     ("traceback", "extract_stack", "stack-inspection"),
     ("traceback", "format_stack", "stack-inspection"),
     ("traceback", "format_exc", "traceback-formatting"),
@@ -73,7 +77,7 @@ CATALOGUE: Tuple[Tuple[str, str, str], ...] = (
     ("opentelemetry.sdk._logs", "LoggerProvider.get_logger", "logger-creation"),
 )
 CHEAP_TO_IMPORT = {"importlib.metadata", "inspect", "traceback", "copy", "json", "logging", "os", "socket",
-                   "platform", "re._compiler"}  # sre_compile: already imported by re where it exists
+                   "platform", "re._compiler", "typing"}  # sre_compile: already imported by re where it exists
 CHAIN_DEPTH = 24
 UNWRAP_DEPTH = 16
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
-from types import FunctionType, ModuleType
+from types import FunctionType, MethodType, ModuleType
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
+from otelaudit.child.probe import CATALOGUE
 from otelaudit.child.repeats import _key as value_key
 from otelaudit.model import WhatIf, WhatIfCounts
 
@@ -48,7 +49,8 @@ def apply(whatif: WhatIf) -> Tally:
     except LookupError as error:
         return Tally(missing=str(error))
     tally = Tally()
-    stand_in = memoised_at_site(original, whatif.site_file, whatif.site_line, whatif.memoise, tally)
+    stand_in = memoised_at_site(original, whatif.site_file, whatif.site_line, whatif.memoise, tally,
+                                by_code=_introspects_code(whatif))
     replaced = 0
     for namespace, key, value in list(_references(original)):
         namespace[key] = stand_in
@@ -60,9 +62,11 @@ def apply(whatif: WhatIf) -> Tally:
 
 
 def memoised_at_site(original: Callable[..., Any], site_file: str, site_line: int, memoise: bool = True,
-                     tally: Optional[Tally] = None) -> Callable[..., Any]:
+                     tally: Optional[Tally] = None, by_code: bool = False) -> Callable[..., Any]:
     """With `memoise=False` the stand-in does the same work (the key, the lookup) but keeps
-    nothing, so the control arm pays for the stand-in too and the comparison isolates the saving."""
+    nothing, so the control arm pays for the stand-in too and the comparison isolates the saving.
+    `by_code`: the callee introspects code (a signature), so a bound method is keyed by its
+    function: a new handler object per request binds the same method, with the same answer."""
     cache: Dict[Tuple[Any, ...], Any] = {}
     seen = tally if tally is not None else Tally()
 
@@ -71,7 +75,7 @@ def memoised_at_site(original: Callable[..., Any], site_file: str, site_line: in
         if not _called_from(sys._getframe(1), site_file, site_line):
             return original(*args, **kwargs)
         seen.calls += 1
-        key = call_key(args, kwargs)
+        key = call_key(args, kwargs, by_code)
         kept = cache.get(key, _MISSING)
         if kept is not _MISSING:
             seen.hits += 1
@@ -94,17 +98,27 @@ def memoised_at_site(original: Callable[..., Any], site_file: str, site_line: in
     return stand_in
 
 
-def call_key(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[Any, ...]:
-    return tuple(_argument_key(a) for a in args) + tuple((k, _argument_key(kwargs[k])) for k in sorted(kwargs))
+def call_key(args: Tuple[Any, ...], kwargs: Dict[str, Any], by_code: bool = False) -> Tuple[Any, ...]:
+    return (tuple(_argument_key(a, by_code) for a in args)
+            + tuple((k, _argument_key(kwargs[k], by_code)) for k in sorted(kwargs)))
 
 
-def _argument_key(value: Any) -> Any:
+def _argument_key(value: Any, by_code: bool = False) -> Any:
     """A function made again from the same code with nothing of its own (a class body, a
-    callback without a closure) behaves the same each time: keyed by its code."""
+    callback without a closure) behaves the same each time: keyed by its code. With
+    `by_code`, a bound method stands for its function."""
+    if by_code and type(value) is MethodType:
+        return ("<method>", _argument_key(value.__func__))
     if type(value) is FunctionType and value.__closure__ is None and value.__defaults__ is None \
             and not value.__kwdefaults__:
         return ("<function>", value.__code__)
     return value_key(value)
+
+
+def _introspects_code(whatif: WhatIf) -> bool:
+    """Whether the memoised callee is a catalogued code introspection (by its category)."""
+    return any((module, path, category) == (whatif.module, whatif.attribute, "code-introspection")
+               for module, path, category in CATALOGUE)
 
 
 def _called_from(frame: Any, site_file: str, site_line: int, depth: int = 6) -> bool:

@@ -7,6 +7,7 @@ costly call, a count per operation, a share of the overhead — never by package
     OA103 metric instrument created per op         OA108 host/platform facts per operation
     OA104 stack inspected or formatted per op      OA111 more telemetry than expected
     OA105 payload copied or serialised per op      OA109 same call repeated within one op
+    OA110 code introspected per operation
     OA113 a new class built per operation          OA199 a call site's share of the overhead
     OA114 an import that fails, per operation      OA115 a global registry grown per operation
     OA116 work that grows with every operation
@@ -60,6 +61,11 @@ CALL_RULES = (
              "Read configuration once, in instrument() or at import time, and keep the parsed value."),
     CallRule("OA108", frozenset({"host-lookup", "platform-lookup"}), "queries host or platform facts",
              "These do not change while the process runs: compute them once.", hoistable=True),
+    CallRule("OA110", frozenset({"code-introspection"}),
+             "introspects code that does not change while the process runs (a signature, members, type hints)",
+             "Compute it once per function: in instrument(), or in a cache keyed by the function itself (for a bound "
+             "method, its __func__): inspect.signature() and friends rebuild the answer from the code object on "
+             "every call."),
     CallRule("OA113", frozenset({"class-creation"}), "builds a new class (a class statement or a class factory)",
              "Define the class once, at module level, or cache what the factory makes (keyed by what varies, e.g. "
              "the wrapped type): each new class costs tens of µs, leaves cyclic garbage for the collector and "

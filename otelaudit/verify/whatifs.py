@@ -13,7 +13,7 @@ from otelaudit.child.probe_kinds import OPERATION_CATALOGUE
 from otelaudit.model import Finding, Frame, WhatIf, WhatIfCounts
 
 # Rules whose fix is "do it once at this site": memoising the counted call there is that fix.
-MEMOISED_RULES = frozenset({"OA101", "OA102", "OA103", "OA106", "OA107", "OA108", "OA113", "OA114"})
+MEMOISED_RULES = frozenset({"OA101", "OA102", "OA103", "OA106", "OA107", "OA108", "OA110", "OA113", "OA114"})
 NONE_APPLIES = "no what-if applies: "
 # Rules whose fix is not a call to skip, and why a what-if cannot measure it.
 NO_WHATIF: Dict[str, str] = {
