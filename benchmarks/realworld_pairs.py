@@ -126,6 +126,18 @@ PAIRS: Tuple[Pair, ...] = (
          reference="https://github.com/open-telemetry/opentelemetry-python-contrib/issues/1970",
          pins=("setuptools<70",), bad_pins=("opentelemetry-api==1.27.0", "opentelemetry-sdk==1.27.0"),
          good_pins=("opentelemetry-api==1.28.0", "opentelemetry-sdk==1.28.0"), command="coldstart"),
+    # A cost introduced, not fixed (found by otelaudit's own scan of the current release): `good` is older.
+    Pair("tornado-route-signature-introduced", "opentelemetry-instrumentation-tornado", "0.63b0", "0.62b0",
+         target="opentelemetry-instrumentation-tornado", rule="OA110", category="code-introspection",
+         file_suffix="opentelemetry/instrumentation/tornado/_utils.py", function="route_from_rule",
+         bad_site="tornado/_utils.py:84 `inspect.signature(method).parameters` inside route_from_rule(), called from "
+                  "__init__.py:738 and :961 (span name and metric attributes) on every server request with the "
+                  "request's new handler's bound method, to name the route's parameters",
+         good_site="0.62b0 has no route_from_rule(): the span is named from the request path, no signature is read",
+         reference="https://github.com/open-telemetry/opentelemetry-python-contrib/pull/4577",
+         pins=("tornado==6.6.1",),
+         bad_pins=("opentelemetry-api==1.42.0", "opentelemetry-sdk==1.42.0"),
+         good_pins=("opentelemetry-api==1.41.0", "opentelemetry-sdk==1.41.0")),
     # A memory leak: scanned without --quick (which skips the memory-growth child), at the quick sizes.
     Pair("openllmetry-langchain-spans-dict", "opentelemetry-instrumentation-langchain", "0.43.1", "0.44.0",
          target="opentelemetry-instrumentation-langchain", rule="OA112", category="retained-memory",
