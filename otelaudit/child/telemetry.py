@@ -6,6 +6,7 @@ measuring children."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from typing import TYPE_CHECKING, Any, List, Optional
@@ -19,21 +20,29 @@ SDK_SELF_METER = "opentelemetry-sdk"
 
 
 class TelemetryCounter:
-    """Counts spans ended, metric measurements recorded and log records emitted."""
+    """Counts spans ended, metric measurements recorded and log records emitted. Counting
+    runs inside the measured arm, so it must cost next to nothing: `next()` on an
+    itertools.count is one atomic C call (~0.05 µs), where a lock and setattr cost ~0.9 µs
+    per item — a few µs per operation charged to the instrumentation."""
+
+    FIELDS = ("spans", "metric_measurements", "log_records")
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.spans = 0
-        self.metric_measurements = 0
-        self.log_records = 0
+        self._ticks = {field: itertools.count() for field in self.FIELDS}
 
     def snapshot(self) -> Telemetry:
-        with self._lock:
-            return Telemetry(float(self.spans), float(self.metric_measurements), float(self.log_records))
+        return Telemetry(*(float(self._current(self._ticks[field])) for field in self.FIELDS))
 
     def add(self, field: str) -> None:
-        with self._lock:
-            setattr(self, field, getattr(self, field) + 1)
+        next(self._ticks[field])
+
+    def ticker(self, field: str) -> "itertools.count[int]":
+        """The field's own counter, for the hottest paths: `next(ticker)` counts one."""
+        return self._ticks[field]
+
+    @staticmethod
+    def _current(ticks: "itertools.count[int]") -> int:
+        return int(repr(ticks)[len("count("):-1])  # the next value, without taking it
 
 
 EXPORT_BATCH_SIZE = 512  # the batch processors' default (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)
@@ -99,14 +108,16 @@ def _install_tracing(counter: TelemetryCounter, inline_export: bool, export: "Op
         def shutdown(self) -> None:
             pass
 
+    ended = counter.ticker("spans")
+
     class CountingBatchSpanProcessor(BatchSpanProcessor):
         def on_end(self, span: Any) -> None:
-            counter.add("spans")
+            next(ended)
             super().on_end(span)
 
     class CountingInlineBatchSpanProcessor(InlineBatching, SpanProcessor):
         def on_end(self, span: Any) -> None:
-            counter.add("spans")
+            next(ended)
             if span.context.trace_flags.sampled:
                 self.add(span)
 
@@ -137,11 +148,12 @@ def _install_metrics(counter: TelemetryCounter, export: "Optional[Exporters]") -
     target = storages[0] if len(storages) == 1 else consumer
     if target is not None:
         consume = target.consume_measurement
+        recorded = counter.ticker("metric_measurements")
 
-        def counting_consume(*args: Any, **kwargs: Any) -> Any:
-            if not _is_sdk_self_metric(args[0] if args else None):
-                counter.add("metric_measurements")
-            return consume(*args, **kwargs)
+        def counting_consume(measurement: Any, *args: Any, **kwargs: Any) -> Any:
+            if not _is_sdk_self_metric(measurement):
+                next(recorded)
+            return consume(measurement, *args, **kwargs)
 
         target.consume_measurement = counting_consume
     metrics.set_meter_provider(provider)
