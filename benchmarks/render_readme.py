@@ -45,10 +45,14 @@ def aa_section(aa: Dict[str, Any]) -> List[str]:
     jobs = s.get("jobs", 1)
     beside = (f" {jobs} repeats ran at once, each pinned to its own core, as `otelaudit scan`'s default two jobs "
               "run two targets: the precision a scan keeps with a neighbour on the other core." if jobs > 1 else "")
-    return [f"### A/A false positives{f', {jobs} at once' if jobs > 1 else ''} (`{_command('aa', s)}`)", "",
-            f"Both sides identical (the `fixture-ok` scenario's instrumented arm), default settings: {s['rounds']} "
-            f"interleaved rounds, {s['seconds_per_run']} s timed phase, the A/A control arm and its noise floor."
-            + beside,
+    how = (f"precision mode (`--precision {s['precision']} --budget {s['budget']}`): rounds until the overhead is "
+           f"known to ±{s['precision']} or the budget is spent, {s['seconds_per_run']} s timed phases, the A/A control "
+           "arm and its noise floor — the settings the planted-2% target is met with" if s.get("precision") else
+           f"default settings: {s['rounds']} interleaved rounds, {s['seconds_per_run']} s timed phase, the A/A control "
+           "arm and its noise floor")
+    mode = ", precision mode" if s.get("precision") else ""
+    return [f"### A/A false positives{mode}{f', {jobs} at once' if jobs > 1 else ''} (`{_command('aa', s)}`)", "",
+            f"Both sides identical (the `fixture-ok` scenario's instrumented arm), {how}." + beside,
             "",
             f"- false `overhead` verdicts: **{pct(aa['overhead_verdicts'], aa['repeats'])}**",
             f"- median |estimate| {abs(aa['median_estimate_pct']):.2f}% of the baseline; median CI half-width "
@@ -193,7 +197,8 @@ def detection_table(names: List[str]) -> List[str]:
 
 
 def checks(aa: Optional[Dict[str, Any]], time_mode: Optional[Dict[str, Any]],
-           det: Optional[Dict[str, Any]], aa_jobs: Optional[Dict[str, Any]] = None) -> List[str]:
+           det: Optional[Dict[str, Any]], aa_jobs: Optional[Dict[str, Any]] = None,
+           aa_precision: Optional[Dict[str, Any]] = None) -> List[str]:
     def line(label: str, data: Optional[Dict[str, Any]], ok: Any) -> str:
         if data is None:
             return f"- {label}: not measured yet"
@@ -203,6 +208,8 @@ def checks(aa: Optional[Dict[str, Any]], time_mode: Optional[Dict[str, Any]],
             line("A/A false positives ≤ 5% at the default settings", aa,
                  lambda d: d["overhead_verdicts"] <= 0.05 * d["repeats"]),
             line("A/A false positives ≤ 5% with two comparisons at once (the scan's default two jobs)", aa_jobs,
+                 lambda d: d["overhead_verdicts"] <= 0.05 * d["repeats"]),
+            line("A/A false positives ≤ 5% in precision mode (the planted-2% settings)", aa_precision,
                  lambda d: d["overhead_verdicts"] <= 0.05 * d["repeats"]),
             line("planted 2% detected ≥ 90% of the time in time mode", time_mode,
                  lambda d: d["overhead_verdicts"] >= 0.9 * d["repeats"]),
@@ -264,6 +271,8 @@ def figures() -> str:
     lines += aa_section(aa) if aa else []
     aa_jobs = load("aa_jobs2")
     lines += aa_section(aa_jobs) if aa_jobs else []
+    aa_precision = load("aa_precision")
+    lines += aa_section(aa_precision) if aa_precision else []
     aa_det = load("aa_det")
     lines += aa_det_section(aa_det) if aa_det else []
     lines += detection_table(planted_results())
@@ -275,7 +284,7 @@ def figures() -> str:
     lines += scan_section(scan) if scan else []
     lines += startup_section(startup) if startup else []
     lines += history()
-    lines += checks(aa, time_mode, det, aa_jobs)
+    lines += checks(aa, time_mode, det, aa_jobs, aa_precision)
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -40,6 +40,7 @@ PLANTED_LINES = PLANTED.read_text().splitlines()
 CLASS_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a class" in line)
 IMPORT_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a failed import" in line)
 SIGNATURE_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a signature" in line)
+LOG_PER_CALL_LINE = next(i for i, line in enumerate(PLANTED_LINES, 1) if "# DEFECT: a log per call" in line)
 ABSENT = "otelaudit_absent_module_for_tests"
 HISTORY = SITE / "otelaudit_planted_history" / "__init__.py"
 HISTORY_LINES = HISTORY.read_text().splitlines()
@@ -203,6 +204,7 @@ def _instrumentor(name: str) -> str:
             "planted-import": "otelaudit_planted_percall:ImportPerCallInstrumentor",
             "planted-percall-clean": "otelaudit_planted_percall:OnceInstrumentor",
             "planted-introspect": "otelaudit_planted_percall:SignaturePerCallInstrumentor",
+            "planted-logging": "otelaudit_planted_percall:WarningPerCallInstrumentor",
             "planted-history": "otelaudit_planted_history:HandlerPerCallInstrumentor",
             "planted-history-paired": "otelaudit_planted_history:PairedInstrumentor",
             "planted-hooks": "otelaudit_planted_history:HookPerCallInstrumentor",
@@ -210,7 +212,8 @@ def _instrumentor(name: str) -> str:
 
 
 def _distribution(name: str) -> str:
-    percall = name in ("planted-class", "planted-import", "planted-introspect", "planted-percall-clean")
+    percall = name in ("planted-class", "planted-import", "planted-introspect", "planted-logging",
+                       "planted-percall-clean")
     return "otelaudit-planted-percall" if percall else "otelaudit-planted-history"
 
 
@@ -218,7 +221,8 @@ def _distribution(name: str) -> str:
 def probed(tmp_path_factory) -> Dict[str, RunResult]:
     """The planted scenarios' probe children, run side by side."""
     tmp_path = tmp_path_factory.mktemp("percall")
-    names = ("planted-class", "planted-import", "planted-introspect", "planted-percall-clean", "planted-history", "planted-history-paired",
+    names = ("planted-class", "planted-import", "planted-introspect", "planted-logging", "planted-percall-clean",
+             "planted-history", "planted-history-paired",
              "planted-hooks", "planted-hooks-once")
     children = [_probe_child(tmp_path, name) for name in names]
     assert [child.wait(timeout=120) for child in children] == [0] * len(names)
@@ -257,7 +261,15 @@ def test_the_probe_child_finds_the_signature_read_per_call_at_its_line(probed):
     assert (top.rule, top.call_site.line if top.call_site else None) == ("OA110", SIGNATURE_LINE)
 
 
-def test_the_clean_twin_doing_all_three_once_is_quiet(probed):
+def test_the_probe_child_finds_the_warning_logged_per_call_at_its_line(probed):
+    counts = probed["planted-logging"].call_counts
+    assert _planted(list(counts)) == [("log-emission", "logging.Logger._log", LOG_PER_CALL_LINE, 1.0,
+                                       "otelaudit-planted-percall")]
+    [top, *_] = rank(findings_from_counts(counts))
+    assert (top.rule, top.call_site.line if top.call_site else None) == ("OA120", LOG_PER_CALL_LINE)
+
+
+def test_the_clean_twin_doing_each_once_is_quiet(probed):
     assert probed["planted-percall-clean"].call_counts == ()
 
 
@@ -265,7 +277,8 @@ def test_the_probe_child_finds_the_handler_added_per_call_and_the_log_call_it_sl
     counts = probed["planted-history"].call_counts
     assert sorted(_planted(list(counts), HISTORY)) == [
         ("global-registration", "logging.Logger.addHandler", HANDLER_LINE, 1.0, "otelaudit-planted-history"),
-        ("growing-work", "logging.Handler.handle", LOG_LINE, 1.0, "otelaudit-planted-history")]
+        ("growing-work", "logging.Handler.handle", LOG_LINE, 1.0, "otelaudit-planted-history"),
+        ("log-emission", "logging.Logger._log", LOG_LINE, 1.0, "otelaudit-planted-history")]  # it logs per call too
     titles = {f.rule: f.title for f in findings_from_counts(counts)}
     assert "logging.Logger.addHandler() into the logging handlers × 1/op" in titles["OA115"]
     assert "logging.Handler.handle() called 1 more time(s) per operation with every operation run" in titles["OA116"]
@@ -279,7 +292,8 @@ def test_the_probe_child_finds_a_hook_list_walked_and_grown_per_call(probed):
 
 @pytest.mark.parametrize("name", ["planted-history-paired", "planted-hooks-once"])
 def test_the_twins_removing_or_registering_once_are_quiet(probed, name):
-    assert probed[name].call_counts == ()
+    # The paired twin still logs one record per call, as its defective sibling does (OA120 is right there).
+    assert [c.category for c in probed[name].call_counts] in ([], ["log-emission"])
 
 
 def _operations(recorder, work, ops):
@@ -320,12 +334,13 @@ def test_growth_is_a_steady_rise_through_the_run(calls, grows):
     assert found == ({"_leaf"} if grows else set())
 
 
-PLANTED_SCAN = ("planted-class", "planted-import", "planted-introspect", "planted-history", "planted-hooks",
-                "planted-percall-clean")
+PLANTED_SCAN = ("planted-class", "planted-import", "planted-introspect", "planted-logging", "planted-history",
+                "planted-hooks", "planted-percall-clean")
 EXPECTED = {"planted-class": ("OA113", PLANTED, CLASS_LINE), "planted-import": ("OA114", PLANTED, IMPORT_LINE),
             "planted-introspect": ("OA110", PLANTED, SIGNATURE_LINE),
+            "planted-logging": ("OA120", PLANTED, LOG_PER_CALL_LINE),
             "planted-history": ("OA115", HISTORY, HANDLER_LINE), "planted-hooks": ("OA116", HISTORY, HOOKS_LINE)}
-NEW_RULES = ("OA110", "OA113", "OA114", "OA115", "OA116")
+NEW_RULES = ("OA110", "OA113", "OA114", "OA115", "OA116", "OA120")
 
 
 @pytest.fixture(scope="module")

@@ -48,6 +48,9 @@ CATALOGUE: Tuple[Tuple[str, str, str], ...] = (
     ("inspect", "getfullargspec", "code-introspection"),
     ("inspect", "getmembers", "code-introspection"),
     ("typing", "get_type_hints", "code-introspection"),
+    ("logging", "Logger._log", "log-emission"),  # reached only when the level is enabled
+    ("warnings", "warn", "log-emission"),
+    ("warnings", "warn_explicit", "log-emission"),
     ("traceback", "extract_stack", "stack-inspection"),
     ("traceback", "format_stack", "stack-inspection"),
     ("traceback", "format_exc", "traceback-formatting"),
@@ -77,7 +80,7 @@ CATALOGUE: Tuple[Tuple[str, str, str], ...] = (
     ("opentelemetry.sdk._logs", "LoggerProvider.get_logger", "logger-creation"),
 )
 CHEAP_TO_IMPORT = {"importlib.metadata", "inspect", "traceback", "copy", "json", "logging", "os", "socket",
-                   "platform", "re._compiler", "typing"}  # sre_compile: already imported by re where it exists
+                   "platform", "re._compiler", "typing", "warnings"}  # sre_compile: already imported by re where it exists
 CHAIN_DEPTH = 24
 UNWRAP_DEPTH = 16
 

@@ -10,7 +10,7 @@ costly call, a count per operation, a share of the overhead — never by package
     OA110 code introspected per operation
     OA113 a new class built per operation          OA199 a call site's share of the overhead
     OA114 an import that fails, per operation      OA115 a global registry grown per operation
-    OA116 work that grows with every operation
+    OA116 work that grows with every operation     OA120 a log record or warning per operation
 """
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ CALL_RULES = (
              "Compute it once per function: in instrument(), or in a cache keyed by the function itself (for a bound "
              "method, its __func__): inspect.signature() and friends rebuild the answer from the code object on "
              "every call."),
+    CallRule("OA120", frozenset({"log-emission"}), "emits a log record or a warning",
+             "Say it once (a flag, or at instrument() time), or at a level that is off in production: each record "
+             "is formatted and passed to every handler, and each warning walks the stack to its registry, for a "
+             "message that does not change."),
     CallRule("OA113", frozenset({"class-creation"}), "builds a new class (a class statement or a class factory)",
              "Define the class once, at module level, or cache what the factory makes (keyed by what varies, e.g. "
              "the wrapped type): each new class costs tens of µs, leaves cyclic garbage for the collector and "

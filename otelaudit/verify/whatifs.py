@@ -21,6 +21,8 @@ NO_WHATIF: Dict[str, str] = {
     "OA105": "each operation's payload is new, so there is no result to keep; the fix is to copy or "
              "serialise less",
     "OA111": "the finding counts telemetry items, not a call one could skip",
+    "OA120": "a log record or warning is an effect, not a result to keep; the fix is to say it once or at a "
+             "level that is off",
     "OA112": "the fix frees memory (drop the retained reference, or bound the container); the retained "
              "bytes per operation above are its measure",
     "OA115": "the fix removes each entry when its operation ends, a change of lifetime rather than a call "
