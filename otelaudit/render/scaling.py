@@ -15,9 +15,20 @@ _RANGES = {"size": "bytes of payload", "depth": "extra stack frames", "history":
 
 
 def short(result: ScenarioResult) -> List[str]:
-    """`+3.20 [2.90, 3.50] µs/op per KB`: one item per axis measured."""
-    return [f"{with_interval(g.per_unit.estimate, g.per_unit.ci_low, g.per_unit.ci_high, signed=True)}/op per {g.unit}"
-            for g in result.cost_growth]
+    """`+3.20 [2.90, 3.50] µs/op per KB`: one item per axis measured. A soak too short for
+    a slope (the default scan's cheap one) says what it measured rather than extrapolate
+    a few hundred operations to 10k."""
+    from otelaudit.rules.scaling import MIN_SOAK_SPAN
+
+    items = []
+    for g in result.cost_growth:
+        if g.axis == "history" and g.high - g.low < MIN_SOAK_SPAN:
+            items.append(f"{with_interval(g.growth.estimate, g.growth.ci_low, g.growth.ci_high, signed=True)}/op from "
+                         f"operation {g.low} to {g.high} (a short soak: --soak N for a slope)")
+        else:
+            items.append(f"{with_interval(g.per_unit.estimate, g.per_unit.ci_low, g.per_unit.ci_high, signed=True)}"
+                         f"/op per {g.unit}")
+    return items
 
 
 def lines(result: ScenarioResult) -> List[str]:
