@@ -18,7 +18,7 @@ import pytest
 
 from otelaudit.attribute.ownership import Owner, Ownership
 from otelaudit.child import holders
-from otelaudit.child.memory import Sites
+from otelaudit.child.memory import MIN_SEGMENTS, Sites
 from otelaudit.model import Estimate, Frame, MemoryGrowth, Retention, RunResult, RunSpec
 from otelaudit.model.codec import from_data, to_data
 from otelaudit.rules.memory import MIN_BYTES_PER_OP, findings_from_growth
@@ -197,5 +197,7 @@ def test_quick_skips_the_growth_child_and_says_so(sqlite_scan):
 
 def test_the_bundled_sqlite3_scenario_stays_quiet(tmp_path):
     [result] = scan(tmp_path, "sqlite3")["results"]
-    assert result["memory_growth"] is not None and result["memory_growth"]["segments"] >= 6
+    # Six segments are planned; on a loaded machine the child stops after MIN_SEGMENTS once its traced
+    # time passes MAX_TRACED_S (CI once had 5): enough for a slope and its interval.
+    assert result["memory_growth"] is not None and result["memory_growth"]["segments"] >= MIN_SEGMENTS
     assert not [f for f in result["findings"] if f["rule"] == "OA112"], result["memory_growth"]
