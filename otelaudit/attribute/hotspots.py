@@ -41,8 +41,10 @@ def _attribute(profiles: Sequence[RawProfile], ownership: Ownership,
     only when a hook is installed (aiohttp runs middlewares through `impl`), so one of the
     next PASS_THROUGH_SLACK frames above calling it directly in the baseline also counts."""
     cache: Dict[str, bool] = {}
-    direct = {(a.file, a.function, b.file, b.function) for profile in baseline for a, b in _pairs(profile)}
-    immediate = {(a.file, a.function, b.file, b.function) for profile in baseline for a, b in _pairs(profile, 1)}
+    pairs = [(a.file, a.function, b.file, b.function, adjacent) for profile in baseline
+             for a, b, adjacent in _pairs(profile)]
+    direct = {pair[:4] for pair in pairs}
+    immediate = {pair[:4] for pair in pairs if pair[4]}
     sites: Dict[Key, _Site] = {}
     for n, profile in enumerate(profiles):
         frames = [(f.file, f.line, f.function) for f in profile.frames]
@@ -70,12 +72,12 @@ def _attribute(profiles: Sequence[RawProfile], ownership: Ownership,
     return sites
 
 
-def _pairs(profile: RawProfile, depth: int = PASS_THROUGH_SLACK) -> List[Tuple[Frame, Frame]]:
-    """Every (caller, descendant) pair sampled: direct callees, and Python functions up to
-    `depth` frames down (a built-in deeper down says nothing about a wrapper)."""
+def _pairs(profile: RawProfile) -> List[Tuple[Frame, Frame, bool]]:
+    """Every (caller, descendant, direct callee?) sampled: direct callees, and Python functions
+    up to PASS_THROUGH_SLACK frames down (a built-in deeper down says nothing about a wrapper)."""
     frames = profile.frames
-    return [(frames[stack[i]], frames[stack[j]]) for stack in profile.stacks for i in range(len(stack))
-            for j in range(i + 1, min(i + 1 + depth, len(stack)))
+    return [(frames[stack[i]], frames[stack[j]], j == i + 1) for stack in profile.stacks for i in range(len(stack))
+            for j in range(i + 1, min(i + 1 + PASS_THROUGH_SLACK, len(stack)))
             if j == i + 1 or not frames[stack[j]].file.startswith("<")]
 
 
